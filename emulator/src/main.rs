@@ -1,0 +1,61 @@
+//! `instavm-emulator [--host H] [--port P] [--build-ms MS]`: serves the InstaVM API
+//! locally. Prints exactly one line once it accepts connections.
+
+use std::process::ExitCode;
+
+use instavm_emulator::{app, Settings};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (settings, host, port) = match parse_args(&args) {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("instavm-emulator: {message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind((host.as_str(), port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("instavm-emulator: cannot listen on {host}:{port}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("instavm-emulator: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    // Test harnesses wait for this exact line (and read the port from it).
+    println!("instavm-emulator listening on http://{addr}");
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    if let Err(e) = axum::serve(listener, app(settings)).with_graceful_shutdown(shutdown).await {
+        eprintln!("instavm-emulator: {e}");
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
+const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000]";
+
+fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
+    let mut settings = Settings::default();
+    let (mut host, mut port) = ("127.0.0.1".to_string(), 8787u16);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--host" => host = value()?,
+            "--port" => port = value()?.parse().map_err(|_| "--port takes a number from 0 to 65535".to_string())?,
+            "--build-ms" => settings.build_ms = value()?.parse().map_err(|_| "--build-ms takes a whole number of milliseconds".to_string())?,
+            "-h" | "--help" => return Err("help".into()),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok((settings, host, port))
+}

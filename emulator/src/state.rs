@@ -1,0 +1,83 @@
+//! The emulator's memory: per-key tenants holding snapshots and idempotency keys.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde_json::Value;
+
+/// What the command line can change.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a simulated build takes, in milliseconds.
+    pub build_ms: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { build_ms: 3000 }
+    }
+}
+
+pub struct Shared {
+    pub settings: Settings,
+    tenants: Mutex<HashMap<String, Tenant>>,
+    next_id: AtomicU64,
+    /// Seeds ids so two emulator runs do not hand out the same ones.
+    id_salt: u64,
+}
+
+/// Everything one API key can see.
+#[derive(Default)]
+pub struct Tenant {
+    pub snapshots: HashMap<String, Snapshot>,
+    /// Idempotency-Key -> (the request body, the response body first sent).
+    pub idempotency: HashMap<String, (Value, Value)>,
+    pub requests: Vec<Value>,
+}
+
+/// A stored snapshot: the record as created plus what decides its lifecycle.
+pub struct Snapshot {
+    pub seq: u64,
+    pub record: serde_json::Map<String, Value>,
+    pub created: Instant,
+    /// `Some(reason)` when the build is going to fail.
+    pub failure: Option<String>,
+    pub size_bytes: u64,
+}
+
+impl Shared {
+    pub fn new(settings: Settings) -> Self {
+        let id_salt = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x5eed);
+        Shared { settings, tenants: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), id_salt }
+    }
+
+    /// Locks the tenant table. A poisoned lock (a handler panicked) is still
+    /// usable: every write leaves the maps consistent.
+    pub fn tenants(&self) -> MutexGuard<'_, HashMap<String, Tenant>> {
+        self.tenants.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A fresh id such as `snap_3f9a0c1e5b7d2a48`, and its sequence number.
+    pub fn new_id(&self, prefix: &str) -> (String, u64) {
+        let seq = self.next_id.fetch_add(1, Ordering::Relaxed);
+        (format!("{prefix}_{:016x}", mix(seq ^ self.id_salt)), seq)
+    }
+
+    pub fn new_request_id(&self) -> String {
+        let seq = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!("req_{:016x}", mix(seq.wrapping_add(self.id_salt)))
+    }
+}
+
+/// splitmix64: spreads sequential numbers into unrelated-looking ids.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}

@@ -1,0 +1,19 @@
+//! The pure core: everything that can be decided without a JS host.
+//!
+//! Nothing here imports wasm-bindgen, js-sys or web-sys, and nothing here panics on
+//! any input: the request path runs through it, and a panic in wasm poisons the
+//! instance. Time and randomness are passed in, so every schedule is a plain
+//! function that native tests can pin down.
+
+pub mod error;
+pub mod options;
+pub mod path;
+pub mod poll;
+pub mod record;
+pub mod retry;
+pub mod snapshot;
+pub mod validate;
+pub mod value;
+
+pub use error::{ClientError, ErrorKind};
+pub use value::Value;

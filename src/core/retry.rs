@@ -1,0 +1,204 @@
+//! The retry policy: which failures are retried, and after how long.
+//!
+//! Pure functions of (method, outcome, attempt, headers, clock, random draw), so
+//! every branch is tested natively. The platform layer only sleeps and re-sends.
+
+/// HTTP methods the client sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// How one attempt ended, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A response arrived with this status.
+    Status(u16),
+    /// The connection failed (or the response could not be read).
+    Network,
+    /// The per-request timeout fired.
+    Timeout,
+}
+
+/// First backoff step, doubled per attempt.
+pub const INITIAL_BACKOFF_MS: f64 = 500.0;
+/// Backoff never waits longer than this between attempts.
+pub const MAX_BACKOFF_MS: f64 = 8_000.0;
+/// A server asking to wait longer than this is not retried: the caller gets the
+/// `RateLimitError` (with `retryAfterMs`) and decides.
+pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
+
+/// Whether this outcome may be retried for this method at all.
+///
+/// GET and DELETE are safe to repeat: network errors, timeouts, 408, 429 and 5xx
+/// are retried. A POST may already have acted when the connection dropped, so it
+/// is retried only when the server said it did not act: 429 and 503. (Its
+/// `Idempotency-Key` makes even those repeats safe on a server that honours it.)
+pub fn is_retryable(method: Method, outcome: Outcome) -> bool {
+    match (method, outcome) {
+        (Method::Post | Method::Patch, Outcome::Status(429 | 503)) => true,
+        (Method::Post | Method::Patch, _) => false,
+        (_, Outcome::Network | Outcome::Timeout) => true,
+        (_, Outcome::Status(s)) => s == 408 || s == 429 || (500..=599).contains(&s),
+    }
+}
+
+/// Exponential backoff for attempt `attempt` (0 for the first retry): 500 ms,
+/// 1 s, 2 s, ... capped at 8 s, less up to 25% jitter (`random` in [0, 1)).
+pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
+    let exp = INITIAL_BACKOFF_MS * 2f64.powi(attempt.min(16) as i32);
+    exp.min(MAX_BACKOFF_MS) * (1.0 - 0.25 * random.clamp(0.0, 1.0))
+}
+
+/// The wait a server asked for: `retry-after-ms` (milliseconds) first, then
+/// `Retry-After` as seconds or an HTTP date (relative to `now_ms`, epoch ms).
+/// Negative, unparseable or absent values give `None`.
+pub fn server_delay_ms(retry_after_ms: Option<&str>, retry_after: Option<&str>, now_ms: f64) -> Option<f64> {
+    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()) {
+        if ms.is_finite() && ms >= 0.0 {
+            return Some(ms);
+        }
+    }
+    let v = retry_after?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then_some(secs * 1000.0);
+    }
+    let at = parse_http_date(v)?;
+    Some((at - now_ms).max(0.0))
+}
+
+/// The delay before retry number `attempt + 1`, or `None` to give up.
+pub fn next_delay_ms(
+    method: Method,
+    outcome: Outcome,
+    attempt: u32,
+    max_retries: u32,
+    server_delay_ms: Option<f64>,
+    random: f64,
+) -> Option<f64> {
+    if attempt >= max_retries || !is_retryable(method, outcome) {
+        return None;
+    }
+    match server_delay_ms {
+        Some(ms) if ms > MAX_RETRY_AFTER_MS => None,
+        Some(ms) => Some(ms),
+        None => Some(backoff_ms(attempt, random)),
+    }
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to epoch milliseconds.
+/// The obsolete RFC 850 and asctime forms are not sent by current servers.
+pub fn parse_http_date(s: &str) -> Option<f64> {
+    let parts: Vec<&str> = s.split_whitespace().collect();
+    let [_weekday, day, month, year, time, zone] = parts.as_slice() else { return None };
+    if *zone != "GMT" && *zone != "UTC" {
+        return None;
+    }
+    let day: u32 = day.parse().ok()?;
+    let month = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(month))? as u32 + 1;
+    let year: i64 = year.parse().ok()?;
+    let hms: Vec<u32> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let [h, m, sec] = hms.as_slice() else { return None };
+    if !(1..=31).contains(&day) || *h > 23 || *m > 59 || *sec > 60 || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(((days * 86_400 + (*h as i64) * 3600 + (*m as i64) * 60 + *sec as i64) * 1000) as f64)
+}
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's method).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Method::*;
+    use Outcome::*;
+
+    #[test]
+    fn get_and_delete_retry_transient_failures_only() {
+        for m in [Get, Delete] {
+            for o in [Network, Timeout, Status(408), Status(429), Status(500), Status(502), Status(503), Status(504)] {
+                assert!(is_retryable(m, o), "{m:?} {o:?}");
+            }
+            for o in [Status(400), Status(401), Status(403), Status(404), Status(409), Status(422)] {
+                assert!(!is_retryable(m, o), "{m:?} {o:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn post_retries_only_when_the_server_did_not_act() {
+        assert!(is_retryable(Post, Status(429)));
+        assert!(is_retryable(Post, Status(503)));
+        for o in [Network, Timeout, Status(500), Status(502), Status(504), Status(408)] {
+            assert!(!is_retryable(Post, o), "{o:?}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_from_500ms_caps_at_8s_and_jitters_down() {
+        assert_eq!(backoff_ms(0, 0.0), 500.0);
+        assert_eq!(backoff_ms(1, 0.0), 1000.0);
+        assert_eq!(backoff_ms(4, 0.0), 8000.0);
+        assert_eq!(backoff_ms(40, 0.0), 8000.0);
+        assert_eq!(backoff_ms(0, 1.0), 375.0);
+        assert!(backoff_ms(3, 0.5) < 4000.0 && backoff_ms(3, 0.5) >= 3000.0);
+    }
+
+    #[test]
+    fn server_delay_reads_ms_then_seconds_then_date() {
+        let now = parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        assert_eq!(server_delay_ms(Some("250"), Some("9"), now), Some(250.0));
+        assert_eq!(server_delay_ms(None, Some("2"), now), Some(2000.0));
+        assert_eq!(server_delay_ms(None, Some("1.5"), now), Some(1500.0));
+        assert_eq!(server_delay_ms(None, Some("Wed, 21 Oct 2015 07:28:03 GMT"), now), Some(3000.0));
+        assert_eq!(server_delay_ms(None, Some("Wed, 21 Oct 2015 07:27:00 GMT"), now), Some(0.0));
+        assert_eq!(server_delay_ms(Some("-1"), Some("x"), now), None);
+        assert_eq!(server_delay_ms(None, Some("-5"), now), None);
+        assert_eq!(server_delay_ms(None, None, now), None);
+    }
+
+    #[test]
+    fn http_dates_parse_to_epoch_ms() {
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0.0));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777_000.0));
+        assert_eq!(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 25:49:37 GMT"), None);
+        assert_eq!(parse_http_date("garbage"), None);
+    }
+
+    #[test]
+    fn next_delay_respects_budget_and_server_requests() {
+        assert_eq!(next_delay_ms(Get, Status(503), 0, 2, None, 0.0), Some(500.0));
+        assert_eq!(next_delay_ms(Get, Status(503), 2, 2, None, 0.0), None);
+        assert_eq!(next_delay_ms(Get, Status(429), 0, 2, Some(1200.0), 0.9), Some(1200.0));
+        assert_eq!(next_delay_ms(Get, Status(429), 0, 2, Some(120_000.0), 0.0), None);
+        assert_eq!(next_delay_ms(Post, Network, 0, 2, None, 0.0), None);
+        assert_eq!(next_delay_ms(Get, Status(404), 0, 2, None, 0.0), None);
+    }
+}
