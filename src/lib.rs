@@ -13,3 +13,6 @@ mod platform;
 
 #[cfg(target_arch = "wasm32")]
 mod api;
+
+#[cfg(target_arch = "wasm32")]
+mod client;

@@ -1,0 +1,153 @@
+// The public surface: `new InstaVM(options)` with `client.snapshots`. Each
+// method forwards to the wasm `Client`; what lives here is only what
+// wasm-bindgen cannot express well: async iteration, lazy loading, `wait`.
+
+import * as wasm from './instavm_wasm.js';
+import { makeError, SnapshotBuildFailedError } from './errors.js';
+
+let loaded = false;
+let loading = null;
+let loader = null;
+
+/** Entry points say how the wasm is loaded in their runtime. */
+export function _setLoader(load) {
+  loader = load;
+}
+
+/** Marks the wasm as instantiated (synchronous loaders). */
+export function _markLoaded() {
+  loaded = true;
+  wasm.setErrorFactory(makeError);
+}
+
+/**
+ * Loads the wasm now. Optional: every call loads it on first use. Pages may
+ * call it early so the first request does not wait for the download.
+ */
+export function init(input) {
+  if (loaded) return Promise.resolve();
+  loading ??= Promise.resolve(loader(input)).then(_markLoaded, (e) => {
+    loading = null;
+    throw e;
+  });
+  return loading;
+}
+
+export class InstaVM {
+  #core;
+  #options;
+
+  /**
+   * @param options The API key, or `{ apiKey, baseUrl, timeoutMs, maxRetries, fetch, headers }`.
+   * Options are checked at once where the wasm is already loaded (always in
+   * Node, Deno, Bun and Workers); in a page before `init()`, on the first call.
+   */
+  constructor(options) {
+    if (loaded) this.#core = new wasm.Client(options);
+    else this.#options = options;
+    this.snapshots = new Snapshots(() => this.#client());
+  }
+
+  async #client() {
+    if (!this.#core) {
+      await init();
+      this.#core ??= new wasm.Client(this.#options);
+      this.#options = undefined;
+    }
+    return this.#core;
+  }
+}
+
+class Snapshots {
+  #client;
+
+  constructor(client) {
+    this.#client = client;
+  }
+
+  /** `GET /v1/snapshots`: every snapshot of this key, optionally by `type`. */
+  async list(query, options) {
+    return (await this.#client()).listSnapshots(query ?? null, options ?? null);
+  }
+
+  /**
+   * `POST /v1/snapshots`: starts a build. With `{ wait: true }` resolves once
+   * it is ready (the other options are those of `waitUntilReady`).
+   */
+  async create(params, options) {
+    const core = await this.#client();
+    if (!options?.wait) return core.createSnapshot(params, options ?? null);
+    // The wait's timeoutMs is the whole wait's deadline, not this request's.
+    const created = await core.createSnapshot(params, { signal: options.signal });
+    // The answer of create is the first observation: onStatus sees it, and
+    // the first poll comes one interval later.
+    return core.waitSnapshot(created.id, options, created);
+  }
+
+  async get(id, options) {
+    return (await this.#client()).getSnapshot(id, options ?? null);
+  }
+
+  async delete(id, options) {
+    return (await this.#client()).deleteSnapshot(id, options ?? null);
+  }
+
+  /**
+   * Polls until the build is `ready` (resolves with the record), `failed`
+   * (rejects with SnapshotBuildFailedError), the deadline (TimeoutError) or the
+   * signal's abort (rejects with its reason).
+   */
+  async waitUntilReady(id, options) {
+    return (await this.#client()).waitSnapshot(id, options ?? null, undefined);
+  }
+
+  /**
+   * Yields the snapshot at each status change, ending after `ready` or a
+   * failure status (both are yielded). Breaking out of the loop stops polling.
+   */
+  async *watch(id, options = {}) {
+    const core = await this.#client();
+    const queue = [];
+    let wake = null;
+    let settled = false;
+    let error = null;
+    const stop = new AbortController();
+    const outer = options?.signal;
+    const forward = () => stop.abort(outer.reason);
+    if (outer?.aborted) forward();
+    else outer?.addEventListener?.('abort', forward, { once: true });
+    const notify = () => {
+      wake?.();
+      wake = null;
+    };
+    core
+      .waitSnapshot(id, {
+        ...options,
+        signal: stop.signal,
+        onStatus: (s) => {
+          queue.push(s);
+          notify();
+          options?.onStatus?.(s);
+        },
+      }, undefined)
+      .catch((e) => {
+        if (!(e instanceof SnapshotBuildFailedError)) error = e;
+      })
+      .finally(() => {
+        settled = true;
+        notify();
+      });
+    try {
+      for (;;) {
+        if (queue.length) yield queue.shift();
+        else if (settled) {
+          if (error) throw error;
+          return;
+        } else await new Promise((resolve) => (wake = resolve));
+      }
+    } finally {
+      outer?.removeEventListener?.('abort', forward);
+      if (!settled) stop.abort(new DOMException('watch() ended by its consumer', 'AbortError'));
+    }
+  }
+}

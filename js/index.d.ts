@@ -1,0 +1,142 @@
+// Types of the instavm-wasm package.
+
+export type SnapshotType = 'user' | 'system';
+/** Known statuses; the server may add others, compared case-insensitively. */
+export type SnapshotStatus = 'pending' | 'building' | 'ready' | 'failed' | 'error';
+
+/** A package list: space-separated names, or an array of names. */
+export type PackageList = string | readonly string[];
+
+export interface BuildArgs {
+  extra_apt_packages?: PackageList | null;
+  extra_pip_packages?: PackageList | null;
+  extra_npm_packages?: PackageList | null;
+  /** Cloned into /app/repo. */
+  git_clone_url?: string | null;
+  git_clone_branch?: string | null;
+  /** 1..3 (the API would silently cap larger values, so the client refuses them). */
+  disk_size_gb?: number | null;
+  envs?: Record<string, string> | null;
+  post_build_cmd?: string | null;
+  /** Other keys pass through to the API untouched. */
+  [key: string]: unknown;
+}
+
+export interface CreateSnapshotParams {
+  oci_image: string;
+  name?: string | null;
+  /** 1..8, default 2. */
+  vcpu_count?: number | null;
+  /** 128..8192, default 512. */
+  memory_mb?: number | null;
+  type?: SnapshotType | null;
+  build_args?: BuildArgs | null;
+}
+
+export interface Snapshot {
+  id: string;
+  snapshot_id: string;
+  status: SnapshotStatus | (string & {});
+  type?: SnapshotType | (string & {});
+  snapshot_type?: SnapshotType | (string & {});
+  name?: string | null;
+  oci_image?: string;
+  size_bytes?: number | null;
+  created_at?: string;
+  last_error?: string | null;
+  error?: string | null;
+  is_public?: boolean;
+  vcpu_count?: number;
+  memory_mb?: number;
+  build_args?: BuildArgs | null;
+  [key: string]: unknown;
+}
+
+export interface ClientOptions {
+  apiKey: string;
+  /** Default https://api.instavm.io; an absolute URL, trailing slash ignored. */
+  baseUrl?: string;
+  /** Per request, default 60 000. */
+  timeoutMs?: number;
+  /** Retries of transient failures, default 2 (0..10). */
+  maxRetries?: number;
+  /** A replacement for the global fetch; called with `this` undefined. */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** This request's timeout, overriding the client's. */
+  timeoutMs?: number;
+}
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Deadline of the whole wait, default 30 minutes. */
+  timeoutMs?: number;
+  /** First interval between polls, default 1000. */
+  pollIntervalMs?: number;
+  /** Ceiling of the interval, default 5000. */
+  maxPollIntervalMs?: number;
+  /** Called once per status change, with the record. */
+  onStatus?: (snapshot: Snapshot) => void;
+}
+
+export interface ListSnapshotsQuery {
+  type?: SnapshotType;
+  [key: string]: string | number | boolean | undefined;
+}
+
+export interface DeleteResult {
+  [key: string]: unknown;
+}
+
+export declare class Snapshots {
+  list(query?: ListSnapshotsQuery | null, options?: RequestOptions): Promise<Snapshot[]>;
+  create(params: CreateSnapshotParams, options?: RequestOptions & { wait?: false }): Promise<Snapshot>;
+  create(params: CreateSnapshotParams, options: WaitOptions & { wait: true }): Promise<Snapshot>;
+  get(id: string, options?: RequestOptions): Promise<Snapshot>;
+  delete(id: string, options?: RequestOptions): Promise<DeleteResult>;
+  waitUntilReady(id: string, options?: WaitOptions): Promise<Snapshot>;
+  watch(id: string, options?: WaitOptions): AsyncGenerator<Snapshot, void, undefined>;
+}
+
+export declare class InstaVM {
+  constructor(options: string | ClientOptions);
+  readonly snapshots: Snapshots;
+}
+
+/** Loads the wasm ahead of the first call (optional). */
+export declare function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+
+export declare class InstaVMError extends Error {
+  /** The HTTP status, when a response was received. */
+  readonly status?: number;
+  /** The server's X-Request-Id, when known. */
+  readonly requestId?: string;
+  /** The parsed error body (or its text). */
+  readonly body?: unknown;
+}
+export declare class AuthenticationError extends InstaVMError {}
+export declare class ForbiddenError extends InstaVMError {}
+export declare class NotFoundError extends InstaVMError {}
+export declare class ConflictError extends InstaVMError {}
+export declare class ValidationError extends InstaVMError {
+  /** The offending field, e.g. `build_args.disk_size_gb`. */
+  readonly field?: string;
+}
+export declare class RateLimitError extends InstaVMError {
+  readonly retryAfterMs?: number;
+}
+export declare class ServerError extends InstaVMError {}
+export declare class NetworkError extends InstaVMError {}
+export declare class TimeoutError extends InstaVMError {
+  /** The last snapshot seen, for a wait that ran out of time. */
+  readonly snapshot?: Snapshot;
+}
+export declare class SnapshotBuildFailedError extends InstaVMError {
+  readonly snapshot: Snapshot;
+  readonly lastError?: string;
+}

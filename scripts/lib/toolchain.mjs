@@ -1,0 +1,51 @@
+// Installs what building and testing need, on a machine that starts with only
+// rustup, Node/npm and apt: the wasm target, the pinned wasm-bindgen-cli and
+// the npm packages. Each step is skipped when already satisfied.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, run, capture, step, StepError } from './run.mjs';
+
+/** The wasm-bindgen version pinned in Cargo.toml (`=X.Y.Z`). */
+export function pinnedWasmBindgen() {
+  const toml = readFileSync(join(root, 'Cargo.toml'), 'utf8');
+  const m = toml.match(/^wasm-bindgen\s*=\s*"=([0-9.]+)"/m);
+  if (!m) throw new StepError('Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = "=X.Y.Z")');
+  return m[1];
+}
+
+export function ensureRust() {
+  if (!capture('cargo', ['--version'])) {
+    throw new StepError('cargo was not found: install Rust with rustup (https://rustup.rs), then retry');
+  }
+  const targets = capture('rustup', ['target', 'list', '--installed']);
+  if (!targets) throw new StepError('rustup was not found: the wasm32-unknown-unknown target is installed through rustup');
+  if (!targets.stdout.split('\n').includes('wasm32-unknown-unknown')) {
+    step('installing the wasm32-unknown-unknown Rust target');
+    run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
+  }
+}
+
+export function ensureWasmBindgen() {
+  const want = pinnedWasmBindgen();
+  const have = capture('wasm-bindgen', ['--version'])?.stdout.trim();
+  if (have === `wasm-bindgen ${want}`) return;
+  step(`installing wasm-bindgen-cli ${want} (found: ${have || 'none'}); takes a few minutes once`);
+  // Not --locked: the registry mirror here lacks one locked dependency version.
+  run('cargo', ['install', 'wasm-bindgen-cli', '--version', want, '--force'], {
+    missing: 'install Rust with rustup',
+  });
+}
+
+export function ensureNodeModules() {
+  const marker = join(root, 'node_modules', '.package-lock.json');
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
+  step('installing npm packages (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund'], { missing: 'install Node.js and npm' });
+}
+
+export function ensureAll() {
+  ensureRust();
+  ensureWasmBindgen();
+  ensureNodeModules();
+}

@@ -1,0 +1,102 @@
+//! `Client`: holds the checked configuration; each method turns one JS call
+//! into a Promise over the `client` layer. Failures become JS errors here,
+//! and only here, so the key can be scrubbed in one place.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::client::transport::Transport;
+use crate::client::{snapshots, wait};
+use crate::core::error::ClientError;
+use crate::core::options::parse_config;
+use crate::platform::convert::{from_js, get, is_present};
+use crate::platform::errors::{self, Failure};
+
+#[wasm_bindgen]
+pub struct Client {
+    transport: Rc<Transport>,
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// `new Client(options)`: the key alone, or `{ apiKey, baseUrl, timeoutMs,
+    /// maxRetries, fetch, headers }`. Throws a `ValidationError` naming the
+    /// field when an option is wrong.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Client, JsValue> {
+        let fetch = match get(&options, "fetch") {
+            f if !is_present(&f) => None,
+            f if f.is_function() => Some(f.unchecked_into::<Function>()),
+            _ => return Err(Failure::from(ClientError::invalid("fetch", "must be a function like the global fetch")).into_js("")),
+        };
+        let config = parse_config(&read_options(&options)).map_err(|e| Failure::from(e).into_js(""))?;
+        Ok(Client { transport: Rc::new(Transport { config, fetch }) })
+    }
+
+    #[wasm_bindgen(js_name = listSnapshots)]
+    pub fn list_snapshots(&self, query: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { snapshots::list(&t, query, options).await })
+    }
+
+    #[wasm_bindgen(js_name = createSnapshot)]
+    pub fn create_snapshot(&self, params: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { snapshots::create(&t, params, options).await })
+    }
+
+    #[wasm_bindgen(js_name = getSnapshot)]
+    pub fn get_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { snapshots::get_one(&t, id, options).await })
+    }
+
+    #[wasm_bindgen(js_name = deleteSnapshot)]
+    pub fn delete_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { snapshots::delete(&t, id, options).await })
+    }
+
+    /// Resolves with the ready snapshot; `first` is an optional record already
+    /// in hand (from `createSnapshot`).
+    #[wasm_bindgen(js_name = waitSnapshot)]
+    pub fn wait_snapshot(&self, id: JsValue, options: JsValue, first: JsValue) -> Promise {
+        self.run(move |t| async move { wait::until_ready(&t, id, options, first).await })
+    }
+}
+
+impl Client {
+    fn run<F, Fut>(&self, op: F) -> Promise
+    where
+        F: FnOnce(Rc<Transport>) -> Fut,
+        Fut: Future<Output = Result<JsValue, Failure>> + 'static,
+    {
+        let transport = self.transport.clone();
+        let secret = transport.config.api_key.clone();
+        let fut = op(transport);
+        future_to_promise(async move { fut.await.map_err(|f| f.into_js(&secret)) })
+    }
+}
+
+/// The options as data, without walking into `fetch` (a function) or
+/// following anything but `headers`, which is data.
+fn read_options(options: &JsValue) -> crate::core::Value {
+    use crate::core::Value;
+    if options.as_string().is_some() || !options.is_object() {
+        return from_js(options);
+    }
+    let mut members = Vec::new();
+    for key in ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "headers"] {
+        let v = get(options, key);
+        if !v.is_undefined() {
+            members.push((key.to_string(), from_js(&v)));
+        }
+    }
+    Value::Object(members)
+}
+
+/// Installs the function that builds the package's `Error` subclasses.
+#[wasm_bindgen(js_name = setErrorFactory)]
+pub fn set_error_factory(factory: Function) {
+    errors::set_factory(factory);
+}

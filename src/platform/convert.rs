@@ -1,0 +1,85 @@
+//! Reading JS values into the core's [`Value`], and JS objects field by field.
+
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::core::Value;
+
+/// Nesting deeper than this is refused (it also stops cycles).
+const MAX_DEPTH: u32 = 32;
+
+/// Reads a JS value as JSON-shaped data: own enumerable string keys only, so
+/// `__proto__` or `constructor` keys are plain data, and getters or
+/// prototypes never leak in. `undefined` members are skipped.
+pub fn from_js(v: &JsValue) -> Value {
+    read(v, 0)
+}
+
+fn read(v: &JsValue, depth: u32) -> Value {
+    if v.is_undefined() || v.is_null() {
+        return Value::Null;
+    }
+    if let Some(b) = v.as_bool() {
+        return Value::Bool(b);
+    }
+    if let Some(n) = v.as_f64() {
+        return Value::Number(n);
+    }
+    if let Some(s) = v.as_string() {
+        return Value::String(s);
+    }
+    if v.is_function() {
+        return Value::Other("function");
+    }
+    if v.is_symbol() {
+        return Value::Other("symbol");
+    }
+    if v.is_bigint() {
+        return Value::Other("bigint");
+    }
+    if depth >= MAX_DEPTH {
+        return Value::Other("too deeply nested value");
+    }
+    if Array::is_array(v) {
+        let arr: &Array = v.unchecked_ref();
+        return Value::Array(arr.iter().map(|item| read(&item, depth + 1)).collect());
+    }
+    let Some(obj) = v.dyn_ref::<Object>() else { return Value::Other("unknown value") };
+    let mut members = Vec::new();
+    for key in Object::keys(obj).iter() {
+        let Some(name) = key.as_string() else { continue };
+        // A throwing getter reads as absent rather than breaking the call.
+        let item = Reflect::get(obj, &key).unwrap_or(JsValue::UNDEFINED);
+        if !item.is_undefined() {
+            members.push((name, read(&item, depth + 1)));
+        }
+    }
+    Value::Object(members)
+}
+
+/// `obj[key]`, or `undefined` when `obj` is not an object or the getter throws.
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `obj[key] = value`; ignored for frozen objects.
+pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// A present value: neither `undefined` nor `null`.
+pub fn is_present(v: &JsValue) -> bool {
+    !v.is_undefined() && !v.is_null()
+}
+
+/// A fresh plain object from `(key, value)` pairs.
+pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let obj: JsValue = Object::new().into();
+    for (k, v) in entries {
+        set(&obj, k, v);
+    }
+    obj
+}

@@ -1,0 +1,122 @@
+//! Failures on their way to JS: either a value to reject with as it is (an
+//! abort reason, what a user callback threw) or a described client error that
+//! becomes an instance of the package's `Error` subclasses.
+
+use std::cell::RefCell;
+
+use js_sys::Function;
+use wasm_bindgen::JsValue;
+
+use super::convert::{get, object, set};
+use crate::core::{ClientError, ErrorKind};
+
+thread_local! {
+    /// Turns a descriptor object into a real `Error` subclass instance. Set by
+    /// the JS layer at load time (`setErrorFactory`), where the classes live.
+    static FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+pub fn set_factory(factory: Function) {
+    FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+}
+
+/// Why a call did not succeed.
+pub enum Failure {
+    /// Rejected with exactly this value (the signal's reason, a callback's throw).
+    Raw(JsValue),
+    Client(Box<Described>),
+}
+
+/// A client error plus what the response told us.
+pub struct Described {
+    pub error: ClientError,
+    pub request_id: Option<String>,
+    /// The parsed error body, or the raw text when it was not JSON.
+    pub body: JsValue,
+    /// The snapshot concerned (build failures and wait timeouts).
+    pub snapshot: JsValue,
+}
+
+impl From<ClientError> for Failure {
+    fn from(error: ClientError) -> Self {
+        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, snapshot: JsValue::UNDEFINED }))
+    }
+}
+
+impl Failure {
+    pub fn described(error: ClientError, request_id: Option<String>, body: JsValue) -> Self {
+        Failure::Client(Box::new(Described { error, request_id, body, snapshot: JsValue::UNDEFINED }))
+    }
+
+    pub fn with_snapshot(error: ClientError, snapshot: JsValue) -> Self {
+        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, snapshot }))
+    }
+
+    /// The kind, when this is a described error.
+    pub fn kind(&self) -> Option<ErrorKind> {
+        match self {
+            Failure::Client(d) => Some(d.error.kind),
+            Failure::Raw(_) => None,
+        }
+    }
+
+    /// What the server asked to wait before trying again, if it did.
+    pub fn retry_after_ms(&self) -> Option<f64> {
+        match self {
+            Failure::Client(d) => d.error.retry_after_ms,
+            Failure::Raw(_) => None,
+        }
+    }
+
+    /// The JS value to reject with. `secret` (the API key) is scrubbed from the
+    /// message; it is never put anywhere else.
+    pub fn into_js(self, secret: &str) -> JsValue {
+        match self {
+            Failure::Raw(v) => v,
+            Failure::Client(d) => make_error(*d, secret),
+        }
+    }
+}
+
+fn make_error(d: Described, secret: &str) -> JsValue {
+    let e = d.error.redacted(secret);
+    let opt_str = |s: Option<String>| s.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s));
+    let opt_num = |n: Option<f64>| n.map_or(JsValue::UNDEFINED, JsValue::from_f64);
+    let last_error = if d.snapshot.is_object() { first_failure_text(&d.snapshot) } else { JsValue::UNDEFINED };
+    let descriptor = object(&[
+        ("name", JsValue::from_str(e.kind.class_name())),
+        ("message", JsValue::from_str(&e.message)),
+        ("status", opt_num(e.status.map(f64::from))),
+        ("requestId", opt_str(d.request_id)),
+        ("body", d.body),
+        ("field", opt_str(e.field)),
+        ("retryAfterMs", opt_num(e.retry_after_ms)),
+        ("snapshot", d.snapshot),
+        ("lastError", last_error),
+    ]);
+    let factory = FACTORY.with(|f| f.borrow().clone());
+    if let Some(factory) = factory {
+        if let Ok(made) = factory.call1(&JsValue::UNDEFINED, &descriptor) {
+            return made;
+        }
+    }
+    // Without the JS layer (raw wasm use, wasm tests): a plain Error carrying
+    // the same properties.
+    let fallback: JsValue = js_sys::Error::new(&e.message).into();
+    for key in ["name", "status", "requestId", "body", "field", "retryAfterMs", "snapshot", "lastError"] {
+        let v = get(&descriptor, key);
+        if !v.is_undefined() {
+            set(&fallback, key, &v);
+        }
+    }
+    fallback
+}
+
+/// `last_error`, `error` or `message` of a record, whichever is a non-empty string.
+pub fn first_failure_text(record: &JsValue) -> JsValue {
+    crate::core::record::FAILURE_FIELDS
+        .iter()
+        .map(|k| get(record, k))
+        .find(|v| v.as_string().is_some_and(|s| !s.is_empty()))
+        .unwrap_or(JsValue::UNDEFINED)
+}
