@@ -12,7 +12,7 @@ pub mod core;
 mod platform;
 
 #[cfg(target_arch = "wasm32")]
-mod api;
+pub mod api;
 
 #[cfg(target_arch = "wasm32")]
 mod client;

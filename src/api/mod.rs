@@ -1,4 +1,4 @@
 //! The wasm-bindgen exports: a thin `Client` class that the hand-written JS
 //! layer (`js/client.js`) wraps into the public `InstaVM` API.
 
-mod client;
+pub mod client;

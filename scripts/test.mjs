@@ -1,0 +1,86 @@
+// `npm test`: every suite, each reporting how many tests it executed. A suite
+// that fails, or executes nothing, fails the run.
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, run, tee, step, StepError } from './lib/run.mjs';
+import { build } from './lib/build.mjs';
+import { buildEmulator, startEmulator } from './lib/emulator.mjs';
+
+const results = [];
+
+/** Counts from cargo's and wasm-bindgen-test's "test result:" lines. */
+function cargoCounts(output) {
+  let passed = 0;
+  let failed = 0;
+  for (const m of output.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    passed += Number(m[1]);
+    failed += Number(m[2]);
+  }
+  return { passed, failed };
+}
+
+/** Counts from node --test's closing summary. */
+function nodeCounts(output) {
+  const num = (label) => Number(output.match(new RegExp(`^# ${label} (\\d+)$`, 'm'))?.[1] ?? 0);
+  return { passed: num('pass'), failed: num('fail') + num('cancelled') };
+}
+
+async function suite(name, cmd, args, counts, opts = {}) {
+  step(`suite: ${name}`);
+  const { status, output } = await tee(cmd, args, opts);
+  const c = counts(output);
+  const ok = status === 0 && c.failed === 0 && c.passed > 0;
+  results.push({ name, ...c, ok, note: c.passed + c.failed === 0 ? 'executed no test' : status !== 0 ? `exit ${status}` : '' });
+}
+
+async function main() {
+  // Native: the pure core and the emulator.
+  await suite('cargo test (core, emulator)', 'cargo', ['test', '--workspace'], cargoCounts);
+
+  build();
+
+  // The wasm itself, in Node.
+  await suite('wasm-bindgen-test in Node', 'cargo', ['test', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--test', 'node'], cargoCounts, {
+    env: { ...process.env, CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner' },
+  });
+
+  await suite('package size budget', 'node', ['--test', 'tests/size.test.mjs'], nodeCounts);
+
+  // The packed package, installed into an empty project, against the emulator.
+  buildEmulator();
+  const scratch = join(root, '.tmp', 'e2e');
+  rmSync(scratch, { recursive: true, force: true });
+  mkdirSync(scratch, { recursive: true });
+  step('packing the package (npm pack) and installing it into an empty project');
+  run('npm', ['pack', '--silent', '--pack-destination', scratch]);
+  const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'));
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'e2e-scratch', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: scratch });
+  cpSync(join(root, 'tests', 'e2e'), scratch, { recursive: true });
+  const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500'] });
+  try {
+    await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs'], nodeCounts, {
+      cwd: scratch,
+      env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
+    });
+  } finally {
+    await emulator.stop();
+  }
+}
+
+try {
+  await main();
+} catch (e) {
+  if (!(e instanceof StepError)) throw e;
+  console.error(`\nnpm test stopped: ${e.message}`);
+  results.push({ name: 'setup', passed: 0, failed: 1, ok: false, note: e.message });
+}
+
+console.log('\n=== summary');
+for (const r of results) {
+  console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.name.padEnd(44)} ${String(r.passed).padStart(4)} passed ${String(r.failed).padStart(3)} failed ${r.note}`);
+}
+const passed = results.reduce((n, r) => n + r.passed, 0);
+const failed = results.reduce((n, r) => n + r.failed, 0) + results.filter((r) => !r.ok && r.failed === 0).length;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(results.every((r) => r.ok) ? 0 : 1);

@@ -1,0 +1,189 @@
+//! The wasm client in a real JS engine (Node, via wasm-bindgen-test-runner),
+//! with a scripted `fetch` standing in for the network: retries, idempotency
+//! keys, timeouts, aborts and malformed answers, observed call by call.
+#![cfg(target_arch = "wasm32")]
+
+use instavm_wasm::api::client::Client;
+use js_sys::{Array, Function, Promise, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+/// A fetch that answers from a script, one entry per call (the last repeats):
+/// `{status, body, headers}`, `"hang"` (until aborted) or `"fail"` (network).
+/// It records every call, and the `this` it was called with.
+fn scripted_fetch(script: &str) -> Function {
+    let make = Function::new_with_args(
+        "script",
+        r#"
+        const calls = [];
+        const f = function (url, init) {
+          'use strict';
+          calls.push({ url, init, thisValue: this });
+          const step = script[Math.min(calls.length - 1, script.length - 1)];
+          if (step === 'hang') {
+            return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+          }
+          if (step === 'fail') return Promise.reject(new TypeError('fetch failed'));
+          return Promise.resolve(new Response(step.body ?? '', { status: step.status, headers: step.headers ?? {} }));
+        };
+        f.calls = calls;
+        return f;
+        "#,
+    );
+    let script = JSON::parse(script).expect("test script is JSON");
+    make.call1(&JsValue::UNDEFINED, &script).expect("fake fetch").unchecked_into()
+}
+
+fn client(fetch: &Function, extra: &str) -> Client {
+    let options = JSON::parse(&format!(r#"{{"apiKey":"instavm_sk_test","baseUrl":"http://emulator.test/","maxRetries":2{extra}}}"#)).unwrap();
+    Reflect::set(&options, &"fetch".into(), fetch).unwrap();
+    Client::new(options).unwrap_or_else(|_| panic!("client options are valid"))
+}
+
+fn calls(fetch: &Function) -> Array {
+    Reflect::get(fetch, &"calls".into()).unwrap().unchecked_into()
+}
+
+fn prop(v: &JsValue, path: &str) -> JsValue {
+    path.split('.').fold(v.clone(), |acc, key| Reflect::get(&acc, &key.into()).unwrap_or(JsValue::UNDEFINED))
+}
+
+async fn settle(p: Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+const RECORD: &str = r#"{\"id\":\"snap_1\",\"status\":\"ready\",\"snapshot_type\":\"user\"}"#;
+
+#[wasm_bindgen_test]
+fn options_are_checked_at_construction_and_name_the_field() {
+    for (options, field) in [
+        (r#"{}"#, "apiKey"),
+        (r#"{"apiKey":""}"#, "apiKey"),
+        (r#"{"apiKey":"k","baseUrl":"api.instavm.io"}"#, "baseUrl"),
+        (r#"{"apiKey":"k","timeoutMs":-5}"#, "timeoutMs"),
+        (r#"{"apiKey":"k","maxRetries":2.5}"#, "maxRetries"),
+        (r#"{"apiKey":"k","fetch":"no"}"#, "fetch"),
+        (r#"{"apiKey":"k","headers":{"X-A":"a\r\nb"}}"#, "headers.X-A"),
+    ] {
+        let err = Client::new(JSON::parse(options).unwrap()).err().expect(options);
+        assert_eq!(prop(&err, "name"), "ValidationError", "{options}");
+        assert_eq!(prop(&err, "field"), field, "{options}");
+    }
+    assert!(Client::new(JsValue::from_str("instavm_sk_bare_key")).is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn records_get_both_id_and_both_type_fields_and_fetch_is_called_unbound() {
+    let fetch = scripted_fetch(&format!(r#"[{{"status":200,"body":"{RECORD}"}}]"#));
+    let record = settle(client(&fetch, "").get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    assert_eq!(prop(&record, "snapshot_id"), "snap_1");
+    assert_eq!(prop(&record, "type"), "user");
+    let call = calls(&fetch).get(0);
+    assert_eq!(prop(&call, "url"), "http://emulator.test/v1/snapshots/snap_1");
+    assert!(prop(&call, "thisValue").is_undefined(), "fetch must be called with this undefined");
+    assert_eq!(prop(&call, "init.headers.X-API-Key"), "instavm_sk_test");
+    assert_eq!(prop(&call, "init.method"), "GET");
+}
+
+#[wasm_bindgen_test]
+async fn get_retries_5xx_and_network_errors_then_succeeds() {
+    let fetch = scripted_fetch(&format!(r#"[{{"status":503,"body":""}},"fail",{{"status":200,"body":"{RECORD}"}}]"#));
+    let c = client(&fetch, "");
+    let record = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    assert_eq!(prop(&record, "id"), "snap_1");
+    assert_eq!(calls(&fetch).length(), 3);
+}
+
+#[wasm_bindgen_test]
+async fn post_retries_429_with_the_same_idempotency_key_and_honours_retry_after_ms() {
+    let fetch = scripted_fetch(&format!(
+        r#"[{{"status":429,"body":"{{\"detail\":\"Rate limit exceeded\"}}","headers":{{"retry-after-ms":"20"}}}},{{"status":201,"body":"{RECORD}"}}]"#
+    ));
+    let c = client(&fetch, "");
+    let params = JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap();
+    settle(c.create_snapshot(params, JsValue::NULL)).await.unwrap();
+    let all = calls(&fetch);
+    assert_eq!(all.length(), 2);
+    let first = prop(&all.get(0), "init.headers.Idempotency-Key");
+    assert!(first.as_string().is_some_and(|k| k.starts_with("ivm-")));
+    assert_eq!(first, prop(&all.get(1), "init.headers.Idempotency-Key"));
+    assert_eq!(prop(&all.get(0), "init.body"), r#"{"oci_image":"alpine"}"#);
+}
+
+#[wasm_bindgen_test]
+async fn post_does_not_repeat_a_500_or_a_dropped_connection() {
+    for step in [r#"{"status":500,"body":"{\"detail\":\"boom\"}"}"#, r#""fail""#] {
+        let fetch = scripted_fetch(&format!("[{step}]"));
+        let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL))
+            .await
+            .unwrap_err();
+        assert_eq!(calls(&fetch).length(), 1, "{step}");
+        let name = prop(&err, "name").as_string().unwrap_or_default();
+        assert!(name == "ServerError" || name == "NetworkError", "{name}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_request_past_its_timeout_is_a_timeout_error() {
+    let fetch = scripted_fetch(r#"["hang"]"#);
+    let c = client(&fetch, r#","maxRetries":0,"timeoutMs":30"#);
+    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    assert_eq!(prop(&err, "name"), "TimeoutError");
+    assert!(prop(&err, "message").as_string().unwrap_or_default().contains("30 ms"));
+}
+
+#[wasm_bindgen_test]
+async fn an_aborted_signal_rejects_with_its_reason_and_sends_nothing() {
+    let fetch = scripted_fetch(&format!(r#"[{{"status":200,"body":"{RECORD}"}}]"#));
+    let options = Function::new_no_args("const c = new AbortController(); c.abort('stop'); return { signal: c.signal };")
+        .call0(&JsValue::UNDEFINED)
+        .unwrap();
+    let err = settle(client(&fetch, "").get_snapshot("snap_1".into(), options)).await.unwrap_err();
+    assert_eq!(err, "stop");
+    assert_eq!(calls(&fetch).length(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn malformed_answers_are_typed_errors_and_the_client_keeps_working() {
+    let fetch = scripted_fetch(&format!(
+        r#"[{{"status":200,"body":"{{not json"}},{{"status":200,"body":"[1,2]"}},{{"status":200,"body":"{RECORD}"}}]"#
+    ));
+    let c = client(&fetch, r#","maxRetries":0"#);
+    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    assert_eq!(prop(&err, "name"), "InstaVMError");
+    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    assert!(prop(&err, "message").as_string().unwrap_or_default().contains("JSON object"));
+    let ok = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    assert_eq!(prop(&ok, "id"), "snap_1");
+}
+
+#[wasm_bindgen_test]
+async fn a_delete_whose_first_answer_was_lost_counts_a_later_404_as_done() {
+    let fetch = scripted_fetch(r#"["fail",{"status":404,"body":"{\"detail\":\"Snapshot not found\"}"}]"#);
+    let result = settle(client(&fetch, "").delete_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    assert_eq!(prop(&result, "success"), JsValue::TRUE);
+    assert_eq!(calls(&fetch).length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn waits_report_each_status_once_and_a_failed_build_rejects_with_its_reason() {
+    let fetch = scripted_fetch(
+        r#"[{"status":200,"body":"{\"id\":\"s\",\"status\":\"pending\"}"},
+            {"status":503,"body":""},
+            {"status":200,"body":"{\"id\":\"s\",\"status\":\"PENDING\"}"},
+            {"status":200,"body":"{\"id\":\"s\",\"status\":\"building\"}"},
+            {"status":200,"body":"{\"id\":\"s\",\"status\":\"failed\",\"last_error\":\"exit 3\"}"}]"#,
+    );
+    let seen = Array::new();
+    let options = JSON::parse(r#"{"pollIntervalMs":5,"maxPollIntervalMs":10}"#).unwrap();
+    let push = Reflect::get(&seen, &"push".into()).unwrap().unchecked_into::<Function>().bind(&seen);
+    let on_status = Function::new_with_args("push", "return (s) => push(s.status);").call1(&JsValue::UNDEFINED, &push).unwrap();
+    Reflect::set(&options, &"onStatus".into(), &on_status).unwrap();
+    let err = settle(client(&fetch, "").wait_snapshot("s".into(), options, JsValue::UNDEFINED)).await.unwrap_err();
+    assert_eq!(prop(&err, "name"), "SnapshotBuildFailedError");
+    assert_eq!(prop(&err, "lastError"), "exit 3");
+    assert_eq!(prop(&err, "snapshot.status"), "failed");
+    let seen: Vec<String> = seen.iter().filter_map(|s| s.as_string()).collect();
+    assert_eq!(seen, vec!["pending", "building", "failed"]);
+}

@@ -1,0 +1,27 @@
+// The size budget of what a browser downloads: the wasm plus its JS. Sizes are
+// deterministic, so this is asserted; growth past the budget is a decision
+// to make here, consciously.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sizes } from '../scripts/lib/build.mjs';
+
+const BUDGET_GZIP = 60 * 1024;
+
+test(`wasm plus its JS glue is at most ${BUDGET_GZIP} bytes gzip`, () => {
+  const s = sizes();
+  const wasm = s['instavm_wasm_bg.wasm'];
+  const glue = s['instavm_wasm.js'];
+  assert.ok(wasm && glue, 'pkg/ must hold a build (run npm run build)');
+  const total = wasm.gzip + glue.gzip;
+  console.log(`wasm ${wasm.raw} B raw / ${wasm.gzip} B gzip; glue ${glue.raw} B raw / ${glue.gzip} B gzip; total ${total} B gzip`);
+  assert.ok(total <= BUDGET_GZIP, `${total} B gzip is over the ${BUDGET_GZIP} B budget`);
+});
+
+test('every shipped JS file is counted and the browser download stays under the budget', () => {
+  const s = sizes();
+  const browser = ['instavm_wasm_bg.wasm', 'instavm_wasm.js', 'client.js', 'errors.js', 'web.js'];
+  for (const f of browser) assert.ok(s[f], `${f} is shipped`);
+  const total = browser.reduce((n, f) => n + s[f].gzip, 0);
+  console.log(`browser download: ${total} B gzip`);
+  assert.ok(total <= BUDGET_GZIP + 4 * 1024, `${total} B gzip`);
+});
