@@ -3,6 +3,7 @@
 //! and only here, so the key can be scrubbed in one place.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -74,7 +75,10 @@ impl Client {
         let transport = self.transport.clone();
         let secret = transport.config.api_key.clone();
         let fut = op(transport);
-        future_to_promise(async move { fut.await.map_err(|f| f.into_js(&secret)) })
+        // Boxed so that one instance of the promise machinery serves every method.
+        let boxed: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+            Box::pin(async move { fut.await.map_err(|f| f.into_js(&secret)) });
+        future_to_promise(boxed)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
 use crate::core::snapshot::{create_body, list_query};
 use crate::platform::bindings::AbortSignal;
-use crate::platform::convert::{from_js, get, is_present};
+use crate::platform::convert::{from_js, get, is_present, to_json_string};
 use crate::platform::errors::Failure;
 
 /// Per-call options as read from JS: `{ signal, timeoutMs }`.
@@ -81,7 +81,7 @@ pub async fn create(t: &Transport, params: JsValue, options: JsValue) -> Result<
     let body = create_body(&from_js(&params))?;
     let ctx = call_context(&options)?;
     let mut call = t.call(Method::Post, "/v1/snapshots".into(), ctx.signal.as_ref(), ctx.timeout_ms);
-    call.body = Some(body.to_json());
+    call.body = Some(to_json_string(&body));
     records::one(t.send(call).await?, &SNAPSHOT_ALIASES)
 }
 

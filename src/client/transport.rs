@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::core::error::ClientError;
 use crate::core::options::Config;
 use crate::core::retry::{self, Method, Outcome};
+use crate::core::validate::show_number;
 use crate::core::ErrorKind;
 use crate::platform::bindings::{json_parse, AbortSignal};
 use crate::platform::convert::{from_js, get, object, set};
@@ -26,7 +27,8 @@ pub struct Call<'a> {
     pub method: Method,
     /// From the API root, already encoded: `/v1/snapshots/snap_1`.
     pub path: String,
-    pub body: Option<String>,
+    /// JSON text, already serialised.
+    pub body: Option<JsValue>,
     pub timeout_ms: f64,
     pub signal: Option<&'a AbortSignal>,
     pub max_retries: u32,
@@ -67,7 +69,7 @@ impl Transport {
                     Outcome::Timeout,
                     Failure::from(ClientError::new(
                         ErrorKind::Timeout,
-                        format!("{} {} timed out after {} ms", call.method.as_str(), call.path, call.timeout_ms),
+                        format!("{} {} timed out after {} ms", call.method.as_str(), call.path, show_number(call.timeout_ms)),
                     )),
                 ),
                 Err(SendError::Network(message)) => (
@@ -132,7 +134,7 @@ impl Transport {
         }
         let init = object(&[("method", JsValue::from_str(call.method.as_str())), ("headers", headers)]);
         if let Some(body) = &call.body {
-            set(&init, "body", &JsValue::from_str(body));
+            set(&init, "body", body);
         }
         init
     }

@@ -15,6 +15,7 @@ use crate::core::options::parse_wait_options;
 use crate::core::poll::{self, Phase};
 use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
+use crate::core::validate::show_number;
 use crate::core::ErrorKind;
 use crate::platform::convert::{get, is_present};
 use crate::platform::errors::{first_failure_text, Failure};
@@ -108,7 +109,7 @@ fn build_failed(id: &str, record: JsValue) -> Failure {
 }
 
 fn timed_out(id: &str, timeout_ms: f64, last_seen: JsValue, status: Option<String>, problem: Option<String>) -> Failure {
-    let mut message = format!("Snapshot {id} was not ready within {timeout_ms} ms");
+    let mut message = format!("Snapshot {id} was not ready within {} ms", show_number(timeout_ms));
     match status {
         Some(s) => message.push_str(&format!(" (last status: {s})")),
         None => message.push_str(" (no status was read)"),

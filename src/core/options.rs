@@ -2,7 +2,7 @@
 
 use super::error::ClientError;
 use super::poll;
-use super::validate::{duration_ms, integer_in, present, string};
+use super::validate::{duration_ms, integer_in, present, show_number, string};
 use super::value::Value;
 
 /// The cloud API. Pointing the client at the emulator only changes this.
@@ -169,7 +169,7 @@ pub fn parse_wait_options(v: &Value) -> Result<WaitOptions, ClientError> {
     if max_poll_interval_ms < poll_interval_ms {
         return Err(ClientError::invalid(
             "maxPollIntervalMs",
-            format!("must not be below pollIntervalMs ({poll_interval_ms} ms), got {max_poll_interval_ms}"),
+            format!("must not be below pollIntervalMs ({} ms), got {}", show_number(poll_interval_ms), show_number(max_poll_interval_ms)),
         ));
     }
     Ok(WaitOptions { timeout_ms, poll_interval_ms, max_poll_interval_ms })

@@ -3,6 +3,8 @@
 //! Pure functions of (method, outcome, attempt, headers, clock, random draw), so
 //! every branch is tested natively. The platform layer only sleeps and re-sends.
 
+use super::validate::parse_decimal;
+
 /// HTTP methods the client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -68,14 +70,12 @@ pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
 /// `Retry-After` as seconds or an HTTP date (relative to `now_ms`, epoch ms).
 /// Negative, unparseable or absent values give `None`.
 pub fn server_delay_ms(retry_after_ms: Option<&str>, retry_after: Option<&str>, now_ms: f64) -> Option<f64> {
-    if let Some(ms) = retry_after_ms.and_then(|v| v.trim().parse::<f64>().ok()) {
-        if ms.is_finite() && ms >= 0.0 {
-            return Some(ms);
-        }
+    if let Some(ms) = retry_after_ms.and_then(|v| parse_decimal(v.trim())) {
+        return Some(ms);
     }
     let v = retry_after?.trim();
-    if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then_some(secs * 1000.0);
+    if let Some(secs) = parse_decimal(v) {
+        return Some(secs * 1000.0);
     }
     let at = parse_http_date(v)?;
     Some((at - now_ms).max(0.0))

@@ -84,7 +84,7 @@ fn package_list(field: &str, v: &Value) -> Result<String, ClientError> {
     match v {
         Value::String(s) => {
             if let Some(c) = s.chars().find(|c| c.is_control() && *c != '\t' && *c != '\n') {
-                return Err(ClientError::invalid(field, format!("must not contain control characters (found {c:?})")));
+                return Err(ClientError::invalid(field, format!("must not contain control characters (found {})", super::validate::describe_char(c))));
             }
             if s.len() > 65_536 {
                 return Err(ClientError::invalid(field, "must be at most 65536 bytes"));
@@ -151,7 +151,7 @@ pub fn list_query(query: &Value) -> Result<String, ClientError> {
             ("type", v) => one_of("type", v, &SNAPSHOT_TYPES)?,
             (_, Value::String(s)) => s.clone(),
             (_, Value::Bool(b)) => b.to_string(),
-            (_, Value::Number(n)) if n.is_finite() => Value::Number(*n).to_json(),
+            (_, Value::Number(n)) if n.is_finite() => super::validate::show_number(*n),
             (k, other) => return Err(ClientError::invalid(k, format!("must be a string, number or boolean query value, got {}", other.type_name()))),
         };
         parts.push(format!("{}={}", percent_encode(key), percent_encode(&value)));

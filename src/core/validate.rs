@@ -34,7 +34,7 @@ pub fn duration_ms(field: &str, v: &Value) -> Result<f64, ClientError> {
         Value::Number(n) if n.is_finite() && *n > 0.0 && *n <= MAX_TIMER_MS => Ok(*n),
         Value::Number(n) => Err(ClientError::invalid(
             field,
-            format!("must be a number of milliseconds above 0 and at most {MAX_TIMER_MS}, got {}", show_number(*n)),
+            format!("must be a number of milliseconds above 0 and at most 2147483647, got {}", show_number(*n)),
         )),
         other => Err(ClientError::invalid(field, format!("must be a number of milliseconds, got {}", other.type_name()))),
     }
@@ -105,14 +105,62 @@ pub fn is_env_name(name: &str) -> bool {
         && name.len() <= 256
 }
 
+/// A number for a message, as JS would print it for everyday values.
+///
+/// Written by hand: Rust's float formatting costs about 15 KB of wasm, and
+/// messages need no more than six fractional digits.
 pub fn show_number(n: f64) -> String {
     if n.is_nan() {
-        "NaN".into()
-    } else if n.is_infinite() {
-        if n > 0.0 { "Infinity".into() } else { "-Infinity".into() }
-    } else {
-        format!("{n}")
+        return "NaN".into();
     }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity".into() } else { "-Infinity".into() };
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let mut a = n.abs();
+    if a >= 1e15 {
+        let mut exp = 0;
+        while a >= 10.0 {
+            a /= 10.0;
+            exp += 1;
+        }
+        return format!("{sign}{}e+{exp}", a as u8);
+    }
+    let mut out = format!("{sign}{}", a.trunc() as u64);
+    let mut frac = a.fract();
+    if frac > 0.0 {
+        out.push('.');
+        for _ in 0..6 {
+            frac *= 10.0;
+            let digit = frac.trunc() as u8;
+            out.push(char::from(b'0' + digit.min(9)));
+            frac -= frac.trunc();
+            if frac < 1e-9 {
+                break;
+            }
+        }
+        while out.ends_with('0') {
+            out.pop();
+        }
+        if out.ends_with('.') {
+            out.pop();
+        }
+    }
+    out
+}
+
+/// Parses a plain decimal (`12`, `1.5`, `.25`): what `Retry-After` headers
+/// carry. No sign or exponent. Hand-written for the same reason as above.
+pub fn parse_decimal(s: &str) -> Option<f64> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    if int.is_empty() && frac.is_empty() || int.len() > 15 || frac.len() > 15 {
+        return None;
+    }
+    if !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = |d: &str| d.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
+    Some(digits(int) as f64 + digits(frac) as f64 / 10f64.powi(frac.len() as i32))
 }
 
 /// A user string inside a message: quoted, shortened, control characters escaped.
@@ -137,11 +185,11 @@ fn quoted_list(items: &[&str]) -> String {
     items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(" or ")
 }
 
-fn describe_char(c: char) -> String {
+pub fn describe_char(c: char) -> String {
     if c == ' ' {
         "a space".into()
     } else {
-        format!("{:?}", c)
+        format!("U+{:04X}", c as u32)
     }
 }
 
@@ -186,6 +234,24 @@ mod tests {
             assert!(duration_ms("timeoutMs", &Value::Number(bad)).is_err(), "{bad}");
         }
         assert!(duration_ms("timeoutMs", &Value::String("5".into())).is_err());
+    }
+
+    #[test]
+    fn numbers_print_like_js_for_everyday_values() {
+        let cases = [(9.0, "9"), (-3.0, "-3"), (1.5, "1.5"), (0.25, "0.25"), (2.1, "2.1"), (1e300, "1e+300"), (f64::NAN, "NaN"), (f64::NEG_INFINITY, "-Infinity")];
+        for (n, want) in cases {
+            assert_eq!(show_number(n), want);
+        }
+    }
+
+    #[test]
+    fn decimals_parse() {
+        assert_eq!(parse_decimal("12"), Some(12.0));
+        assert_eq!(parse_decimal("1.5"), Some(1.5));
+        assert_eq!(parse_decimal(".25"), Some(0.25));
+        for bad in ["", ".", "-1", "1e3", "1.2.3", "x", " 1", "9999999999999999"] {
+            assert_eq!(parse_decimal(bad), None, "{bad}");
+        }
     }
 
     #[test]

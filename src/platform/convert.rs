@@ -57,6 +57,31 @@ fn read(v: &JsValue, depth: u32) -> Value {
     Value::Object(members)
 }
 
+/// Serialises a core value with the engine's `JSON.stringify`, which prints
+/// numbers exactly as JS does (and spares the wasm a float formatter).
+pub fn to_json_string(v: &Value) -> JsValue {
+    js_sys::JSON::stringify(&to_js(v)).map(JsValue::from).unwrap_or(JsValue::NULL)
+}
+
+fn to_js(v: &Value) -> JsValue {
+    match v {
+        Value::Null | Value::Other(_) => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(*n),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(to_js).collect::<Array>().into(),
+        Value::Object(members) => {
+            let obj: JsValue = Object::new().into();
+            for (k, item) in members {
+                // defineProperty, not set: a `__proto__` key stays plain data.
+                let desc = object(&[("value", to_js(item)), ("enumerable", JsValue::TRUE), ("writable", JsValue::TRUE), ("configurable", JsValue::TRUE)]);
+                let _ = Reflect::define_property(obj.unchecked_ref::<Object>(), &JsValue::from_str(k), desc.unchecked_ref());
+            }
+            obj
+        }
+    }
+}
+
 /// `obj[key]`, or `undefined` when `obj` is not an object or the getter throws.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     if !obj.is_object() && !obj.is_function() {
