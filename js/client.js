@@ -45,7 +45,9 @@ export class InstaVM {
   constructor(options) {
     if (loaded) this.#core = new wasm.Client(options);
     else this.#options = options;
-    this.snapshots = new Snapshots(() => this.#client());
+    const client = () => this.#client();
+    this.snapshots = new Snapshots(client);
+    this.vms = new Vms(client);
   }
 
   async #client() {
@@ -149,5 +151,78 @@ class Snapshots {
       outer?.removeEventListener?.('abort', forward);
       if (!settled) stop.abort(new DOMException('watch() ended by its consumer', 'AbortError'));
     }
+  }
+}
+
+// `wait` is the documented positional boolean or `{ wait, signal, timeoutMs,
+// onStatus }`; both are handed to the wasm as they are.
+class Vms {
+  #client;
+
+  constructor(client) {
+    this.#client = client;
+  }
+
+  /** `POST /v1/vms`; with `wait` (default true) resolves once the VM is live. */
+  async create(body, wait) {
+    return (await this.#client()).createVm(body ?? null, wait ?? null);
+  }
+
+  /** Running VMs (`GET /v1/vms`). */
+  async list(options) {
+    return (await this.#client()).listVms(false, options ?? null);
+  }
+
+  /** Every VM record, terminated ones too (`GET /v1/vms/`). */
+  async listAll(options) {
+    return (await this.#client()).listVms(true, options ?? null);
+  }
+
+  async get(vmId, options) {
+    return (await this.#client()).getVm(vmId, options ?? null);
+  }
+
+  async update(vmId, patch, options) {
+    return (await this.#client()).updateVm(vmId, patch, options ?? null);
+  }
+
+  async delete(vmId, options) {
+    return (await this.#client()).deleteVm(vmId, options ?? null);
+  }
+
+  /** Snapshots the VM; with `wait`, resolves once the snapshot is ready. */
+  async snapshot(vmId, body, wait) {
+    return (await this.#client()).snapshotVm(vmId, body ?? null, wait ?? null);
+  }
+
+  async clone(vmId, body, wait) {
+    return (await this.#client()).cloneVm(vmId, body ?? null, wait ?? null);
+  }
+
+  async suspend(vmId, options) {
+    return (await this.#client()).suspendVm(vmId, options ?? null);
+  }
+
+  /** Resolves with the new VM the API mints (`resumed_from` names the old one). */
+  async resume(vmId, wait) {
+    return (await this.#client()).resumeVm(vmId, wait ?? null);
+  }
+
+  /** Stages env vars `{ NAME: 'value' }`; the values are never returned or shown. */
+  async stageEnv(vmId, env, options) {
+    return (await this.#client()).stageEnv(vmId, env, options ?? null);
+  }
+
+  async mountVolume(vmId, volume, wait) {
+    return (await this.#client()).mountVolume(vmId, volume, wait ?? null);
+  }
+
+  async listVolumes(vmId, options) {
+    return (await this.#client()).listVolumes(vmId, options ?? null);
+  }
+
+  /** `options`: `{ mount_path, wait, signal }`. */
+  async unmountVolume(vmId, volumeId, options) {
+    return (await this.#client()).unmountVolume(vmId, volumeId, options ?? null);
   }
 }

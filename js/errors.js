@@ -9,6 +9,7 @@ export class InstaVMError extends Error {
     this.status = details.status;
     this.requestId = details.requestId;
     this.body = details.body;
+    if (details.vm !== undefined) this.vm = details.vm;
   }
 }
 

@@ -6,16 +6,18 @@
 //! how long ago it was created.
 
 mod http;
+mod idempotency;
 mod inspect;
 mod oci;
 mod snapshots;
 mod state;
 mod time;
 mod validate;
+mod vms;
 
 use std::sync::Arc;
 
-use axum::routing::get;
+use axum::routing::{delete, get, post};
 use axum::Router;
 
 pub use state::Settings;
@@ -26,6 +28,16 @@ pub fn app(settings: Settings) -> Router {
     Router::new()
         .route("/v1/snapshots", get(snapshots::list).post(snapshots::create))
         .route("/v1/snapshots/{id}", get(snapshots::get).delete(snapshots::delete))
+        .route("/v1/vms", get(vms::list_running).post(vms::create))
+        .route("/v1/vms/", get(vms::list_all))
+        .route("/v1/vms/{id}", get(vms::get).patch(vms::update).delete(vms::delete))
+        .route("/v1/vms/{id}/snapshot", post(vms::snapshot))
+        .route("/v1/vms/{id}/clone", post(vms::clone))
+        .route("/v1/vms/{id}/suspend", post(vms::suspend))
+        .route("/v1/vms/{id}/resume", post(vms::resume))
+        .route("/v1/vms/{id}/stage-env", post(vms::stage_env))
+        .route("/v1/vms/{id}/volumes", get(vms::list_volumes).post(vms::mount_volume))
+        .route("/v1/vms/{id}/volumes/{volume_id}", delete(vms::unmount_volume))
         .route("/_emulator/requests", get(inspect::requests))
         .fallback(http::not_found)
         .method_not_allowed_fallback(http::method_not_allowed)

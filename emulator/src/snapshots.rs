@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::http::{api_key, json_response, ApiError};
 use crate::state::{Shared, Snapshot};
 use crate::time::now_iso;
+use crate::idempotency;
 use crate::validate::{self, planned_failure, size_bytes};
 
 /// The share of a build spent `pending` before it turns `building`.
@@ -47,17 +48,27 @@ pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
     let body: Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": format!("JSON decode error: {e}"), "type": "json_invalid" })])
     })?;
-    let idempotency_key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
-    if let Some(idem) = &idempotency_key {
-        if let Some((first_body, first_response)) = shared.tenants().get(&key).and_then(|t| t.idempotency.get(idem)) {
-            return if *first_body == body {
-                Ok(json_response(201, first_response.clone()))
-            } else {
-                Err(ApiError::new(409, "Idempotency-Key was already used with a different request body"))
-            };
-        }
+    let idem = idempotency::key_of(&headers);
+    if let Some(answer) = idempotency::replay(shared.tenants().get(&key), idem.as_deref(), "snapshot", &body)? {
+        return Ok(answer);
     }
     let req = validate::create_snapshot(&body).map_err(ApiError::unprocessable)?;
+    let mut tenants = shared.tenants();
+    // Checked again under the lock: a concurrent twin may have won the race.
+    if let Some(answer) = idempotency::replay(tenants.get(&key), idem.as_deref(), "snapshot", &body)? {
+        return Ok(answer);
+    }
+    let tenant = tenants.entry(key).or_default();
+    let snapshot = new_snapshot(&shared, &req, planned_failure(&req), Instant::now());
+    let response = view(&snapshot, shared.settings.build_ms);
+    idempotency::remember(tenant, idem, "snapshot", body, &response);
+    tenant.snapshots.insert(snapshot.record["id"].as_str().unwrap_or_default().to_string(), snapshot);
+    Ok(json_response(201, response))
+}
+
+/// A snapshot record as the build starts (`created` may lie in the past, to
+/// make one that is already built).
+pub fn new_snapshot(shared: &Shared, req: &validate::CreateSnapshot, failure: Option<String>, created: Instant) -> Snapshot {
     let (id, seq) = shared.new_id("snap");
     let mut record = Map::new();
     record.insert("id".into(), json!(id));
@@ -71,23 +82,7 @@ pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
     record.insert("build_args".into(), json!(req.build_args));
     record.insert("is_public".into(), json!(false));
     record.insert("created_at".into(), json!(now_iso()));
-    let snapshot = Snapshot { seq, record, created: Instant::now(), failure: planned_failure(&req), size_bytes: size_bytes(&req) };
-    let response = view(&snapshot, shared.settings.build_ms);
-    let mut tenants = shared.tenants();
-    let tenant = tenants.entry(key).or_default();
-    if let Some(idem) = idempotency_key {
-        // A concurrent twin may have won the race while the lock was released.
-        if let Some((first_body, first_response)) = tenant.idempotency.get(&idem) {
-            return if *first_body == body {
-                Ok(json_response(201, first_response.clone()))
-            } else {
-                Err(ApiError::new(409, "Idempotency-Key was already used with a different request body"))
-            };
-        }
-        tenant.idempotency.insert(idem, (body, response.clone()));
-    }
-    tenant.snapshots.insert(id, snapshot);
-    Ok(json_response(201, response))
+    Snapshot { seq, record, created, failure, size_bytes: size_bytes(req) }
 }
 
 pub async fn get(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -109,7 +104,7 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// The record as of now: the status follows from the time since creation.
-fn view(s: &Snapshot, build_ms: u64) -> Value {
+pub fn view(s: &Snapshot, build_ms: u64) -> Value {
     let elapsed = s.created.elapsed().as_secs_f64() * 1000.0;
     let build_ms = build_ms as f64;
     let status = if elapsed < build_ms * PENDING_SHARE {

@@ -12,11 +12,13 @@ use serde_json::Value;
 pub struct Settings {
     /// How long a simulated build takes, in milliseconds.
     pub build_ms: u64,
+    /// How long a VM takes to boot, suspend or resume, in milliseconds.
+    pub boot_ms: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { build_ms: 3000 }
+        Settings { build_ms: 3000, boot_ms: 500 }
     }
 }
 
@@ -32,9 +34,36 @@ pub struct Shared {
 #[derive(Default)]
 pub struct Tenant {
     pub snapshots: HashMap<String, Snapshot>,
+    pub vms: HashMap<String, Vm>,
     /// Idempotency-Key -> (the request body, the response body first sent).
     pub idempotency: HashMap<String, (Value, Value)>,
     pub requests: Vec<Value>,
+}
+
+/// A stored VM. `status` is what it was last set to; `next` is a change due
+/// at an instant (`creating` becomes `active` once booted), applied on read.
+pub struct Vm {
+    pub seq: u64,
+    pub record: serde_json::Map<String, Value>,
+    pub next: Option<(Instant, &'static str)>,
+    pub volumes: Vec<Value>,
+}
+
+impl Vm {
+    /// Applies a transition that has come due, and returns the status.
+    pub fn settle(&mut self) -> String {
+        if let Some((at, status)) = self.next {
+            if Instant::now() >= at {
+                self.record.insert("status".into(), Value::from(status));
+                self.next = None;
+            }
+        }
+        self.status()
+    }
+
+    pub fn status(&self) -> String {
+        self.record.get("status").and_then(Value::as_str).unwrap_or("").to_string()
+    }
 }
 
 /// A stored snapshot: the record as created plus what decides its lifecycle.

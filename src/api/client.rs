@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::transport::Transport;
-use crate::client::{snapshots, wait};
+use crate::client::{snapshots, vms, wait};
 use crate::core::error::ClientError;
 use crate::core::options::parse_config;
 use crate::platform::convert::{from_js, get, is_present};
@@ -62,7 +62,77 @@ impl Client {
     /// in hand (from `createSnapshot`).
     #[wasm_bindgen(js_name = waitSnapshot)]
     pub fn wait_snapshot(&self, id: JsValue, options: JsValue, first: JsValue) -> Promise {
-        self.run(move |t| async move { wait::until_ready(&t, id, options, first).await })
+        self.run(move |t| async move {
+            let id = snapshots::id_string(&id)?;
+            let ctx = wait::wait_context(&options)?;
+            wait::until(&t, wait::SNAPSHOT_READY, &id, &ctx, first).await
+        })
+    }
+
+    #[wasm_bindgen(js_name = createVm)]
+    pub fn create_vm(&self, body: JsValue, wait: JsValue) -> Promise {
+        self.run(move |t| async move { vms::create(&t, body, wait).await })
+    }
+
+    /// `all`: every record (`GET /v1/vms/`) rather than the running ones.
+    #[wasm_bindgen(js_name = listVms)]
+    pub fn list_vms(&self, all: bool, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::list(&t, all, options).await })
+    }
+
+    #[wasm_bindgen(js_name = getVm)]
+    pub fn get_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::get_one(&t, vm_id, options).await })
+    }
+
+    #[wasm_bindgen(js_name = updateVm)]
+    pub fn update_vm(&self, vm_id: JsValue, patch: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::update(&t, vm_id, patch, options).await })
+    }
+
+    #[wasm_bindgen(js_name = deleteVm)]
+    pub fn delete_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::delete(&t, vm_id, options).await })
+    }
+
+    #[wasm_bindgen(js_name = snapshotVm)]
+    pub fn snapshot_vm(&self, vm_id: JsValue, body: JsValue, wait: JsValue) -> Promise {
+        self.run(move |t| async move { vms::snapshot(&t, vm_id, body, wait).await })
+    }
+
+    #[wasm_bindgen(js_name = cloneVm)]
+    pub fn clone_vm(&self, vm_id: JsValue, body: JsValue, wait: JsValue) -> Promise {
+        self.run(move |t| async move { vms::clone(&t, vm_id, body, wait).await })
+    }
+
+    #[wasm_bindgen(js_name = suspendVm)]
+    pub fn suspend_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::suspend(&t, vm_id, options).await })
+    }
+
+    #[wasm_bindgen(js_name = resumeVm)]
+    pub fn resume_vm(&self, vm_id: JsValue, wait: JsValue) -> Promise {
+        self.run(move |t| async move { vms::resume(&t, vm_id, wait).await })
+    }
+
+    #[wasm_bindgen(js_name = stageEnv)]
+    pub fn stage_env(&self, vm_id: JsValue, env: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::stage_env(&t, vm_id, env, options).await })
+    }
+
+    #[wasm_bindgen(js_name = mountVolume)]
+    pub fn mount_volume(&self, vm_id: JsValue, volume: JsValue, wait: JsValue) -> Promise {
+        self.run(move |t| async move { vms::mount_volume(&t, vm_id, volume, wait).await })
+    }
+
+    #[wasm_bindgen(js_name = listVolumes)]
+    pub fn list_volumes(&self, vm_id: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::list_volumes(&t, vm_id, options).await })
+    }
+
+    #[wasm_bindgen(js_name = unmountVolume)]
+    pub fn unmount_volume(&self, vm_id: JsValue, volume_id: JsValue, options: JsValue) -> Promise {
+        self.run(move |t| async move { vms::unmount_volume(&t, vm_id, volume_id, options).await })
     }
 }
 

@@ -9,4 +9,5 @@
 pub mod records;
 pub mod snapshots;
 pub mod transport;
+pub mod vms;
 pub mod wait;

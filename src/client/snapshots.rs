@@ -61,13 +61,18 @@ pub fn signal_option(options: &JsValue) -> Result<Option<AbortSignal>, Failure> 
     Ok(Some(signal.unchecked_into()))
 }
 
+/// An id argument: a string, else a `ValidationError` naming `field`.
+pub fn id_string_named(field: &str, id: &JsValue) -> Result<String, Failure> {
+    id.as_string().ok_or_else(|| ClientError::invalid(field, format!("must be a string id, got {}", from_js(id).type_name())).into())
+}
+
+pub fn id_string(id: &JsValue) -> Result<String, Failure> {
+    id_string_named("id", id)
+}
+
 /// The `{id}` path segment from a JS value.
 pub fn id_segment(field: &str, id: &JsValue) -> Result<String, Failure> {
-    let Some(id) = id.as_string() else {
-        let got = from_js(id).type_name();
-        return Err(ClientError::invalid(field, format!("must be a string id, got {got}")).into());
-    };
-    Ok(encode_segment(field, &id)?)
+    Ok(encode_segment(field, &id_string_named(field, id)?)?)
 }
 
 pub async fn list(t: &Transport, query: JsValue, options: JsValue) -> Result<JsValue, Failure> {

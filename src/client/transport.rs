@@ -23,6 +23,7 @@ pub struct Transport {
 }
 
 /// What to send.
+#[derive(Clone)]
 pub struct Call<'a> {
     pub method: Method,
     /// From the API root, already encoded: `/v1/snapshots/snap_1`.
@@ -32,6 +33,9 @@ pub struct Call<'a> {
     pub timeout_ms: f64,
     pub signal: Option<&'a AbortSignal>,
     pub max_retries: u32,
+    /// For a POST: the `Idempotency-Key`, when the caller chose it (it must
+    /// be known in advance to find a VM after an ambiguous failure).
+    pub idempotency_key: Option<String>,
 }
 
 /// A successful answer. `body` is the parsed JSON, or `undefined` when the
@@ -50,13 +54,18 @@ impl Transport {
             timeout_ms: timeout_ms.unwrap_or(self.config.timeout_ms),
             signal,
             max_retries: self.config.max_retries,
+            idempotency_key: None,
         }
     }
 
     pub async fn send(&self, call: Call<'_>) -> Result<Reply, Failure> {
         let fetch = self.fetch_fn()?;
         let url = format!("{}{}", self.config.base_url, call.path);
-        let idempotency_key = (call.method == Method::Post).then(random::idempotency_key);
+        let idempotency_key = match (&call.idempotency_key, call.method) {
+            (Some(k), _) => Some(k.clone()),
+            (None, Method::Post) => Some(random::idempotency_key()),
+            (None, _) => None,
+        };
         let mut attempt = 0;
         // Set once an attempt may have reached the server without us seeing
         // its answer: a later 404 on DELETE then means "already deleted".

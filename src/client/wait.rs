@@ -1,4 +1,6 @@
-//! Following a build until it is `ready`, `failed`, aborted or out of time.
+//! Following a record until it reaches the status a caller waits for: a build
+//! until `ready`, a VM until it is live. Ends also on a failure status, the
+//! signal's abort or the deadline.
 //!
 //! The schedule is the core's (`core::poll`); this loop only sleeps on timers
 //! (never spins), reports status changes, and treats transient failures
@@ -8,34 +10,86 @@ use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::records;
-use super::snapshots::{id_segment, shallow, signal_option};
+use super::snapshots::{shallow, signal_option};
 use super::transport::Transport;
 use crate::core::error::ClientError;
-use crate::core::options::parse_wait_options;
+use crate::core::options::{parse_wait_options, WaitOptions};
 use crate::core::poll::{self, Phase};
-use crate::core::record::SNAPSHOT_ALIASES;
+use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
 use crate::core::retry::Method;
 use crate::core::validate::show_number;
+use crate::core::vm::{vm_phase, VmPhase};
 use crate::core::ErrorKind;
+use crate::platform::bindings::AbortSignal;
 use crate::platform::convert::{get, is_present};
 use crate::platform::errors::{first_failure_text, Failure};
 use crate::platform::{random, timer};
 
-/// Waits for snapshot `id` to be ready. `first` is a record already in hand
-/// (the answer of `create`), used as the first observation so the first
-/// request waits one interval; without it the first poll is immediate.
-pub async fn until_ready(t: &Transport, id: JsValue, options: JsValue, first: JsValue) -> Result<JsValue, Failure> {
-    let segment = id_segment("id", &id)?;
-    let id = id.as_string().unwrap_or_default();
-    let opts = parse_wait_options(&shallow(&options))?;
-    let signal = signal_option(&options)?;
-    let on_status = match get(&options, "onStatus") {
+/// What is waited for.
+#[derive(Clone, Copy)]
+pub struct Target {
+    /// `Snapshot` or `VM`, for messages.
+    noun: &'static str,
+    /// The error property holding the record (`snapshot` or `vm`).
+    key: &'static str,
+    /// The collection path (`/v1/snapshots`).
+    collection: &'static str,
+    aliases: &'static [(&'static str, &'static str)],
+    verdict: fn(&str) -> Phase,
+    failure: ErrorKind,
+}
+
+pub const SNAPSHOT_READY: Target = Target {
+    noun: "Snapshot",
+    key: "snapshot",
+    collection: "/v1/snapshots",
+    aliases: &SNAPSHOT_ALIASES,
+    verdict: poll::phase,
+    failure: ErrorKind::SnapshotBuildFailed,
+};
+
+/// A VM is done waiting when live; suspended or final VMs will not become
+/// live by themselves, so waiting on them fails at once.
+pub const VM_LIVE: Target = Target {
+    noun: "VM",
+    key: "vm",
+    collection: "/v1/vms",
+    aliases: &VM_ALIASES,
+    verdict: |s| match vm_phase(s) {
+        VmPhase::Live => Phase::Ready,
+        VmPhase::Transitional => Phase::InProgress,
+        VmPhase::Parked | VmPhase::Final => Phase::Failed,
+    },
+    failure: ErrorKind::Api,
+};
+
+/// A wait's options as read from JS.
+pub struct WaitContext {
+    pub options: WaitOptions,
+    pub signal: Option<AbortSignal>,
+    pub on_status: Option<Function>,
+}
+
+pub fn wait_context(options: &JsValue) -> Result<WaitContext, Failure> {
+    // A positional `true`/`false` carries no options.
+    let read = if options.is_object() { shallow(options) } else { crate::core::Value::Null };
+    let parsed = parse_wait_options(&read)?;
+    let on_status = match get(options, "onStatus") {
         f if !is_present(&f) => None,
         f if f.is_function() => Some(f.unchecked_into::<Function>()),
         _ => return Err(ClientError::invalid("onStatus", "must be a function called with each new status").into()),
     };
+    Ok(WaitContext { options: parsed, signal: signal_option(options)?, on_status })
+}
+
+/// Waits for record `id` to reach the target. `first` is a record already in
+/// hand (the answer that started it), used as the first observation so the
+/// first request waits one interval; without it the first poll is immediate.
+pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, first: JsValue) -> Result<JsValue, Failure> {
+    let segment = crate::core::path::encode_segment("id", id)?;
+    let opts = ctx.options;
     let deadline = timer::now_ms() + opts.timeout_ms;
-    let path = format!("/v1/snapshots/{segment}");
+    let path = format!("{}/{segment}", target.collection);
     let mut in_hand = Some(first).filter(JsValue::is_object);
     let (mut last_seen, mut last_status, mut last_problem) = (JsValue::UNDEFINED, None::<String>, None::<String>);
     let mut poll_count = 0;
@@ -46,11 +100,11 @@ pub async fn until_ready(t: &Transport, id: JsValue, options: JsValue, first: Js
             None => {
                 let remaining = deadline - timer::now_ms();
                 if remaining <= 0.0 {
-                    return Err(timed_out(&id, opts.timeout_ms, last_seen, last_status, last_problem));
+                    return Err(timed_out(target, id, opts.timeout_ms, last_seen, last_status, last_problem));
                 }
-                let mut call = t.call(Method::Get, path.clone(), signal.as_ref(), Some(t.config.timeout_ms.min(remaining)));
+                let mut call = t.call(Method::Get, path.clone(), ctx.signal.as_ref(), Some(t.config.timeout_ms.min(remaining)));
                 call.max_retries = 0; // this loop is the retry
-                match t.send(call).await.and_then(|r| records::one(r, &SNAPSHOT_ALIASES)) {
+                match t.send(call).await.and_then(|r| records::one(r, target.aliases)) {
                     Ok(record) => Some(record),
                     Err(f) if is_transient(&f) => {
                         server_ms = f.retry_after_ms();
@@ -63,28 +117,28 @@ pub async fn until_ready(t: &Transport, id: JsValue, options: JsValue, first: Js
         };
         if let Some(record) = observed {
             let Some(status) = get(&record, "status").as_string() else {
-                let e = ClientError::new(ErrorKind::Api, format!("Snapshot {id}: the server's record has no status field"));
-                return Err(Failure::with_snapshot(e, record));
+                let e = ClientError::new(ErrorKind::Api, format!("{} {id}: the server's record has no status field", target.noun));
+                return Err(Failure::with_record(e, target.key, record));
             };
             if !last_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&status)) {
                 last_status = Some(status.clone());
-                if let Some(callback) = &on_status {
+                if let Some(callback) = &ctx.on_status {
                     callback.call1(&JsValue::UNDEFINED, &record).map_err(Failure::Raw)?;
                 }
             }
             last_seen = record.clone();
-            match poll::phase(&status) {
+            match (target.verdict)(&status) {
                 Phase::Ready => return Ok(record),
-                Phase::Failed => return Err(build_failed(&id, record)),
+                Phase::Failed => return Err(failed(target, id, &status, record)),
                 Phase::InProgress => {}
             }
         }
         let scheduled = poll::delay_ms(poll_count, opts.poll_interval_ms, opts.max_poll_interval_ms, random::unit());
         poll_count += 1;
         let Some(ms) = poll::sleep_ms(scheduled, server_ms, timer::now_ms(), deadline) else {
-            return Err(timed_out(&id, opts.timeout_ms, last_seen, last_status, last_problem));
+            return Err(timed_out(target, id, opts.timeout_ms, last_seen, last_status, last_problem));
         };
-        timer::sleep(ms, signal.as_ref()).await.map_err(Failure::Raw)?;
+        timer::sleep(ms, ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
     }
 }
 
@@ -101,15 +155,19 @@ fn describe(f: Failure, secret: &str) -> String {
     }
 }
 
-fn build_failed(id: &str, record: JsValue) -> Failure {
-    let reason = first_failure_text(&record).as_string().unwrap_or_else(|| "no reason given".into());
-    let status = get(&record, "status").as_string().unwrap_or_default();
-    let e = ClientError::new(ErrorKind::SnapshotBuildFailed, format!("Snapshot {id} build {status}: {reason}"));
-    Failure::with_snapshot(e, record)
+fn failed(target: Target, id: &str, status: &str, record: JsValue) -> Failure {
+    let reason = first_failure_text(&record).as_string();
+    let message = match (target.failure, reason) {
+        (ErrorKind::SnapshotBuildFailed, r) => format!("Snapshot {id} build {status}: {}", r.as_deref().unwrap_or("no reason given")),
+        (_, Some(r)) => format!("{} {id} is {status}, not live: {r}", target.noun),
+        (_, None) => format!("{} {id} is {status}, not live", target.noun),
+    };
+    Failure::with_record(ClientError::new(target.failure, message), target.key, record)
 }
 
-fn timed_out(id: &str, timeout_ms: f64, last_seen: JsValue, status: Option<String>, problem: Option<String>) -> Failure {
-    let mut message = format!("Snapshot {id} was not ready within {} ms", show_number(timeout_ms));
+fn timed_out(target: Target, id: &str, timeout_ms: f64, last_seen: JsValue, status: Option<String>, problem: Option<String>) -> Failure {
+    let goal = if target.failure == ErrorKind::SnapshotBuildFailed { "ready" } else { "live" };
+    let mut message = format!("{} {id} was not {goal} within {} ms", target.noun, show_number(timeout_ms));
     match status {
         Some(s) => message.push_str(&format!(" (last status: {s})")),
         None => message.push_str(" (no status was read)"),
@@ -117,5 +175,5 @@ fn timed_out(id: &str, timeout_ms: f64, last_seen: JsValue, status: Option<Strin
     if let Some(p) = problem {
         message.push_str(&format!("; last error: {p}"));
     }
-    Failure::with_snapshot(ClientError::new(ErrorKind::Timeout, message), last_seen)
+    Failure::with_record(ClientError::new(ErrorKind::Timeout, message), target.key, last_seen)
 }

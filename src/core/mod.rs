@@ -14,6 +14,7 @@ pub mod retry;
 pub mod snapshot;
 pub mod validate;
 pub mod value;
+pub mod vm;
 
 pub use error::{ClientError, ErrorKind};
 pub use value::Value;

@@ -33,23 +33,40 @@ pub struct Described {
     pub request_id: Option<String>,
     /// The parsed error body, or the raw text when it was not JSON.
     pub body: JsValue,
-    /// The snapshot concerned (build failures and wait timeouts).
-    pub snapshot: JsValue,
+    /// The record concerned (a failed build, a wait that timed out), and the
+    /// property it is exposed under (`snapshot` or `vm`).
+    pub record: Option<(&'static str, JsValue)>,
 }
 
 impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Self {
-        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, snapshot: JsValue::UNDEFINED }))
+        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: None }))
     }
 }
 
 impl Failure {
     pub fn described(error: ClientError, request_id: Option<String>, body: JsValue) -> Self {
-        Failure::Client(Box::new(Described { error, request_id, body, snapshot: JsValue::UNDEFINED }))
+        Failure::Client(Box::new(Described { error, request_id, body, record: None }))
     }
 
-    pub fn with_snapshot(error: ClientError, snapshot: JsValue) -> Self {
-        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, snapshot }))
+    /// An error about a record: `key` is `snapshot` or `vm`.
+    pub fn with_record(error: ClientError, key: &'static str, record: JsValue) -> Self {
+        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: Some((key, record)) }))
+    }
+
+    /// Removes `secrets` (values a user staged) from the message and drops the
+    /// body, which might echo them.
+    pub fn scrubbed(self, secrets: &[String]) -> Self {
+        match self {
+            Failure::Client(mut d) => {
+                for s in secrets.iter().filter(|s| s.len() >= 3) {
+                    d.error = d.error.redacted(s);
+                }
+                d.body = JsValue::UNDEFINED;
+                Failure::Client(d)
+            }
+            raw => raw,
+        }
     }
 
     /// The kind, when this is a described error.
@@ -82,7 +99,8 @@ fn make_error(d: Described, secret: &str) -> JsValue {
     let e = d.error.redacted(secret);
     let opt_str = |s: Option<String>| s.map_or(JsValue::UNDEFINED, |s| JsValue::from_str(&s));
     let opt_num = |n: Option<f64>| n.map_or(JsValue::UNDEFINED, JsValue::from_f64);
-    let last_error = if d.snapshot.is_object() { first_failure_text(&d.snapshot) } else { JsValue::UNDEFINED };
+    let (record_key, record) = d.record.unwrap_or(("snapshot", JsValue::UNDEFINED));
+    let last_error = if record.is_object() { first_failure_text(&record) } else { JsValue::UNDEFINED };
     let descriptor = object(&[
         ("name", JsValue::from_str(e.kind.class_name())),
         ("message", JsValue::from_str(&e.message)),
@@ -91,7 +109,7 @@ fn make_error(d: Described, secret: &str) -> JsValue {
         ("body", d.body),
         ("field", opt_str(e.field)),
         ("retryAfterMs", opt_num(e.retry_after_ms)),
-        ("snapshot", d.snapshot),
+        (record_key, record),
         ("lastError", last_error),
     ]);
     let factory = FACTORY.with(|f| f.borrow().clone());
@@ -103,7 +121,7 @@ fn make_error(d: Described, secret: &str) -> JsValue {
     // Without the JS layer (raw wasm use, wasm tests): a plain Error carrying
     // the same properties.
     let fallback: JsValue = js_sys::Error::new(&e.message).into();
-    for key in ["name", "status", "requestId", "body", "field", "retryAfterMs", "snapshot", "lastError"] {
+    for key in ["name", "status", "requestId", "body", "field", "retryAfterMs", "snapshot", "vm", "lastError"] {
         let v = get(&descriptor, key);
         if !v.is_undefined() {
             set(&fallback, key, &v);

@@ -1,0 +1,449 @@
+//! `/v1/vms`: the VM lifecycle. `creating` -> `active`; `suspending` ->
+//! `suspended`; resume mints a new VM; delete leaves a `terminated` record
+//! that only the all-records list (`GET /v1/vms/`) shows.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use crate::http::{api_key, json_response, ApiError};
+use crate::idempotency;
+use crate::snapshots::{new_snapshot, view as snapshot_view};
+use crate::state::{Shared, Tenant, Vm};
+use crate::time::{iso_from_epoch_ms, now_iso};
+use crate::validate::{CreateSnapshot, Problems};
+
+type Q = Query<HashMap<String, String>>;
+
+fn wants_wait(q: &HashMap<String, String>) -> bool {
+    q.get("wait").is_some_and(|w| w == "true")
+}
+
+fn parse_body(bytes: &Bytes) -> Result<Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": format!("JSON decode error: {e}"), "type": "json_invalid" })])
+    })
+}
+
+fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
+    body.as_object().ok_or_else(|| {
+        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type" })])
+    })
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::new(404, format!("VM '{id}' not found"))
+}
+
+fn conflict(id: &str, status: &str, wanted: &str) -> ApiError {
+    ApiError::new(409, format!("VM '{id}' is {status}; this needs it {wanted}"))
+}
+
+/// Checks the fields of a create body that the contract bounds.
+fn check_create(body: &Map<String, Value>) -> Result<(), ApiError> {
+    let mut p = Problems::default();
+    p.int_in(body, &["vm_lifetime_seconds"], 20, 86_400);
+    if let Some(m) = p.int_in(body, &["memory_mb"], 128, 8192) {
+        if m % 2 != 0 {
+            p.add(&["memory_mb"], "Input should be an even number", "value_error");
+        }
+    }
+    p.int_in(body, &["vcpu_count"], 1, 8);
+    if let Some(v) = p.string(body, &["image_variant"]) {
+        if v != "computer-use" && v != "nix-dev" {
+            p.add(&["image_variant"], "Input should be 'computer-use' or 'nix-dev'", "enum");
+        }
+    }
+    p.string(body, &["snapshot_id"]);
+    if let Some(m) = body.get("metadata") {
+        if !m.is_object() && !m.is_null() {
+            p.add(&["metadata"], "Input should be a valid dictionary", "dict_type");
+        }
+    }
+    if let Some(vols) = body.get("volumes").and_then(Value::as_array) {
+        for (i, v) in vols.iter().enumerate() {
+            check_volume(&mut p, v, &i.to_string());
+        }
+    }
+    if p.0.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::unprocessable(p.0))
+    }
+}
+
+fn check_volume(p: &mut Problems, v: &Value, at: &str) {
+    let prefix: Vec<&str> = if at.is_empty() { vec![] } else { vec!["volumes", at] };
+    let loc = |k: &'static str| -> Vec<&str> { prefix.iter().copied().chain([k]).collect() };
+    let Some(obj) = v.as_object() else {
+        p.add(&prefix, "Input should be a valid dictionary", "dict_type");
+        return;
+    };
+    if !obj.get("volume_id").is_some_and(Value::is_string) {
+        p.add(&loc("volume_id"), "Field required", "missing");
+    }
+    if !obj.get("mount_path").and_then(Value::as_str).is_some_and(|m| m.starts_with('/')) {
+        p.add(&loc("mount_path"), "Input should be an absolute path", "value_error");
+    }
+    let mode = obj.get("mode").and_then(Value::as_str).unwrap_or("rw");
+    if mode != "rw" && mode != "ro" {
+        p.add(&loc("mode"), "Input should be 'rw' or 'ro'", "enum");
+    }
+    if obj.get("checkpoint_id").is_some_and(|c| !c.is_null()) && mode != "ro" {
+        p.add(&loc("checkpoint_id"), "A checkpoint can be mounted only read-only (mode 'ro')", "value_error");
+    }
+}
+
+/// A new VM record; live at once when the caller waited, else after booting.
+fn new_vm(shared: &Shared, fields: Map<String, Value>, waited: bool, starting: &'static str) -> Vm {
+    let (id, seq) = shared.new_id("vm");
+    let (session, _) = shared.new_id("sess");
+    let mut record = fields;
+    let lifetime = record.get("vm_lifetime_seconds").and_then(Value::as_i64).unwrap_or(3600);
+    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    record.insert("vm_id".into(), json!(id));
+    record.insert("id".into(), json!(id));
+    record.entry("session_id").or_insert_with(|| json!(session));
+    record.entry("vcpu_count").or_insert(json!(2));
+    record.entry("memory_mb").or_insert(json!(512));
+    record.entry("snapshot_id").or_insert(Value::Null);
+    record.insert("ssh_host".into(), json!(format!("{id}.ssh.emulator.invalid")));
+    record.insert("created_at".into(), json!(now_iso()));
+    record.insert("expires_at".into(), json!(iso_from_epoch_ms(now_ms + lifetime * 1000)));
+    let boot = Instant::now() + Duration::from_millis(shared.settings.boot_ms);
+    let (status, next) = if waited { ("active", None) } else { (starting, Some((boot, "active"))) };
+    record.insert("status".into(), json!(status));
+    Vm { seq, record, next, volumes: Vec::new() }
+}
+
+/// Holds the answer of a waited call until the VM would have booted.
+async fn boot_delay(shared: &Shared, waited: bool) {
+    if waited {
+        tokio::time::sleep(Duration::from_millis(shared.settings.boot_ms)).await;
+    }
+}
+
+fn vm_mut<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, ApiError> {
+    tenant.and_then(|t| t.vms.get_mut(id)).ok_or_else(|| not_found(id))
+}
+
+pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Q, bytes: Bytes) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let body = parse_body(&bytes)?;
+    let idem = idempotency::key_of(&headers);
+    if let Some(answer) = idempotency::replay(shared.tenants().get(&key), idem.as_deref(), "vm", &body)? {
+        return Ok(answer);
+    }
+    let fields = object(&body)?.clone();
+    check_create(&fields)?;
+    let waited = wants_wait(&q);
+    let id = {
+        let mut tenants = shared.tenants();
+        if let Some(answer) = idempotency::replay(tenants.get(&key), idem.as_deref(), "vm", &body)? {
+            return Ok(answer);
+        }
+        let tenant = tenants.entry(key.clone()).or_default();
+        if let Some(snap_id) = fields.get("snapshot_id").and_then(Value::as_str) {
+            let snap = tenant.snapshots.get(snap_id).ok_or_else(|| ApiError::new(404, format!("Snapshot '{snap_id}' not found")))?;
+            let status = snapshot_view(snap, shared.settings.build_ms)["status"].as_str().unwrap_or("").to_string();
+            if status != "ready" {
+                return Err(ApiError::new(409, format!("Snapshot '{snap_id}' is {status}; a VM can boot only from a ready snapshot")));
+            }
+        }
+        let vm = new_vm(&shared, fields, waited, "creating");
+        let id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
+        let answer = json!({ "vm_id": id, "id": id, "session_id": vm.record["session_id"], "status": vm.status() });
+        idempotency::remember(tenant, idem, "vm", body, &answer);
+        tenant.vms.insert(id.clone(), vm);
+        id
+    };
+    boot_delay(&shared, waited).await;
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    vm.settle();
+    Ok(json_response(201, Value::Object(vm.record.clone())))
+}
+
+fn list(shared: &Shared, key: &str, all: bool) -> Value {
+    let mut tenants = shared.tenants();
+    let Some(tenant) = tenants.get_mut(key) else { return json!([]) };
+    let mut vms: Vec<&mut Vm> = tenant.vms.values_mut().collect();
+    vms.sort_by_key(|v| v.seq);
+    let records = vms
+        .into_iter()
+        .filter_map(|vm| {
+            let status = vm.settle();
+            (all || !matches!(status.as_str(), "terminated" | "suspended")).then(|| Value::Object(vm.record.clone()))
+        })
+        .collect();
+    Value::Array(records)
+}
+
+pub async fn list_running(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    Ok(json_response(200, list(&shared, &api_key(&headers)?, false)))
+}
+
+pub async fn list_all(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Response, ApiError> {
+    Ok(json_response(200, list(&shared, &api_key(&headers)?, true)))
+}
+
+pub async fn get(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    vm.settle();
+    Ok(json_response(200, Value::Object(vm.record.clone())))
+}
+
+pub async fn update(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let body = parse_body(&bytes)?;
+    let fields = object(&body)?;
+    let mut p = Problems::default();
+    if let Some(m) = p.int_in(fields, &["memory_mb"], 128, 8192) {
+        if m % 2 != 0 {
+            p.add(&["memory_mb"], "Input should be an even number", "value_error");
+        }
+    }
+    if !p.0.is_empty() {
+        return Err(ApiError::unprocessable(p.0));
+    }
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    let status = vm.settle();
+    if status == "terminated" {
+        return Err(conflict(&id, &status, "not terminated"));
+    }
+    for (k, v) in fields {
+        if matches!(k.as_str(), "memory_mb" | "snapshot_on_terminate" | "snapshot_name" | "vault_ids" | "auto_suspend" | "auto_resume") {
+            vm.record.insert(k.clone(), v.clone());
+        }
+    }
+    Ok(json_response(200, json!({ "status": "ok" })))
+}
+
+pub async fn delete(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    vm.next = None;
+    vm.record.insert("status".into(), json!("terminated"));
+    vm.record.entry("terminated_at").or_insert_with(|| json!(now_iso()));
+    Ok(json_response(200, json!({ "status": "ok" })))
+}
+
+/// Snapshots a live VM into the snapshots API, where it builds like any other
+/// snapshot. A name ending in `.fail` makes the capture fail (for tests).
+pub async fn snapshot(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(q): Q, bytes: Bytes) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let body = parse_body(&bytes)?;
+    let name = object(&body)?.get("name").and_then(Value::as_str).map(str::to_string);
+    let answer = {
+        let mut tenants = shared.tenants();
+        let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
+        let snapshot = capture(&shared, tenant, &id, name, false)?;
+        let answer = snapshot_view(&snapshot, shared.settings.build_ms);
+        tenant.snapshots.insert(answer["id"].as_str().unwrap_or_default().to_string(), snapshot);
+        answer
+    };
+    if wants_wait(&q) {
+        tokio::time::sleep(Duration::from_millis(shared.settings.build_ms)).await;
+        let tenants = shared.tenants();
+        if let Some(s) = tenants.get(&key).and_then(|t| t.snapshots.get(answer["id"].as_str().unwrap_or_default())) {
+            return Ok(json_response(201, snapshot_view(s, shared.settings.build_ms)));
+        }
+    }
+    Ok(json_response(201, answer))
+}
+
+/// A snapshot of VM `id` (which must be live); `built` makes one already ready.
+fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>, built: bool) -> Result<crate::state::Snapshot, ApiError> {
+    let vm = vm_mut(Some(tenant), id)?;
+    let status = vm.settle();
+    if status != "active" {
+        return Err(conflict(id, &status, "active"));
+    }
+    let failure = name.as_deref().filter(|n| n.ends_with(".fail")).map(|_| format!("capturing the state of VM '{id}' failed: disk snapshot error"));
+    let req = CreateSnapshot {
+        oci_image: format!("instavm/vm-state:{id}"),
+        name: name.or_else(|| Some(format!("{id}-snapshot"))),
+        vcpu_count: vm.record.get("vcpu_count").and_then(Value::as_i64).unwrap_or(2),
+        memory_mb: vm.record.get("memory_mb").and_then(Value::as_i64).unwrap_or(512),
+        snapshot_type: "user".into(),
+        build_args: None,
+    };
+    let created = if built {
+        Instant::now().checked_sub(Duration::from_millis(shared.settings.build_ms + 1)).unwrap_or_else(Instant::now)
+    } else {
+        Instant::now()
+    };
+    let mut snapshot = new_snapshot(shared, &req, failure, created);
+    snapshot.record.insert("source_vm_id".into(), json!(id));
+    Ok(snapshot)
+}
+
+pub async fn clone(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(q): Q, bytes: Bytes) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let body = parse_body(&bytes)?;
+    let name = object(&body)?.get("snapshot_name").and_then(Value::as_str).map(str::to_string);
+    let waited = wants_wait(&q);
+    let new_id = {
+        let mut tenants = shared.tenants();
+        let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
+        let snapshot = capture(&shared, tenant, &id, name, true)?;
+        let snap_id = snapshot.record["id"].as_str().unwrap_or_default().to_string();
+        tenant.snapshots.insert(snap_id.clone(), snapshot);
+        let mut fields = vm_mut(Some(tenant), &id)?.record.clone();
+        for k in ["vm_id", "id", "session_id", "status", "created_at", "expires_at", "ssh_host", "terminated_at", "resumed_from", "resumed_as", "cloned_from"] {
+            fields.remove(k);
+        }
+        fields.insert("snapshot_id".into(), json!(snap_id));
+        fields.insert("cloned_from".into(), json!(id));
+        let vm = new_vm(&shared, fields, waited, "creating");
+        let new_id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
+        tenant.vms.insert(new_id.clone(), vm);
+        new_id
+    };
+    boot_delay(&shared, waited).await;
+    get(State(shared), headers, Path(new_id)).await.map(|r| with_status(r, 201))
+}
+
+fn with_status(mut r: Response, status: u16) -> Response {
+    *r.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
+    r
+}
+
+pub async fn suspend(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    let status = vm.settle();
+    if status != "active" {
+        return Err(conflict(&id, &status, "active"));
+    }
+    vm.record.insert("status".into(), json!("suspending"));
+    vm.next = Some((Instant::now() + Duration::from_millis(shared.settings.boot_ms), "suspended"));
+    Ok(json_response(200, json!({ "vm_id": id, "id": id, "status": "suspending" })))
+}
+
+/// Resuming mints a new VM id; the suspended record ends `terminated`,
+/// naming its successor.
+pub async fn resume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(q): Q) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let waited = wants_wait(&q);
+    let new_id = {
+        let mut tenants = shared.tenants();
+        let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
+        let old = vm_mut(Some(&mut *tenant), &id)?;
+        let status = old.settle();
+        if status != "suspended" {
+            return Err(conflict(&id, &status, "suspended"));
+        }
+        let mut fields = old.record.clone();
+        for k in ["vm_id", "id", "status", "created_at", "expires_at", "ssh_host", "resumed_as"] {
+            fields.remove(k);
+        }
+        fields.insert("resumed_from".into(), json!(id));
+        let vm = new_vm(&shared, fields, waited, "resuming");
+        let new_id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
+        let old = vm_mut(Some(&mut *tenant), &id)?;
+        old.record.insert("status".into(), json!("terminated"));
+        old.record.insert("resumed_as".into(), json!(new_id));
+        tenant.vms.insert(new_id.clone(), vm);
+        new_id
+    };
+    boot_delay(&shared, waited).await;
+    get(State(shared), headers, Path(new_id)).await
+}
+
+/// Checks the entries and stores nothing: a value is never echoed back.
+pub async fn stage_env(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let body = parse_body(&bytes)?;
+    let entries = object(&body)?.get("entries").and_then(Value::as_array).cloned().ok_or_else(|| {
+        ApiError::unprocessable(vec![json!({ "loc": ["body", "entries"], "msg": "Field required", "type": "missing" })])
+    })?;
+    let mut p = Problems::default();
+    for (i, e) in entries.iter().enumerate() {
+        let at = i.to_string();
+        let name_ok = e.get("env_name").and_then(Value::as_str).is_some_and(|n| {
+            n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        });
+        if !name_ok {
+            p.add(&["entries", &at, "env_name"], "Input should be a valid environment variable name", "value_error");
+        }
+        if !e.get("value").is_some_and(Value::is_string) {
+            p.add(&["entries", &at, "value"], "Input should be a valid string", "string_type");
+        }
+    }
+    if !p.0.is_empty() {
+        return Err(ApiError::unprocessable(p.0));
+    }
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    let status = vm.settle();
+    if status == "terminated" {
+        return Err(conflict(&id, &status, "not terminated"));
+    }
+    Ok(json_response(200, json!({ "status": "ok", "staged": entries.len() })))
+}
+
+pub async fn mount_volume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let body = parse_body(&bytes)?;
+    let mut p = Problems::default();
+    check_volume(&mut p, &body, "");
+    if !p.0.is_empty() {
+        return Err(ApiError::unprocessable(p.0));
+    }
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    let status = vm.settle();
+    if status != "active" {
+        return Err(conflict(&id, &status, "active"));
+    }
+    let mount_path = body["mount_path"].clone();
+    if vm.volumes.iter().any(|v| v["mount_path"] == mount_path) {
+        return Err(ApiError::new(409, format!("Something is already mounted at {mount_path}")));
+    }
+    let mut mounted = json!({
+        "volume_id": body["volume_id"],
+        "mount_path": mount_path,
+        "mode": body.get("mode").cloned().filter(|m| !m.is_null()).unwrap_or(json!("rw")),
+        "status": "mounted",
+    });
+    if let Some(c) = body.get("checkpoint_id").filter(|c| !c.is_null()) {
+        mounted["checkpoint_id"] = c.clone();
+    }
+    vm.volumes.push(mounted.clone());
+    Ok(json_response(201, mounted))
+}
+
+pub async fn list_volumes(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    Ok(json_response(200, Value::Array(vm.volumes.clone())))
+}
+
+pub async fn unmount_volume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path((id, volume_id)): Path<(String, String)>, Query(q): Q) -> Result<Response, ApiError> {
+    let key = api_key(&headers)?;
+    let mut tenants = shared.tenants();
+    let vm = vm_mut(tenants.get_mut(&key), &id)?;
+    let before = vm.volumes.len();
+    let mount_path = q.get("mount_path");
+    vm.volumes.retain(|v| !(v["volume_id"] == volume_id.as_str() && mount_path.is_none_or(|m| v["mount_path"] == m.as_str())));
+    if vm.volumes.len() == before {
+        return Err(ApiError::new(404, format!("Volume '{volume_id}' is not mounted on VM '{id}'")));
+    }
+    Ok(json_response(200, json!({ "status": "ok" })))
+}
