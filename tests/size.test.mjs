@@ -5,7 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sizes } from '../scripts/lib/build.mjs';
 
-const BUDGET_GZIP = 60 * 1024;
+// 60 KB for the snapshots client; raised to 70 KB when the VM API came in
+// (+7 KB gzip for fourteen methods and their checks). To be cut in the
+// performance work, not quietly raised again.
+const BUDGET_GZIP = 70 * 1024;
 
 test(`wasm plus its JS glue is at most ${BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();

@@ -2,8 +2,6 @@
 //! into a Promise over the `client` layer. Failures become JS errors here,
 //! and only here, so the key can be scrubbed in one place.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -11,7 +9,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::transport::Transport;
-use crate::client::{snapshots, vms, wait};
+use crate::client::plan::{execute, Op};
+use crate::client::{snapshots, vms};
 use crate::core::error::ClientError;
 use crate::core::options::parse_config;
 use crate::platform::convert::{from_js, get, is_present};
@@ -40,115 +39,109 @@ impl Client {
 
     #[wasm_bindgen(js_name = listSnapshots)]
     pub fn list_snapshots(&self, query: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { snapshots::list(&t, query, options).await })
+        self.run(snapshots::list(&query, &options))
     }
 
     #[wasm_bindgen(js_name = createSnapshot)]
     pub fn create_snapshot(&self, params: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { snapshots::create(&t, params, options).await })
+        self.run(snapshots::create(&params, &options))
     }
 
     #[wasm_bindgen(js_name = getSnapshot)]
     pub fn get_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { snapshots::get_one(&t, id, options).await })
+        self.run(snapshots::get_one(&id, &options))
     }
 
     #[wasm_bindgen(js_name = deleteSnapshot)]
     pub fn delete_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { snapshots::delete(&t, id, options).await })
+        self.run(snapshots::delete(&id, &options))
     }
 
     /// Resolves with the ready snapshot; `first` is an optional record already
     /// in hand (from `createSnapshot`).
     #[wasm_bindgen(js_name = waitSnapshot)]
     pub fn wait_snapshot(&self, id: JsValue, options: JsValue, first: JsValue) -> Promise {
-        self.run(move |t| async move {
-            let id = snapshots::id_string(&id)?;
-            let ctx = wait::wait_context(&options)?;
-            wait::until(&t, wait::SNAPSHOT_READY, &id, &ctx, first).await
-        })
+        self.run(snapshots::wait(&id, &options, first))
     }
 
     #[wasm_bindgen(js_name = createVm)]
     pub fn create_vm(&self, body: JsValue, wait: JsValue) -> Promise {
-        self.run(move |t| async move { vms::create(&t, body, wait).await })
+        self.run(vms::create(&body, &wait))
     }
 
     /// `all`: every record (`GET /v1/vms/`) rather than the running ones.
     #[wasm_bindgen(js_name = listVms)]
     pub fn list_vms(&self, all: bool, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::list(&t, all, options).await })
+        self.run(vms::list(all, &options))
     }
 
     #[wasm_bindgen(js_name = getVm)]
     pub fn get_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::get_one(&t, vm_id, options).await })
+        self.run(vms::get_one(&vm_id, &options))
     }
 
     #[wasm_bindgen(js_name = updateVm)]
     pub fn update_vm(&self, vm_id: JsValue, patch: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::update(&t, vm_id, patch, options).await })
+        self.run(vms::update(&vm_id, &patch, &options))
     }
 
     #[wasm_bindgen(js_name = deleteVm)]
     pub fn delete_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::delete(&t, vm_id, options).await })
+        self.run(vms::delete(&vm_id, &options))
     }
 
     #[wasm_bindgen(js_name = snapshotVm)]
     pub fn snapshot_vm(&self, vm_id: JsValue, body: JsValue, wait: JsValue) -> Promise {
-        self.run(move |t| async move { vms::snapshot(&t, vm_id, body, wait).await })
+        self.run(vms::snapshot(&vm_id, &body, &wait))
     }
 
     #[wasm_bindgen(js_name = cloneVm)]
     pub fn clone_vm(&self, vm_id: JsValue, body: JsValue, wait: JsValue) -> Promise {
-        self.run(move |t| async move { vms::clone(&t, vm_id, body, wait).await })
+        self.run(vms::clone(&vm_id, &body, &wait))
     }
 
     #[wasm_bindgen(js_name = suspendVm)]
     pub fn suspend_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::suspend(&t, vm_id, options).await })
+        self.run(vms::suspend(&vm_id, &options))
     }
 
     #[wasm_bindgen(js_name = resumeVm)]
     pub fn resume_vm(&self, vm_id: JsValue, wait: JsValue) -> Promise {
-        self.run(move |t| async move { vms::resume(&t, vm_id, wait).await })
+        self.run(vms::resume(&vm_id, &wait))
     }
 
     #[wasm_bindgen(js_name = stageEnv)]
     pub fn stage_env(&self, vm_id: JsValue, env: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::stage_env(&t, vm_id, env, options).await })
+        self.run(vms::stage_env(&vm_id, &env, &options))
     }
 
     #[wasm_bindgen(js_name = mountVolume)]
     pub fn mount_volume(&self, vm_id: JsValue, volume: JsValue, wait: JsValue) -> Promise {
-        self.run(move |t| async move { vms::mount_volume(&t, vm_id, volume, wait).await })
+        self.run(vms::mount_volume(&vm_id, &volume, &wait))
     }
 
     #[wasm_bindgen(js_name = listVolumes)]
     pub fn list_volumes(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::list_volumes(&t, vm_id, options).await })
+        self.run(vms::list_volumes(&vm_id, &options))
     }
 
     #[wasm_bindgen(js_name = unmountVolume)]
     pub fn unmount_volume(&self, vm_id: JsValue, volume_id: JsValue, options: JsValue) -> Promise {
-        self.run(move |t| async move { vms::unmount_volume(&t, vm_id, volume_id, options).await })
+        self.run(vms::unmount_volume(&vm_id, &volume_id, &options))
     }
 }
 
 impl Client {
-    fn run<F, Fut>(&self, op: F) -> Promise
-    where
-        F: FnOnce(Rc<Transport>) -> Fut,
-        Fut: Future<Output = Result<JsValue, Failure>> + 'static,
-    {
+    /// Runs a planned operation. One future type serves every method.
+    fn run(&self, op: Result<Op, Failure>) -> Promise {
         let transport = self.transport.clone();
-        let secret = transport.config.api_key.clone();
-        let fut = op(transport);
-        // Boxed so that one instance of the promise machinery serves every method.
-        let boxed: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
-            Box::pin(async move { fut.await.map_err(|f| f.into_js(&secret)) });
-        future_to_promise(boxed)
+        future_to_promise(async move {
+            let result = match op {
+                Ok(op) => execute(&transport, op).await,
+                Err(f) => Err(f),
+            };
+            result.map_err(|f| f.into_js(&transport.config.api_key))
+        })
     }
 }
 

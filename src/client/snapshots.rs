@@ -1,34 +1,32 @@
-//! The snapshot operations: list, create, get, delete.
+//! Planning the snapshot operations: list, create, get, delete, wait.
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::records;
-use super::transport::Transport;
+use super::plan::{Op, Plan, Shape};
+use super::wait::{wait_context, SNAPSHOT_READY};
 use crate::core::error::ClientError;
 use crate::core::options::parse_call_options;
 use crate::core::path::encode_segment;
 use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
 use crate::core::snapshot::{create_body, list_query};
+use crate::core::Value;
 use crate::platform::bindings::AbortSignal;
 use crate::platform::convert::{from_js, get, is_present, to_json_string};
 use crate::platform::errors::Failure;
 
-/// Per-call options as read from JS: `{ signal, timeoutMs }`.
-pub struct CallContext {
-    pub signal: Option<AbortSignal>,
-    pub timeout_ms: Option<f64>,
-}
-
-pub fn call_context(options: &JsValue) -> Result<CallContext, Failure> {
+/// A plan for `method path` with the per-call options `{ signal, timeoutMs }`.
+pub fn planned(method: Method, path: String, shape: Shape, options: &JsValue) -> Result<Plan, Failure> {
     let parsed = parse_call_options(&shallow(options))?;
-    Ok(CallContext { signal: signal_option(options)?, timeout_ms: parsed.timeout_ms })
+    let mut plan = Plan::new(method, path, shape);
+    plan.signal = signal_option(options)?;
+    plan.timeout_ms = parsed.timeout_ms;
+    Ok(plan)
 }
 
 /// Reads only the top level of an options object: nested values (a signal, a
 /// callback) are checked by the platform, not walked into.
-pub fn shallow(options: &JsValue) -> crate::core::Value {
-    use crate::core::Value;
+pub fn shallow(options: &JsValue) -> Value {
     if !is_present(options) {
         return Value::Null;
     }
@@ -62,44 +60,42 @@ pub fn signal_option(options: &JsValue) -> Result<Option<AbortSignal>, Failure> 
 }
 
 /// An id argument: a string, else a `ValidationError` naming `field`.
-pub fn id_string_named(field: &str, id: &JsValue) -> Result<String, Failure> {
+pub fn id_string(field: &str, id: &JsValue) -> Result<String, Failure> {
     id.as_string().ok_or_else(|| ClientError::invalid(field, format!("must be a string id, got {}", from_js(id).type_name())).into())
-}
-
-pub fn id_string(id: &JsValue) -> Result<String, Failure> {
-    id_string_named("id", id)
 }
 
 /// The `{id}` path segment from a JS value.
 pub fn id_segment(field: &str, id: &JsValue) -> Result<String, Failure> {
-    Ok(encode_segment(field, &id_string_named(field, id)?)?)
+    Ok(encode_segment(field, &id_string(field, id)?)?)
 }
 
-pub async fn list(t: &Transport, query: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let qs = list_query(&from_js(&query))?;
-    let ctx = call_context(&options)?;
-    let reply = t.send(t.call(Method::Get, format!("/v1/snapshots{qs}"), ctx.signal.as_ref(), ctx.timeout_ms)).await?;
-    records::many(reply, &SNAPSHOT_ALIASES)
+pub fn list(query: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    let qs = list_query(&from_js(query))?;
+    Ok(Op::Request(planned(Method::Get, format!("/v1/snapshots{qs}"), Shape::Many(&SNAPSHOT_ALIASES), options)?))
 }
 
-pub async fn create(t: &Transport, params: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let body = create_body(&from_js(&params))?;
-    let ctx = call_context(&options)?;
-    let mut call = t.call(Method::Post, "/v1/snapshots".into(), ctx.signal.as_ref(), ctx.timeout_ms);
-    call.body = Some(to_json_string(&body));
-    records::one(t.send(call).await?, &SNAPSHOT_ALIASES)
+pub fn create(params: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    let body = create_body(&from_js(params))?;
+    let mut plan = planned(Method::Post, "/v1/snapshots".into(), Shape::One(&SNAPSHOT_ALIASES), options)?;
+    plan.body = Some(to_json_string(&body));
+    Ok(Op::Request(plan))
 }
 
-pub async fn get_one(t: &Transport, id: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let seg = id_segment("id", &id)?;
-    let ctx = call_context(&options)?;
-    let reply = t.send(t.call(Method::Get, format!("/v1/snapshots/{seg}"), ctx.signal.as_ref(), ctx.timeout_ms)).await?;
-    records::one(reply, &SNAPSHOT_ALIASES)
+pub fn get_one(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    let path = format!("/v1/snapshots/{}", id_segment("id", id)?);
+    Ok(Op::Request(planned(Method::Get, path, Shape::One(&SNAPSHOT_ALIASES), options)?))
 }
 
-pub async fn delete(t: &Transport, id: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let seg = id_segment("id", &id)?;
-    let ctx = call_context(&options)?;
-    let reply = t.send(t.call(Method::Delete, format!("/v1/snapshots/{seg}"), ctx.signal.as_ref(), ctx.timeout_ms)).await?;
-    Ok(records::deleted(reply))
+pub fn delete(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    let path = format!("/v1/snapshots/{}", id_segment("id", id)?);
+    Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, options)?))
+}
+
+/// `waitUntilReady(id)`, or with `first` (the answer of a create) the wait
+/// that `create({ wait: true })` continues with.
+pub fn wait(id: &JsValue, options: &JsValue, first: JsValue) -> Result<Op, Failure> {
+    let id = id_string("id", id)?;
+    encode_segment("id", &id)?;
+    let ctx = wait_context(options)?;
+    Ok(Op::Wait { target: SNAPSHOT_READY, id, ctx, first })
 }

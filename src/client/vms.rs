@@ -1,217 +1,142 @@
-//! The VM operations: lifecycle, snapshots of running VMs, env staging and
-//! volumes. Methods that accept `wait` take the documented positional boolean
-//! or an options object `{ wait, signal, timeoutMs, onStatus }`.
+//! Planning the VM operations: lifecycle, snapshots of running VMs, env
+//! staging and volumes. Methods that accept `wait` take the documented
+//! positional boolean or an options object `{ wait, signal, timeoutMs, onStatus }`.
 
 use wasm_bindgen::JsValue;
 
-use super::records;
-use super::snapshots::{call_context, id_segment, shallow, CallContext};
-use super::transport::{Call, Transport};
-use super::wait::{self, wait_context, WaitContext, SNAPSHOT_READY, VM_LIVE};
-use crate::core::error::ClientError;
+use super::plan::{Op, Plan, Shape};
+use super::snapshots::{id_segment, planned, shallow};
+use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
-use crate::core::retry::{self, Method};
-use crate::core::vm::{self, vm_phase, VmPhase, IDEMPOTENCY_METADATA_KEY};
-use crate::core::{ErrorKind, Value};
-use crate::platform::convert::{from_js, get, to_json_string};
+use crate::core::retry::Method;
+use crate::core::validate::present;
+use crate::core::vm;
+use crate::core::Value;
+use crate::platform::convert::{from_js, to_json_string};
 use crate::platform::errors::Failure;
-use crate::platform::{random, timer};
-
-/// A `wait` argument read in full: the flag and, when it was an object, the
-/// options of the wait and of the request.
-struct WaitArg {
-    wait: bool,
-    ctx: WaitContext,
-    call: CallContext,
-}
-
-fn wait_arg(arg: &JsValue) -> Result<WaitArg, Failure> {
-    let wait = vm::wait_flag(&shallow(arg), true)?;
-    let options = if arg.is_object() { arg.clone() } else { JsValue::NULL };
-    let ctx = wait_context(&options)?;
-    // The request itself runs on the client's timeout; timeoutMs bounds the wait.
-    Ok(WaitArg { wait, call: CallContext { signal: ctx.signal.clone(), timeout_ms: None }, ctx })
-}
+use crate::platform::random;
 
 fn vm_path(vm_id: &JsValue, rest: &str) -> Result<String, Failure> {
     Ok(format!("/v1/vms/{}{rest}", id_segment("vmId", vm_id)?))
 }
 
-fn with_body<'a>(mut call: Call<'a>, body: &Value) -> Call<'a> {
-    call.body = Some(to_json_string(body));
-    call
-}
-
-/// When the server's answer is not live yet although the caller waits, poll
-/// the VM until it is.
-async fn live(t: &Transport, record: JsValue, arg: &WaitArg) -> Result<JsValue, Failure> {
-    let status = get(&record, "status").as_string().unwrap_or_default();
-    if !arg.wait || vm_phase(&status) == VmPhase::Live {
-        return Ok(record);
+/// A plan for a method with a `wait` argument. Its request runs on the
+/// client's timeout; `timeoutMs` bounds the wait. With `wait` set, the answer
+/// is followed until `target` is reached (at once when it already is).
+fn waiting(method: Method, path: impl FnOnce(bool) -> Result<String, Failure>, shape: Shape, wait_arg: &JsValue, target: super::wait::Target) -> Result<Plan, Failure> {
+    let wait = vm::wait_flag(&shallow(wait_arg), true)?;
+    let ctx = wait_context(&options_of(wait_arg))?;
+    let mut plan = Plan::new(method, path(wait)?, shape);
+    plan.signal = ctx.signal.clone();
+    if wait {
+        plan.then_wait = Some((target, ctx));
     }
-    let id = get(&record, "vm_id").as_string().unwrap_or_default();
-    wait::until(t, VM_LIVE, &id, &arg.ctx, record).await
+    Ok(plan)
 }
 
-/// `POST /v1/vms`. A create that ends in a dropped connection, a timeout or a
-/// 500/502/504 may have created the VM anyway (the API documents 504s for
-/// long creates). Instead of repeating it blindly, the client looks the VM up
-/// by the idempotency key it stored in `metadata`, and repeats the create
-/// (with the same key) only when no VM carries it.
-pub async fn create(t: &Transport, body: JsValue, wait_arg_js: JsValue) -> Result<JsValue, Failure> {
+/// The options inside a `wait` argument: none when it is a plain boolean.
+fn options_of(wait_arg: &JsValue) -> JsValue {
+    if wait_arg.is_object() { wait_arg.clone() } else { JsValue::NULL }
+}
+
+fn with_body(mut plan: Plan, body: &Value) -> Op {
+    plan.body = Some(to_json_string(body));
+    Op::Request(plan)
+}
+
+/// `POST /v1/vms?wait=`. The idempotency key is also recorded in the VM's
+/// `metadata`: after an ambiguous failure the executor finds the VM by it
+/// instead of creating a second one.
+pub fn create(body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let key = random::idempotency_key();
-    let body = vm::create_body(&from_js(&body), &key)?;
-    let arg = wait_arg(&wait_arg_js)?;
-    let signal = arg.call.signal.as_ref();
-    let mut call = with_body(t.call(Method::Post, format!("/v1/vms?wait={}", arg.wait), signal, None), &body);
-    call.idempotency_key = Some(key.clone());
-    let mut attempt = 0;
-    let record = loop {
-        match t.send(call.clone()).await {
-            Ok(reply) => break records::one(reply, &VM_ALIASES)?,
-            Err(f) if is_ambiguous(&f) => {
-                if let Some(found) = find_by_idempotency_key(t, &key, signal).await? {
-                    break found;
-                }
-                if attempt >= t.config.max_retries {
-                    return Err(f);
-                }
-                timer::sleep(retry::backoff_ms(attempt, random::unit()), signal).await.map_err(Failure::Raw)?;
-                attempt += 1;
-            }
-            Err(f) => return Err(f),
-        }
-    };
-    live(t, record, &arg).await
-}
-
-/// Failures after which a create may or may not have happened.
-fn is_ambiguous(f: &Failure) -> bool {
-    match f {
-        Failure::Client(d) => match d.error.kind {
-            ErrorKind::Network | ErrorKind::Timeout => true,
-            ErrorKind::Server => matches!(d.error.status, Some(500 | 502 | 504)),
-            _ => false,
-        },
-        Failure::Raw(_) => false,
-    }
-}
-
-async fn find_by_idempotency_key(t: &Transport, key: &str, signal: Option<&crate::platform::bindings::AbortSignal>) -> Result<Option<JsValue>, Failure> {
-    let all = records::many(t.send(t.call(Method::Get, "/v1/vms/".into(), signal, None)).await?, &VM_ALIASES)?;
-    let found = js_sys::Array::from(&all).iter().find(|vm| get(&get(vm, "metadata"), IDEMPOTENCY_METADATA_KEY).as_string().as_deref() == Some(key));
-    Ok(found)
+    let body = vm::create_body(&from_js(body), &key)?;
+    let mut plan = waiting(Method::Post, |w| Ok(format!("/v1/vms?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    plan.find_by_key = Some(key);
+    Ok(with_body(plan, &body))
 }
 
 /// `GET /v1/vms` (running) or `GET /v1/vms/` (every record, terminated too).
-pub async fn list(t: &Transport, all: bool, options: JsValue) -> Result<JsValue, Failure> {
-    let ctx = call_context(&options)?;
+pub fn list(all: bool, options: &JsValue) -> Result<Op, Failure> {
     let path = if all { "/v1/vms/" } else { "/v1/vms" };
-    records::many(t.send(t.call(Method::Get, path.into(), ctx.signal.as_ref(), ctx.timeout_ms)).await?, &VM_ALIASES)
+    Ok(Op::Request(planned(Method::Get, path.into(), Shape::Many(&VM_ALIASES), options)?))
 }
 
-pub async fn get_one(t: &Transport, vm_id: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let path = vm_path(&vm_id, "")?;
-    let ctx = call_context(&options)?;
-    records::one(t.send(t.call(Method::Get, path, ctx.signal.as_ref(), ctx.timeout_ms)).await?, &VM_ALIASES)
+pub fn get_one(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    Ok(Op::Request(planned(Method::Get, vm_path(vm_id, "")?, Shape::One(&VM_ALIASES), options)?))
 }
 
-pub async fn update(t: &Transport, vm_id: JsValue, patch: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let path = vm_path(&vm_id, "")?;
-    let body = vm::update_body(&from_js(&patch))?;
-    let ctx = call_context(&options)?;
-    let reply = t.send(with_body(t.call(Method::Patch, path, ctx.signal.as_ref(), ctx.timeout_ms), &body)).await?;
-    Ok(records::deleted(reply))
+pub fn update(vm_id: &JsValue, patch: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    let path = vm_path(vm_id, "")?;
+    let body = vm::update_body(&from_js(patch))?;
+    Ok(with_body(planned(Method::Patch, path, Shape::Ack, options)?, &body))
 }
 
-pub async fn delete(t: &Transport, vm_id: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let path = vm_path(&vm_id, "")?;
-    let ctx = call_context(&options)?;
-    Ok(records::deleted(t.send(t.call(Method::Delete, path, ctx.signal.as_ref(), ctx.timeout_ms)).await?))
+pub fn delete(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    Ok(Op::Request(planned(Method::Delete, vm_path(vm_id, "")?, Shape::Ack, options)?))
 }
 
-/// Snapshots a VM's state. The server is always asked not to wait (the client
-/// polls instead, so the wait can be cancelled and never runs into a request
-/// timeout); with `wait`, resolves once the snapshot record is `ready`, and a
-/// failed snapshot rejects with `SnapshotBuildFailedError` even while the VM
-/// itself stays healthy.
-pub async fn snapshot(t: &Transport, vm_id: JsValue, body: JsValue, wait_arg_js: JsValue) -> Result<JsValue, Failure> {
-    let path = vm_path(&vm_id, "/snapshot?wait=false")?;
-    let body = vm::named_body(&from_js(&body), "name")?;
-    let arg = wait_arg(&wait_arg_js)?;
-    let call = with_body(t.call(Method::Post, path, arg.call.signal.as_ref(), None), &body);
-    let record = records::one(t.send(call).await?, &SNAPSHOT_ALIASES)?;
-    if !arg.wait {
-        return Ok(record);
-    }
-    let id = get(&record, "id").as_string().ok_or_else(|| Failure::from(ClientError::new(ErrorKind::Api, "The snapshot answer had no id")))?;
-    wait::until(t, SNAPSHOT_READY, &id, &arg.ctx, record).await
+/// Snapshots a VM's state. The server is always asked not to wait: the
+/// client polls the snapshot record instead, so the wait can be cancelled,
+/// never meets a request timeout, and a failed capture rejects with
+/// `SnapshotBuildFailedError` even while the VM stays healthy.
+pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+    let body = vm::named_body(&from_js(body), "name")?;
+    let plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
+    Ok(with_body(plan, &body))
 }
 
-/// `POST /v1/vms/{id}/clone`: a new VM, live when waited for.
-pub async fn clone(t: &Transport, vm_id: JsValue, body: JsValue, wait_arg_js: JsValue) -> Result<JsValue, Failure> {
-    let body = vm::named_body(&from_js(&body), "snapshot_name")?;
-    let arg = wait_arg(&wait_arg_js)?;
-    let path = vm_path(&vm_id, &format!("/clone?wait={}", arg.wait))?;
-    let record = records::one(t.send(with_body(t.call(Method::Post, path, arg.call.signal.as_ref(), None), &body)).await?, &VM_ALIASES)?;
-    live(t, record, &arg).await
+pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+    let body = vm::named_body(&from_js(body), "snapshot_name")?;
+    let plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    Ok(with_body(plan, &body))
 }
 
-pub async fn suspend(t: &Transport, vm_id: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let path = vm_path(&vm_id, "/suspend")?;
-    let ctx = call_context(&options)?;
-    records::one(t.send(t.call(Method::Post, path, ctx.signal.as_ref(), ctx.timeout_ms)).await?, &VM_ALIASES)
+pub fn suspend(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    Ok(Op::Request(planned(Method::Post, vm_path(vm_id, "/suspend")?, Shape::One(&VM_ALIASES), options)?))
 }
 
-/// `POST /v1/vms/{id}/resume`: resolves with the **new** VM the API mints.
-pub async fn resume(t: &Transport, vm_id: JsValue, wait_arg_js: JsValue) -> Result<JsValue, Failure> {
-    let arg = wait_arg(&wait_arg_js)?;
-    let path = vm_path(&vm_id, &format!("/resume?wait={}", arg.wait))?;
-    let record = records::one(t.send(t.call(Method::Post, path, arg.call.signal.as_ref(), None)).await?, &VM_ALIASES)?;
-    live(t, record, &arg).await
+/// Resolves with the **new** VM the API mints on resume.
+pub fn resume(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+    let plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/resume?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    Ok(Op::Request(plan))
 }
 
-/// `POST /v1/vms/{id}/stage-env`. The values are secrets: a failure's message
-/// is scrubbed of them and carries no body.
-pub async fn stage_env(t: &Transport, vm_id: JsValue, env: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let path = vm_path(&vm_id, "/stage-env")?;
-    let env = from_js(&env);
+/// `POST /v1/vms/{id}/stage-env`. The values are secrets: failures are
+/// scrubbed of them and carry no body, and the answer is never handed back.
+pub fn stage_env(vm_id: &JsValue, env: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    let path = vm_path(vm_id, "/stage-env")?;
+    let env = from_js(env);
     let secrets: Vec<String> = match &env {
         Value::Object(m) => m.iter().filter_map(|(_, v)| v.as_str().map(str::to_string)).collect(),
         _ => Vec::new(),
     };
     let body = vm::stage_env_body(&env).map_err(|e| Failure::from(e).scrubbed(&secrets))?;
-    let ctx = call_context(&options)?;
-    let reply = t.send(with_body(t.call(Method::Post, path, ctx.signal.as_ref(), ctx.timeout_ms), &body)).await.map_err(|f| f.scrubbed(&secrets))?;
-    // Whatever the server answered, no value is handed back.
-    let _ = reply;
-    Ok(crate::platform::convert::object(&[("success", JsValue::TRUE)]))
+    let mut plan = planned(Method::Post, path, Shape::Hidden, options)?;
+    plan.scrub = secrets;
+    Ok(with_body(plan, &body))
 }
 
-pub async fn mount_volume(t: &Transport, vm_id: JsValue, volume: JsValue, wait_arg_js: JsValue) -> Result<JsValue, Failure> {
-    let body = vm::volume("", &from_js(&volume))?;
-    let arg = wait_arg(&wait_arg_js)?;
-    let path = vm_path(&vm_id, &format!("/volumes?wait={}", arg.wait))?;
-    let reply = t.send(with_body(t.call(Method::Post, path, arg.call.signal.as_ref(), None), &body)).await?;
-    Ok(records::deleted(reply))
+pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+    let body = vm::volume("", &from_js(volume))?;
+    let wait = vm::wait_flag(&shallow(wait_arg), true)?;
+    let plan = planned(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, &options_of(wait_arg))?;
+    Ok(with_body(plan, &body))
 }
 
-pub async fn list_volumes(t: &Transport, vm_id: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let path = vm_path(&vm_id, "/volumes")?;
-    let ctx = call_context(&options)?;
-    records::many(t.send(t.call(Method::Get, path, ctx.signal.as_ref(), ctx.timeout_ms)).await?, &[])
+pub fn list_volumes(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    Ok(Op::Request(planned(Method::Get, vm_path(vm_id, "/volumes")?, Shape::Many(&[]), options)?))
 }
 
 /// `DELETE /v1/vms/{id}/volumes/{volume_id}?mount_path=&wait=`; `options`
 /// may name the `mount_path` and carry `wait`, `signal`, `timeoutMs`.
-pub async fn unmount_volume(t: &Transport, vm_id: JsValue, volume_id: JsValue, options: JsValue) -> Result<JsValue, Failure> {
-    let volume = id_segment("volumeId", &volume_id)?;
-    let arg = wait_arg(&options)?;
-    let mut query = format!("?wait={}", arg.wait);
-    if let Some(mount) = crate::core::validate::present(shallow(&options).get("mount_path")) {
+pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+    let volume = id_segment("volumeId", volume_id)?;
+    let read = shallow(options);
+    let mut query = format!("?wait={}", vm::wait_flag(&read, true)?);
+    if let Some(mount) = present(read.get("mount_path")) {
         query.push_str(&format!("&mount_path={}", percent_encode(&vm::query_string("mount_path", mount)?)));
     }
-    let path = vm_path(&vm_id, &format!("/volumes/{volume}{query}"))?;
-    Ok(records::deleted(t.send(t.call(Method::Delete, path, arg.call.signal.as_ref(), None)).await?))
+    let path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
+    Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, &options_of(options))?))
 }

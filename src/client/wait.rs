@@ -28,6 +28,8 @@ use crate::platform::{random, timer};
 /// What is waited for.
 #[derive(Clone, Copy)]
 pub struct Target {
+    /// The record's id field (`id`, `vm_id`).
+    pub id_field: &'static str,
     /// `Snapshot` or `VM`, for messages.
     noun: &'static str,
     /// The error property holding the record (`snapshot` or `vm`).
@@ -40,6 +42,7 @@ pub struct Target {
 }
 
 pub const SNAPSHOT_READY: Target = Target {
+    id_field: "id",
     noun: "Snapshot",
     key: "snapshot",
     collection: "/v1/snapshots",
@@ -51,6 +54,7 @@ pub const SNAPSHOT_READY: Target = Target {
 /// A VM is done waiting when live; suspended or final VMs will not become
 /// live by themselves, so waiting on them fails at once.
 pub const VM_LIVE: Target = Target {
+    id_field: "vm_id",
     noun: "VM",
     key: "vm",
     collection: "/v1/vms",

@@ -1,0 +1,193 @@
+//! The emulator's VM routes: the state machine, the two list routes, and the
+//! 4xx answers the contract implies.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use instavm_emulator::{app, Settings};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Api(axum::Router);
+
+impl Api {
+    fn new() -> Self {
+        Api(app(Settings { build_ms: 120, boot_ms: 100 }))
+    }
+
+    async fn call(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = Request::builder().method(method).uri(uri).header("x-api-key", "k");
+        let body = match body {
+            Some(v) => {
+                req = req.header("content-type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let response = self.0.clone().oneshot(req.body(body).expect("request")).await.expect("infallible");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn vm(&self, wait: bool) -> String {
+        let (status, v) = self.call("POST", &format!("/v1/vms?wait={wait}"), Some(json!({}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        v["vm_id"].as_str().unwrap_or_default().to_string()
+    }
+}
+
+async fn pause(ms: u64) {
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
+
+#[tokio::test]
+async fn create_waits_until_active_or_answers_creating_at_once() {
+    let api = Api::new();
+    let (_, v) = api.call("POST", "/v1/vms?wait=true", Some(json!({ "vcpu_count": 4, "metadata": { "a": 1 } }))).await;
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["vm_id"], v["id"]);
+    assert_eq!(v["vcpu_count"], 4);
+    assert!(v["session_id"].as_str().unwrap_or("").starts_with("sess_"));
+    let (_, v) = api.call("POST", "/v1/vms?wait=false", Some(json!({}))).await;
+    assert_eq!(v["status"], "creating");
+    pause(250).await;
+    let (_, v) = api.call("GET", &format!("/v1/vms/{}", v["vm_id"].as_str().unwrap_or("")), None).await;
+    assert_eq!(v["status"], "active");
+}
+
+#[tokio::test]
+async fn invalid_vm_fields_get_a_422_naming_them() {
+    let api = Api::new();
+    for (body, loc) in [
+        (json!({ "vcpu_count": 0 }), json!(["body", "vcpu_count"])),
+        (json!({ "memory_mb": 1025 }), json!(["body", "memory_mb"])),
+        (json!({ "vm_lifetime_seconds": 5 }), json!(["body", "vm_lifetime_seconds"])),
+        (json!({ "image_variant": "x" }), json!(["body", "image_variant"])),
+        (json!({ "volumes": [{ "volume_id": "v", "mount_path": "/d", "checkpoint_id": "c" }] }), json!(["body", "volumes", "0", "checkpoint_id"])),
+    ] {
+        let (status, v) = api.call("POST", "/v1/vms", Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(v["detail"][0]["loc"], loc, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn booting_needs_a_ready_snapshot() {
+    let api = Api::new();
+    let (_, s) = api.call("POST", "/v1/snapshots", Some(json!({ "oci_image": "alpine" }))).await;
+    let body = json!({ "snapshot_id": s["id"] });
+    let (status, v) = api.call("POST", "/v1/vms?wait=true", Some(body.clone())).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(v["detail"].as_str().unwrap_or("").contains("ready"));
+    pause(250).await;
+    let (status, v) = api.call("POST", "/v1/vms?wait=true", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(v["snapshot_id"], s["id"]);
+    let (status, _) = api.call("POST", "/v1/vms", Some(json!({ "snapshot_id": "snap_nope" }))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn suspend_resume_mints_a_new_id_and_delete_terminates() {
+    let api = Api::new();
+    let id = api.vm(true).await;
+    let (_, v) = api.call("POST", &format!("/v1/vms/{id}/suspend"), None).await;
+    assert_eq!(v["status"], "suspending");
+    let (status, _) = api.call("POST", &format!("/v1/vms/{id}/resume"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "not suspended yet");
+    pause(200).await;
+    let (_, running) = api.call("GET", "/v1/vms", None).await;
+    assert_eq!(running, json!([]));
+    let (_, v) = api.call("POST", &format!("/v1/vms/{id}/resume?wait=true"), None).await;
+    let new_id = v["vm_id"].as_str().unwrap_or_default().to_string();
+    assert_ne!(new_id, id);
+    assert_eq!(v["resumed_from"], id.as_str());
+    assert_eq!(v["status"], "active");
+    let (_, old) = api.call("GET", &format!("/v1/vms/{id}"), None).await;
+    assert_eq!(old["resumed_as"], new_id.as_str());
+    let (status, _) = api.call("DELETE", &format!("/v1/vms/{new_id}"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, running) = api.call("GET", "/v1/vms", None).await;
+    assert_eq!(running, json!([]));
+    let (_, all) = api.call("GET", "/v1/vms/", None).await;
+    let statuses: Vec<&Value> = all.as_array().map(|a| a.iter().map(|v| &v["status"]).collect()).unwrap_or_default();
+    assert_eq!(statuses, vec!["terminated", "terminated"]);
+}
+
+#[tokio::test]
+async fn vm_snapshots_join_the_snapshot_lifecycle() {
+    let api = Api::new();
+    let id = api.vm(true).await;
+    let (status, s) = api.call("POST", &format!("/v1/vms/{id}/snapshot"), Some(json!({ "name": "state" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(s["status"], "pending");
+    assert_eq!(s["snapshot_id"], s["id"]);
+    let (_, f) = api.call("POST", &format!("/v1/vms/{id}/snapshot"), Some(json!({ "name": "bad.fail" }))).await;
+    pause(250).await;
+    let (_, list) = api.call("GET", "/v1/snapshots", None).await;
+    let by_id = |x: &Value| list.as_array().and_then(|a| a.iter().find(|r| r["id"] == x["id"]).cloned()).unwrap_or(Value::Null);
+    assert_eq!(by_id(&s)["status"], "ready");
+    assert_eq!(by_id(&f)["status"], "failed");
+    assert!(by_id(&f)["last_error"].is_string());
+    let (_, vm) = api.call("GET", &format!("/v1/vms/{id}"), None).await;
+    assert_eq!(vm["status"], "active");
+}
+
+#[tokio::test]
+async fn clone_makes_a_new_live_vm_from_a_fresh_snapshot() {
+    let api = Api::new();
+    let id = api.vm(true).await;
+    let (status, v) = api.call("POST", &format!("/v1/vms/{id}/clone?wait=true"), Some(json!({ "snapshot_name": "c" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_ne!(v["vm_id"], id.as_str());
+    assert_eq!(v["cloned_from"], id.as_str());
+    assert_eq!(v["status"], "active");
+}
+
+#[tokio::test]
+async fn stage_env_checks_names_and_stores_nothing() {
+    let api = Api::new();
+    let id = api.vm(true).await;
+    let body = json!({ "entries": [{ "env_name": "TOKEN", "value": "s3cr3t" }] });
+    let (status, v) = api.call("POST", &format!("/v1/vms/{id}/stage-env"), Some(body)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!v.to_string().contains("s3cr3t"));
+    let (_, vm) = api.call("GET", &format!("/v1/vms/{id}"), None).await;
+    assert!(!vm.to_string().contains("s3cr3t"));
+    let bad = json!({ "entries": [{ "env_name": "1X", "value": "v" }] });
+    let (status, _) = api.call("POST", &format!("/v1/vms/{id}/stage-env"), Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn volumes_mount_list_and_unmount() {
+    let api = Api::new();
+    let id = api.vm(true).await;
+    let (status, v) = api.call("POST", &format!("/v1/vms/{id}/volumes"), Some(json!({ "volume_id": "v1", "mount_path": "/data" }))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(v["mode"], "rw");
+    let (status, _) = api.call("POST", &format!("/v1/vms/{id}/volumes"), Some(json!({ "volume_id": "v2", "mount_path": "/data" }))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, list) = api.call("GET", &format!("/v1/vms/{id}/volumes"), None).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1?mount_path=%2Fdata"), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1"), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn update_changes_documented_fields_only() {
+    let api = Api::new();
+    let id = api.vm(true).await;
+    let (status, _) = api.call("PATCH", &format!("/v1/vms/{id}"), Some(json!({ "memory_mb": 2048, "vcpu_count": 8 }))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, vm) = api.call("GET", &format!("/v1/vms/{id}"), None).await;
+    assert_eq!(vm["memory_mb"], 2048);
+    assert_eq!(vm["vcpu_count"], 2);
+    let (status, _) = api.call("PATCH", &format!("/v1/vms/{id}"), Some(json!({ "memory_mb": 3 }))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, _) = api.call("GET", "/v1/vms/vm_missing", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

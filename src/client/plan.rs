@@ -1,0 +1,124 @@
+//! Every operation is planned synchronously (validated, its request built)
+//! and then run by one executor. Keeping a single async path, rather than one
+//! async function per method, keeps the wasm small: each async function
+//! compiles to its own state machine with the transport inlined.
+
+use wasm_bindgen::JsValue;
+
+use super::records;
+use super::transport::{Call, Transport};
+use super::wait::{self, Target, WaitContext};
+use crate::core::retry::{self, Method};
+use crate::core::vm::IDEMPOTENCY_METADATA_KEY;
+use crate::core::record::VM_ALIASES;
+use crate::core::ErrorKind;
+use crate::platform::bindings::AbortSignal;
+use crate::platform::convert::{get, object};
+use crate::platform::errors::Failure;
+use crate::platform::{random, timer};
+
+/// What a successful answer must look like.
+pub enum Shape {
+    /// One JSON object, given both sides of these alias pairs.
+    One(&'static [(&'static str, &'static str)]),
+    /// A bare JSON array of such objects.
+    Many(&'static [(&'static str, &'static str)]),
+    /// Anything; an empty body becomes `{ success: true }`.
+    Ack,
+    /// Nothing is handed back but `{ success: true }` (stage-env: values stay unseen).
+    Hidden,
+}
+
+/// One request and what follows it.
+pub struct Plan {
+    pub method: Method,
+    pub path: String,
+    pub body: Option<JsValue>,
+    pub signal: Option<AbortSignal>,
+    pub timeout_ms: Option<f64>,
+    pub shape: Shape,
+    /// Wait on the record the answer names, until the target is reached.
+    pub then_wait: Option<(Target, WaitContext)>,
+    /// For VM creates: the idempotency key also stored in `metadata`, to find
+    /// the VM after an ambiguous failure instead of creating a second one.
+    pub find_by_key: Option<String>,
+    /// Values removed from any failure's message (staged secrets).
+    pub scrub: Vec<String>,
+}
+
+impl Plan {
+    pub fn new(method: Method, path: String, shape: Shape) -> Plan {
+        Plan { method, path, body: None, signal: None, timeout_ms: None, shape, then_wait: None, find_by_key: None, scrub: Vec::new() }
+    }
+}
+
+pub enum Op {
+    Request(Plan),
+    /// A wait with no request first: `waitUntilReady(id)`. `first`, when an
+    /// object, is a record in hand that counts as the first observation.
+    Wait { target: Target, id: String, ctx: WaitContext, first: JsValue },
+}
+
+pub async fn execute(t: &Transport, op: Op) -> Result<JsValue, Failure> {
+    match op {
+        Op::Wait { target, id, ctx, first } => wait::until(t, target, &id, &ctx, first).await,
+        Op::Request(plan) => {
+            let scrub = plan.scrub.clone();
+            run(t, plan).await.map_err(|f| if scrub.is_empty() { f } else { f.scrubbed(&scrub) })
+        }
+    }
+}
+
+async fn run(t: &Transport, plan: Plan) -> Result<JsValue, Failure> {
+    let mut call: Call<'_> = t.call(plan.method, plan.path, plan.signal.as_ref(), plan.timeout_ms);
+    call.body = plan.body;
+    call.idempotency_key = plan.find_by_key.clone();
+    let mut attempt = 0;
+    let value = loop {
+        let failure = match t.send(call.clone()).await {
+            Ok(reply) => break shaped(reply, &plan.shape)?,
+            Err(f) => f,
+        };
+        let Some(key) = plan.find_by_key.as_deref().filter(|_| is_ambiguous(&failure)) else { return Err(failure) };
+        let all = records::many(t.send(t.call(Method::Get, "/v1/vms/".into(), call.signal, None)).await?, &VM_ALIASES)?;
+        let all = js_sys::Array::from(&all);
+        if let Some(vm) = all.iter().find(|vm| get(&get(vm, "metadata"), IDEMPOTENCY_METADATA_KEY).as_string().as_deref() == Some(key)) {
+            break vm;
+        }
+        if attempt >= call.max_retries {
+            return Err(failure);
+        }
+        timer::sleep(retry::backoff_ms(attempt, random::unit()), call.signal).await.map_err(Failure::Raw)?;
+        attempt += 1;
+    };
+    match plan.then_wait {
+        None => Ok(value),
+        Some((target, ctx)) => {
+            let id = get(&value, target.id_field).as_string().unwrap_or_default();
+            wait::until(t, target, &id, &ctx, value).await
+        }
+    }
+}
+
+fn shaped(reply: super::transport::Reply, shape: &Shape) -> Result<JsValue, Failure> {
+    match shape {
+        Shape::One(aliases) => records::one(reply, aliases),
+        Shape::Many(aliases) => records::many(reply, aliases),
+        Shape::Ack => Ok(records::deleted(reply)),
+        Shape::Hidden => Ok(object(&[("success", JsValue::TRUE)])),
+    }
+}
+
+/// Failures after which a create may or may not have happened: the
+/// connection dropped, the request timed out, or a gateway gave up (the API
+/// documents 504s for long VM creates that did create the VM).
+fn is_ambiguous(f: &Failure) -> bool {
+    match f {
+        Failure::Client(d) => match d.error.kind {
+            ErrorKind::Network | ErrorKind::Timeout => true,
+            ErrorKind::Server => matches!(d.error.status, Some(500 | 502 | 504)),
+            _ => false,
+        },
+        Failure::Raw(_) => false,
+    }
+}
