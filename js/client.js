@@ -199,8 +199,9 @@ class Vms {
     return (await this.#client()).cloneVm(vmId, body ?? null, wait ?? null);
   }
 
-  async suspend(vmId, options) {
-    return (await this.#client()).suspendVm(vmId, options ?? null);
+  /** Answers `suspending`; with `wait` (default false) resolves once `suspended`. */
+  async suspend(vmId, wait) {
+    return (await this.#client()).suspendVm(vmId, wait ?? null);
   }
 
   /** Resolves with the new VM the API mints (`resumed_from` names the old one). */

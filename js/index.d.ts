@@ -103,15 +103,141 @@ export declare class Snapshots {
   watch(id: string, options?: WaitOptions): AsyncGenerator<Snapshot, void, undefined>;
 }
 
+/** VM statuses; the server may add others, compared case-insensitively. */
+export type VmStatus =
+  | 'active' | 'running' | 'creating' | 'provisioning' | 'suspending' | 'resuming' | 'suspended'
+  | 'failed' | 'error' | 'terminated' | 'deleted' | 'killed';
+
+export interface VolumeMount {
+  volume_id: string;
+  /** An absolute path inside the VM. */
+  mount_path: string;
+  /** Default 'rw'. */
+  mode?: 'rw' | 'ro';
+  /** A checkpoint to mount; only with mode 'ro'. */
+  checkpoint_id?: string;
+}
+
+export interface EgressPolicy {
+  allow_public_repos?: boolean;
+  allow_http?: boolean;
+  allow_https?: boolean;
+  allowed_domains?: string[];
+  /** CIDR blocks such as 10.0.0.0/8. */
+  allowed_cidrs?: string[];
+}
+
+export interface CreateVmParams {
+  /** 20..86400. */
+  vm_lifetime_seconds?: number;
+  /** 128..8192, even. */
+  memory_mb?: number;
+  /** 1..8. */
+  vcpu_count?: number;
+  /** Boot from this snapshot (it must be ready). */
+  snapshot_id?: string;
+  session_id?: string;
+  image_variant?: 'computer-use' | 'nix-dev';
+  metadata?: Record<string, unknown>;
+  volumes?: VolumeMount[];
+  egress_policy?: EgressPolicy;
+  vault_ids?: string[];
+  auto_suspend?: boolean;
+  auto_resume?: boolean;
+  snapshot_on_terminate?: boolean;
+  snapshot_name?: string;
+  [key: string]: unknown;
+}
+
+export interface UpdateVmParams {
+  memory_mb?: number;
+  snapshot_on_terminate?: boolean;
+  snapshot_name?: string;
+  vault_ids?: string[];
+  auto_suspend?: boolean;
+  auto_resume?: boolean;
+  [key: string]: unknown;
+}
+
+export interface Vm {
+  vm_id: string;
+  /** The same value as vm_id. */
+  id: string;
+  status: VmStatus | (string & {});
+  session_id?: string;
+  snapshot_id?: string | null;
+  created_at?: string;
+  expires_at?: string;
+  ssh_host?: string;
+  vcpu_count?: number;
+  memory_mb?: number;
+  metadata?: Record<string, unknown>;
+  /** On a VM minted by resume: the suspended VM it continues. */
+  resumed_from?: string;
+  [key: string]: unknown;
+}
+
+export interface Volume {
+  volume_id: string;
+  mount_path: string;
+  mode?: 'rw' | 'ro';
+  status?: string;
+  checkpoint_id?: string;
+  [key: string]: unknown;
+}
+
+/** `wait` as the documented positional boolean, or with options. */
+export type VmWait = boolean | (WaitOptionsFor<Vm> & { wait?: boolean });
+export type SnapshotWait = boolean | (WaitOptions & { wait?: boolean });
+
+export interface WaitOptionsFor<T> {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  pollIntervalMs?: number;
+  maxPollIntervalMs?: number;
+  onStatus?: (record: T) => void;
+}
+
+export interface Acknowledgement {
+  [key: string]: unknown;
+}
+
+export declare class Vms {
+  /** Default wait: true (resolves once the VM is live). */
+  create(body?: CreateVmParams, wait?: VmWait): Promise<Vm>;
+  /** Running VMs. */
+  list(options?: RequestOptions): Promise<Vm[]>;
+  /** Every VM record, terminated ones too. */
+  listAll(options?: RequestOptions): Promise<Vm[]>;
+  get(vmId: string, options?: RequestOptions): Promise<Vm>;
+  update(vmId: string, patch: UpdateVmParams, options?: RequestOptions): Promise<Acknowledgement>;
+  delete(vmId: string, options?: RequestOptions): Promise<Acknowledgement>;
+  /** With wait (default), resolves once the snapshot is ready. */
+  snapshot(vmId: string, body?: { name?: string }, wait?: SnapshotWait): Promise<Snapshot>;
+  clone(vmId: string, body?: { snapshot_name?: string }, wait?: VmWait): Promise<Vm>;
+  /** Answers 'suspending'; with wait (default false) resolves once 'suspended'. */
+  suspend(vmId: string, wait?: VmWait): Promise<Vm>;
+  /** Resolves with the new VM the API mints. */
+  resume(vmId: string, wait?: VmWait): Promise<Vm>;
+  /** The values are never returned or shown. */
+  stageEnv(vmId: string, env: Record<string, string>, options?: RequestOptions): Promise<{ success: true }>;
+  mountVolume(vmId: string, volume: VolumeMount, wait?: boolean | (RequestOptions & { wait?: boolean })): Promise<Volume>;
+  listVolumes(vmId: string, options?: RequestOptions): Promise<Volume[]>;
+  unmountVolume(vmId: string, volumeId: string, options?: RequestOptions & { mount_path?: string; wait?: boolean }): Promise<Acknowledgement>;
+}
+
 export declare class InstaVM {
   constructor(options: string | ClientOptions);
   readonly snapshots: Snapshots;
+  readonly vms: Vms;
 }
 
 /** Loads the wasm ahead of the first call (optional). */
 export declare function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
 
 export declare class InstaVMError extends Error {
+  /** The VM concerned, for a VM wait that failed or timed out. */
+  readonly vm?: Vm;
   /** The HTTP status, when a response was received. */
   readonly status?: number;
   /** The server's X-Request-Id, when known. */

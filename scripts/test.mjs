@@ -57,9 +57,10 @@ async function main() {
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'e2e-scratch', private: true, type: 'module' }));
   run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: scratch });
   cpSync(join(root, 'tests', 'e2e'), scratch, { recursive: true });
+  cpSync(join(root, 'README.md'), join(scratch, 'README.md'));
   const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500', '--boot-ms', '300'] });
   try {
-    await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs', 'vms.test.mjs'], nodeCounts, {
+    await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs', 'vms.test.mjs', 'readme.test.mjs'], nodeCounts, {
       cwd: scratch,
       env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
     });

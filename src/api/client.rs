@@ -101,8 +101,8 @@ impl Client {
     }
 
     #[wasm_bindgen(js_name = suspendVm)]
-    pub fn suspend_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(vms::suspend(&vm_id, &options))
+    pub fn suspend_vm(&self, vm_id: JsValue, wait: JsValue) -> Promise {
+        self.run(vms::suspend(&vm_id, &wait))
     }
 
     #[wasm_bindgen(js_name = resumeVm)]

@@ -6,7 +6,7 @@ use wasm_bindgen::JsValue;
 
 use super::plan::{Op, Plan, Shape};
 use super::snapshots::{id_segment, planned, shallow};
-use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE};
+use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
 use crate::core::retry::Method;
@@ -25,7 +25,18 @@ fn vm_path(vm_id: &JsValue, rest: &str) -> Result<String, Failure> {
 /// client's timeout; `timeoutMs` bounds the wait. With `wait` set, the answer
 /// is followed until `target` is reached (at once when it already is).
 fn waiting(method: Method, path: impl FnOnce(bool) -> Result<String, Failure>, shape: Shape, wait_arg: &JsValue, target: super::wait::Target) -> Result<Plan, Failure> {
-    let wait = vm::wait_flag(&shallow(wait_arg), true)?;
+    waiting_default(method, path, shape, wait_arg, target, true)
+}
+
+fn waiting_default(
+    method: Method,
+    path: impl FnOnce(bool) -> Result<String, Failure>,
+    shape: Shape,
+    wait_arg: &JsValue,
+    target: super::wait::Target,
+    default: bool,
+) -> Result<Plan, Failure> {
+    let wait = vm::wait_flag(&shallow(wait_arg), default)?;
     let ctx = wait_context(&options_of(wait_arg))?;
     let mut plan = Plan::new(method, path(wait)?, shape);
     plan.signal = ctx.signal.clone();
@@ -92,8 +103,11 @@ pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, 
     Ok(with_body(plan, &body))
 }
 
-pub fn suspend(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
-    Ok(Op::Request(planned(Method::Post, vm_path(vm_id, "/suspend")?, Shape::One(&VM_ALIASES), options)?))
+/// The API answers `suspending` at once; with `wait` (default false, the
+/// API's own behaviour) the client polls until the VM is `suspended`.
+pub fn suspend(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+    let plan = waiting_default(Method::Post, |_| vm_path(vm_id, "/suspend"), Shape::One(&VM_ALIASES), wait_arg, VM_SUSPENDED, false)?;
+    Ok(Op::Request(plan))
 }
 
 /// Resolves with the **new** VM the API mints on resume.

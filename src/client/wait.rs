@@ -32,6 +32,8 @@ pub struct Target {
     pub id_field: &'static str,
     /// `Snapshot` or `VM`, for messages.
     noun: &'static str,
+    /// The status waited for, for messages (`ready`, `live`, `suspended`).
+    goal: &'static str,
     /// The error property holding the record (`snapshot` or `vm`).
     key: &'static str,
     /// The collection path (`/v1/snapshots`).
@@ -44,6 +46,7 @@ pub struct Target {
 pub const SNAPSHOT_READY: Target = Target {
     id_field: "id",
     noun: "Snapshot",
+    goal: "ready",
     key: "snapshot",
     collection: "/v1/snapshots",
     aliases: &SNAPSHOT_ALIASES,
@@ -56,6 +59,7 @@ pub const SNAPSHOT_READY: Target = Target {
 pub const VM_LIVE: Target = Target {
     id_field: "vm_id",
     noun: "VM",
+    goal: "live",
     key: "vm",
     collection: "/v1/vms",
     aliases: &VM_ALIASES,
@@ -63,6 +67,22 @@ pub const VM_LIVE: Target = Target {
         VmPhase::Live => Phase::Ready,
         VmPhase::Transitional => Phase::InProgress,
         VmPhase::Parked | VmPhase::Final => Phase::Failed,
+    },
+    failure: ErrorKind::Api,
+};
+
+/// `suspend(vmId, { wait: true })`: done once the VM is parked.
+pub const VM_SUSPENDED: Target = Target {
+    id_field: "vm_id",
+    noun: "VM",
+    goal: "suspended",
+    key: "vm",
+    collection: "/v1/vms",
+    aliases: &VM_ALIASES,
+    verdict: |s| match vm_phase(s) {
+        VmPhase::Parked => Phase::Ready,
+        VmPhase::Transitional | VmPhase::Live => Phase::InProgress,
+        VmPhase::Final => Phase::Failed,
     },
     failure: ErrorKind::Api,
 };
@@ -163,15 +183,14 @@ fn failed(target: Target, id: &str, status: &str, record: JsValue) -> Failure {
     let reason = first_failure_text(&record).as_string();
     let message = match (target.failure, reason) {
         (ErrorKind::SnapshotBuildFailed, r) => format!("Snapshot {id} build {status}: {}", r.as_deref().unwrap_or("no reason given")),
-        (_, Some(r)) => format!("{} {id} is {status}, not live: {r}", target.noun),
-        (_, None) => format!("{} {id} is {status}, not live", target.noun),
+        (_, Some(r)) => format!("{} {id} is {status}: {r}", target.noun),
+        (_, None) => format!("{} {id} is {status}", target.noun),
     };
     Failure::with_record(ClientError::new(target.failure, message), target.key, record)
 }
 
 fn timed_out(target: Target, id: &str, timeout_ms: f64, last_seen: JsValue, status: Option<String>, problem: Option<String>) -> Failure {
-    let goal = if target.failure == ErrorKind::SnapshotBuildFailed { "ready" } else { "live" };
-    let mut message = format!("{} {id} was not {goal} within {} ms", target.noun, show_number(timeout_ms));
+    let mut message = format!("{} {id} was not {} within {} ms", target.noun, target.goal, show_number(timeout_ms));
     match status {
         Some(s) => message.push_str(&format!(" (last status: {s})")),
         None => message.push_str(" (no status was read)"),
