@@ -1,7 +1,7 @@
 // Types of the instavm-wasm package.
 
 export type SnapshotType = 'user' | 'system';
-/** Known statuses; the server may add others, compared case-insensitively. */
+/** The documented statuses (compared case-insensitively by the client). */
 export type SnapshotStatus = 'pending' | 'building' | 'ready' | 'failed' | 'error';
 
 /** A package list: space-separated names, or an array of names. */
@@ -36,9 +36,9 @@ export interface CreateSnapshotParams {
 export interface Snapshot {
   id: string;
   snapshot_id: string;
-  status: SnapshotStatus | (string & {});
-  type?: SnapshotType | (string & {});
-  snapshot_type?: SnapshotType | (string & {});
+  status: SnapshotStatus;
+  type?: SnapshotType;
+  snapshot_type?: SnapshotType;
   name?: string | null;
   oci_image?: string;
   size_bytes?: number | null;
@@ -103,7 +103,7 @@ export declare class Snapshots {
   watch(id: string, options?: WaitOptions): AsyncGenerator<Snapshot, void, undefined>;
 }
 
-/** VM statuses; the server may add others, compared case-insensitively. */
+/** The documented VM statuses. */
 export type VmStatus =
   | 'active' | 'running' | 'creating' | 'provisioning' | 'suspending' | 'resuming' | 'suspended'
   | 'failed' | 'error' | 'terminated' | 'deleted' | 'killed';
@@ -163,7 +163,7 @@ export interface Vm {
   vm_id: string;
   /** The same value as vm_id. */
   id: string;
-  status: VmStatus | (string & {});
+  status: VmStatus;
   session_id?: string;
   snapshot_id?: string | null;
   created_at?: string;

@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, run, tee, step, StepError } from './lib/run.mjs';
 import { build } from './lib/build.mjs';
+import { ensureChromium } from './lib/toolchain.mjs';
 import { buildEmulator, startEmulator } from './lib/emulator.mjs';
 
 const results = [];
@@ -33,37 +34,69 @@ async function suite(name, cmd, args, counts, opts = {}) {
   results.push({ name, ...c, ok, note: c.passed + c.failed === 0 ? 'executed no test' : status !== 0 ? `exit ${status}` : '' });
 }
 
-async function main() {
-  // Native: the pure core and the emulator.
-  await suite('cargo test (core, emulator)', 'cargo', ['test', '--workspace'], cargoCounts);
+const wasmTest = (extra) => ({
+  env: { ...process.env, CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner', ...extra },
+});
+const wasmTestArgs = ['test', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--test', 'client'];
 
-  build();
-
-  // The wasm itself, in Node.
-  await suite('wasm-bindgen-test in Node', 'cargo', ['test', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--test', 'node'], cargoCounts, {
-    env: { ...process.env, CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner' },
-  });
-
-  await suite('package size budget', 'node', ['--test', 'tests/size.test.mjs'], nodeCounts);
-
-  // The packed package, installed into an empty project, against the emulator.
-  buildEmulator();
-  const scratch = join(root, '.tmp', 'e2e');
+/** Packs the package and installs the tarball into an empty project, with the test files beside it. */
+function scratchProject() {
+  const scratch = join(root, '.tmp', 'scratch');
   rmSync(scratch, { recursive: true, force: true });
   mkdirSync(scratch, { recursive: true });
   step('packing the package (npm pack) and installing it into an empty project');
   run('npm', ['pack', '--silent', '--pack-destination', scratch]);
   const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'));
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'e2e-scratch', private: true, type: 'module' }));
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
   run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: scratch });
   cpSync(join(root, 'tests', 'e2e'), scratch, { recursive: true });
+  cpSync(join(root, 'tests', 'ecosystem'), scratch, { recursive: true });
   cpSync(join(root, 'README.md'), join(scratch, 'README.md'));
+  return scratch;
+}
+
+/** The ecosystem harness prints one RUNTIME-RESULT line per runtime: each is a suite of its own. */
+async function ecosystem(scratch, url) {
+  step('suite: ecosystem (the scenario in every runtime)');
+  const { status, output } = await tee(process.execPath, [join(root, 'tests', 'ecosystem', 'run.mjs'), scratch, url]);
+  const rows = [...output.matchAll(/^RUNTIME-RESULT (.*)$/gm)].map((m) => JSON.parse(m[1]));
+  for (const r of rows) {
+    results.push({ name: `ecosystem: ${r.name}`, passed: r.passed, failed: r.failed, ok: r.failed === 0 && r.passed > 0, note: r.passed === 0 ? 'executed no check' : '' });
+  }
+  if (rows.length < 7 || status !== 0) {
+    results.push({ name: 'ecosystem harness', passed: 0, failed: 1, ok: false, note: `${rows.length} of 7 runtimes reported (exit ${status})` });
+  }
+}
+
+async function main() {
+  ensureChromium();
+
+  // Native: the pure core and the emulator.
+  await suite('cargo test (core, emulator)', 'cargo', ['test', '--workspace'], cargoCounts);
+
+  build();
+
+  // The wasm itself, in Node, in Chromium and in a dedicated worker.
+  await suite('wasm-bindgen-test in Node', 'cargo', wasmTestArgs, cargoCounts, wasmTest({}));
+  const chrome = { WASM_BINDGEN_USE_BROWSER: '1', CHROMEDRIVER: '/usr/bin/chromedriver' };
+  await suite('wasm-bindgen-test in Chromium', 'cargo', wasmTestArgs, cargoCounts, wasmTest(chrome));
+  // One mode at a time: the runner refuses USE_BROWSER together with a worker mode.
+  await suite('wasm-bindgen-test in a dedicated worker', 'cargo', wasmTestArgs, cargoCounts, wasmTest({ CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_USE_DEDICATED_WORKER: '1' }));
+
+  await suite('package size budget', 'node', ['--test', 'tests/size.test.mjs'], nodeCounts);
+
+  buildEmulator();
+  const scratch = scratchProject();
+  await suite('package checks (publint, attw, tsc)', 'node', ['--test', '--test-reporter=tap', 'tests/package/checks.test.mjs'], nodeCounts, {
+    env: { ...process.env, SCRATCH: scratch },
+  });
   const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500', '--boot-ms', '300'] });
   try {
     await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs', 'vms.test.mjs', 'readme.test.mjs'], nodeCounts, {
       cwd: scratch,
       env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
     });
+    await ecosystem(scratch, emulator.url);
   } finally {
     await emulator.stop();
   }

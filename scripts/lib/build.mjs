@@ -31,9 +31,27 @@ export function build() {
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', pkgDir, '--out-name', 'instavm_wasm', wasmIn]);
   step('shrinking the wasm (wasm-opt -Oz, from the npm binaryen)');
   run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-Oz', ...WASM_FEATURES, wasmOut, '-o', wasmOut]);
-  for (const f of readdirSync(join(root, 'js'))) {
-    copyFileSync(join(root, 'js', f), join(pkgDir, f));
+  for (const f of readdirSync(join(root, 'js'), { withFileTypes: true })) {
+    if (f.isFile()) copyFileSync(join(root, 'js', f.name), join(pkgDir, f.name));
   }
+  // CommonJS types and entry for require(): the same declarations, and the
+  // same modules bundled into one CommonJS file.
+  copyFileSync(join(pkgDir, 'index.d.ts'), join(pkgDir, 'index.d.cts'));
+  mkdirSync(join(pkgDir, 'cjs'));
+  copyFileSync(join(root, 'js', 'cjs', 'node.js'), join(pkgDir, 'cjs', 'node.js'));
+  step('bundling the CommonJS entry (esbuild)');
+  run(join(root, 'node_modules', '.bin', 'esbuild'), [
+    join(pkgDir, 'cjs', 'node.js'),
+    '--bundle',
+    '--format=cjs',
+    '--platform=node',
+    '--target=node18',
+    '--log-level=warning',
+    // The web glue's default loader reads import.meta.url; the CommonJS entry never calls it.
+    '--log-override:empty-import-meta=silent',
+    `--outfile=${join(pkgDir, 'node.cjs')}`,
+  ]);
+  rmSync(join(pkgDir, 'cjs'), { recursive: true });
   printSizes();
 }
 
@@ -41,7 +59,7 @@ export function build() {
 export function sizes() {
   const out = {};
   for (const f of readdirSync(pkgDir)) {
-    if (f.endsWith('.d.ts')) continue;
+    if (f.endsWith('.d.ts') || f.endsWith('.d.cts')) continue;
     const bytes = readFileSync(join(pkgDir, f));
     out[f] = { raw: statSync(join(pkgDir, f)).size, gzip: gzipSync(bytes, { level: 9 }).length };
   }

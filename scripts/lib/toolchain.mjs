@@ -44,6 +44,20 @@ export function ensureNodeModules() {
   run('npm', ['ci', '--no-audit', '--no-fund'], { missing: 'install Node.js and npm' });
 }
 
+/** Debian's Chromium and ChromeDriver, for the browser suites (never a downloaded browser). */
+export function ensureChromium() {
+  if (existsSync('/usr/bin/chromium') && existsSync('/usr/bin/chromedriver')) return;
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !capture('apt-get', ['--version'])) {
+    throw new StepError('Chromium is missing: install Debian\'s chromium and chromium-driver (apt-get install -y chromium chromium-driver), then retry');
+  }
+  step('installing Chromium and ChromeDriver (apt-get install chromium chromium-driver)');
+  run('apt-get', ['update', '-qq']);
+  run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium', 'chromium-driver'], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
 export function ensureAll() {
   ensureRust();
   ensureWasmBindgen();

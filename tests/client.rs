@@ -1,4 +1,5 @@
-//! The wasm client in a real JS engine (Node, via wasm-bindgen-test-runner),
+//! The wasm client in real JS engines (Node, headless Chromium and a dedicated
+//! worker, via wasm-bindgen-test-runner),
 //! with a scripted `fetch` standing in for the network: retries, idempotency
 //! keys, timeouts, aborts and malformed answers, observed call by call.
 #![cfg(target_arch = "wasm32")]
@@ -177,7 +178,7 @@ async fn waits_report_each_status_once_and_a_failed_build_rejects_with_its_reaso
     );
     let seen = Array::new();
     let options = JSON::parse(r#"{"pollIntervalMs":5,"maxPollIntervalMs":10}"#).unwrap();
-    let push = Reflect::get(&seen, &"push".into()).unwrap().unchecked_into::<Function>().bind(&seen);
+    let push = Reflect::get(&seen, &"push".into()).unwrap().unchecked_into::<Function>().bind0(&seen);
     let on_status = Function::new_with_args("push", "return (s) => push(s.status);").call1(&JsValue::UNDEFINED, &push).unwrap();
     Reflect::set(&options, &"onStatus".into(), &on_status).unwrap();
     let err = settle(client(&fetch, "").wait_snapshot("s".into(), options, JsValue::UNDEFINED)).await.unwrap_err();

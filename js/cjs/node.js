@@ -1,0 +1,15 @@
+// Source of pkg/node.cjs, bundled to CommonJS by the build so that
+// `require('instavm-wasm')` works in Node: the same client, loaded from the
+// package's own wasm file synchronously.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initSync } from '../instavm_wasm.js';
+import { _markLoaded, _setLoader } from '../client.js';
+
+// `__dirname` is CommonJS's: this file only ever runs bundled as pkg/node.cjs.
+initSync({ module: readFileSync(join(__dirname, 'instavm_wasm_bg.wasm')) });
+_markLoaded();
+_setLoader(() => {});
+
+export { InstaVM, init } from '../client.js';
+export * from '../errors.js';

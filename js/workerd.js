@@ -1,0 +1,13 @@
+// Entry for Cloudflare Workers (workerd): the wasm is imported as a compiled
+// module, which is how wrangler and Miniflare bundle `.wasm` (compiling from
+// bytes is refused there), and instantiated synchronously.
+import wasmModule from './instavm_wasm_bg.wasm';
+import { initSync } from './instavm_wasm.js';
+import { _markLoaded, _setLoader } from './client.js';
+
+initSync({ module: wasmModule });
+_markLoaded();
+_setLoader(() => {});
+
+export { InstaVM, init } from './client.js';
+export * from './errors.js';

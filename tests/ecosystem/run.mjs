@@ -1,0 +1,153 @@
+// Runs the ecosystem scenario in every runtime, from the packed package
+// installed into a scratch project: Node ESM, Node CommonJS, Deno, Bun,
+// workerd (Miniflare, bundled by esbuild with the workerd condition), and
+// headless Chromium (a Vite-built page and a page with no bundler).
+//
+// Usage: node tests/ecosystem/run.mjs SCRATCH_DIR EMULATOR_URL
+// Prints one `RUNTIME-RESULT {"name","passed","failed"}` line per runtime.
+import { spawn } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDir } from './static-server.mjs';
+
+const [scratch, baseUrl] = process.argv.slice(2);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const port = new URL(baseUrl).port;
+let keyCounter = 0;
+const freshKey = (runtime) => `instavm_sk_eco_${runtime.replace(/\W+/g, '_')}_${Date.now()}_${keyCounter++}`;
+
+function report(name, result, note = '') {
+  const failures = (result.results ?? []).filter((r) => !r.ok);
+  for (const f of failures) console.log(`  ${name}: FAILED ${f.name}: ${f.detail.split('\n')[0]}`);
+  if (note) console.log(`  ${name}: ${note}`);
+  console.log(`RUNTIME-RESULT ${JSON.stringify({ name, passed: result.passed ?? 0, failed: result.failed ?? 1 })}`);
+}
+
+/** Runs a script in a runtime and reads its ECOSYSTEM-RESULT line. */
+function script(name, cmd, args) {
+  return new Promise((resolve) => {
+    const env = { ...process.env, INSTAVM_BASE_URL: baseUrl, INSTAVM_API_KEY: freshKey(name), DENO_DIR: join(scratch, '.deno-cache'), NO_COLOR: '1' };
+    const child = spawn(cmd, args, { cwd: scratch, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      report(name, { passed: 0, failed: 1 }, `could not start ${cmd}: ${e.message}`);
+      resolve();
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('ECOSYSTEM-RESULT '));
+      if (!line) {
+        report(name, { passed: 0, failed: 1 }, `printed no result (exit ${code}):\n${out.slice(-2000)}`);
+      } else {
+        report(name, JSON.parse(line.slice('ECOSYSTEM-RESULT '.length)));
+      }
+      resolve();
+    });
+  });
+}
+
+async function workerd() {
+  const name = 'workerd (Miniflare)';
+  try {
+    const { build } = await import('esbuild');
+    const outdir = join(scratch, 'worker-dist');
+    // What wrangler does: bundle with the workerd/worker/browser conditions and
+    // keep the .wasm as a module of its own (imported as a compiled module).
+    await build({
+      entryPoints: [join(scratch, 'worker.js')],
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      conditions: ['workerd', 'worker', 'browser'],
+      mainFields: ['module', 'main'],
+      loader: { '.wasm': 'copy' },
+      outdir,
+      logLevel: 'warning',
+    });
+    const { Miniflare } = await import('miniflare');
+    const mf = new Miniflare({
+      modules: true,
+      scriptPath: join(outdir, 'worker.js'),
+      modulesRules: [
+        { type: 'ESModule', include: ['**/*.js'] },
+        { type: 'CompiledWasm', include: ['**/*.wasm'] },
+      ],
+      compatibilityDate: '2026-07-01',
+    });
+    try {
+      const response = await mf.dispatchFetch(`http://localhost/?base=${encodeURIComponent(baseUrl)}&key=${freshKey('workerd')}`);
+      const text = await response.text();
+      try {
+        report(name, JSON.parse(text));
+      } catch {
+        report(name, { passed: 0, failed: 1 }, `answered ${response.status}: ${text.slice(0, 2000)}`);
+      }
+    } finally {
+      await mf.dispose();
+    }
+  } catch (e) {
+    report(name, { passed: 0, failed: 1 }, e.stack);
+  }
+}
+
+async function chromium() {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const { build } = await import('vite');
+    const viteOut = join(scratch, 'vite-dist');
+    await build({ root: join(scratch, 'vite-app'), logLevel: 'warn', build: { outDir: viteOut, emptyOutDir: true } });
+    const vite = await serveDir(viteOut);
+    const plain = await serveDir(scratch);
+    try {
+      await page(browser, 'Chromium, Vite-built page', `${vite.url}/`);
+      await page(browser, 'Chromium, no bundler', `${plain.url}/plain/index.html`);
+    } finally {
+      await vite.close();
+      await plain.close();
+    }
+  } catch (e) {
+    report('Chromium', { passed: 0, failed: 1 }, e.stack);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function page(browser, name, url) {
+  const p = await browser.newPage();
+  const problems = [];
+  // Chromium logs every non-2xx fetch as "Failed to load resource"; the
+  // scenario provokes 404s and 422s on purpose, so those lines are expected.
+  p.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 4') && problems.push(m.text()));
+  p.on('pageerror', (e) => problems.push(String(e)));
+  try {
+    await p.goto(`${url}?base=${encodeURIComponent(baseUrl)}&key=${freshKey('browser')}`);
+    await p.waitForFunction(() => window.__ecosystem, null, { timeout: 90_000 });
+    const result = await p.evaluate(() => window.__ecosystem);
+    // Console errors count as a failed check: the page must run cleanly.
+    // (Rejections the scenario provokes on purpose are caught, never logged.)
+    result.results.push({ name: 'no console errors', ok: problems.length === 0, detail: problems.join(' | ') });
+    result.passed += problems.length === 0 ? 1 : 0;
+    result.failed += problems.length === 0 ? 0 : 1;
+    report(name, result);
+  } catch (e) {
+    report(name, { passed: 0, failed: 1 }, `${e.message} ${problems.join(' | ')}`);
+  } finally {
+    await p.close();
+  }
+}
+
+await script('Node ESM', process.execPath, ['runner.mjs']);
+await script('Node CommonJS', process.execPath, ['runner.cjs']);
+await script('Deno', bin('deno'), ['run', `--allow-net=127.0.0.1:${port}`, '--allow-read', '--allow-env', 'runner.mjs']);
+await script('Bun', bin('bun'), ['runner.mjs']);
+await workerd();
+await chromium();
