@@ -90,13 +90,17 @@ async function main() {
   await suite('package checks (publint, attw, tsc)', 'node', ['--test', '--test-reporter=tap', 'tests/package/checks.test.mjs'], nodeCounts, {
     env: { ...process.env, SCRATCH: scratch },
   });
-  const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500', '--boot-ms', '300'] });
+  // One emulator serves the API and, on the same origin, the demo page.
+  const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500', '--boot-ms', '300', '--static', 'www', '--static', '/pkg=pkg'] });
   try {
     await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs', 'vms.test.mjs', 'readme.test.mjs'], nodeCounts, {
       cwd: scratch,
       env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
     });
     await ecosystem(scratch, emulator.url);
+    await suite('demo page (Playwright, Chromium)', 'node', ['--test', '--test-reporter=tap', 'tests/demo/demo.test.mjs'], nodeCounts, {
+      env: { ...process.env, DEMO_URL: emulator.url },
+    });
   } finally {
     await emulator.stop();
   }

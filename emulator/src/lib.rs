@@ -19,13 +19,15 @@ use std::sync::Arc;
 
 use axum::routing::{delete, get, post};
 use axum::Router;
+use tower_http::services::ServeDir;
 
 pub use state::Settings;
 
 /// Builds the whole API as a router.
 pub fn app(settings: Settings) -> Router {
+    let statics = settings.statics.clone();
     let shared = Arc::new(state::Shared::new(settings));
-    Router::new()
+    let mut router = Router::new()
         .route("/v1/snapshots", get(snapshots::list).post(snapshots::create))
         .route("/v1/snapshots/{id}", get(snapshots::get).delete(snapshots::delete))
         .route("/v1/vms", get(vms::list_running).post(vms::create))
@@ -40,7 +42,13 @@ pub fn app(settings: Settings) -> Router {
         .route("/v1/vms/{id}/volumes/{volume_id}", delete(vms::unmount_volume))
         .route("/_emulator/requests", get(inspect::requests))
         .fallback(http::not_found)
-        .method_not_allowed_fallback(http::method_not_allowed)
+        .method_not_allowed_fallback(http::method_not_allowed);
+    for (prefix, dir) in statics {
+        // Unknown files answer like unknown API routes: a JSON 404.
+        let files = ServeDir::new(dir).not_found_service(axum::routing::any(http::not_found).with_state(()));
+        router = if prefix == "/" { router.fallback_service(files) } else { router.nest_service(&prefix, files) };
+    }
+    router
         .layer(axum::middleware::from_fn_with_state(shared.clone(), http::record_and_tag))
         .layer(http::cors())
         .with_state(shared)

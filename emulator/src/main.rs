@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]";
+const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500] [--static [/prefix=]DIR]...";
 
 fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
     let mut settings = Settings::default();
@@ -53,6 +53,15 @@ fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
             "--host" => host = value()?,
             "--port" => port = value()?.parse().map_err(|_| "--port takes a number from 0 to 65535".to_string())?,
             "--build-ms" => settings.build_ms = value()?.parse().map_err(|_| "--build-ms takes a whole number of milliseconds".to_string())?,
+            "--static" => {
+                // `--static DIR` serves DIR at /, `--static /prefix=DIR` under /prefix.
+                let spec = value()?;
+                let (prefix, dir) = spec.split_once('=').map_or(("/".to_string(), spec.clone()), |(p, d)| (p.to_string(), d.to_string()));
+                if !prefix.starts_with('/') || !std::path::Path::new(&dir).is_dir() {
+                    return Err(format!("--static takes DIR or /prefix=DIR with an existing folder, got {spec}"));
+                }
+                settings.statics.push((prefix, dir.into()));
+            }
             "--boot-ms" => settings.boot_ms = value()?.parse().map_err(|_| "--boot-ms takes a whole number of milliseconds".to_string())?,
             "-h" | "--help" => return Err("help".into()),
             other => return Err(format!("unknown option {other}")),

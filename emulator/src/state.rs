@@ -14,11 +14,14 @@ pub struct Settings {
     pub build_ms: u64,
     /// How long a VM takes to boot, suspend or resume, in milliseconds.
     pub boot_ms: u64,
+    /// Folders served as static files: `(URL prefix, folder)`; the prefix `/`
+    /// serves everything the API does not (the demo page).
+    pub statics: Vec<(String, std::path::PathBuf)>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { build_ms: 3000, boot_ms: 500 }
+        Settings { build_ms: 3000, boot_ms: 500, statics: Vec::new() }
     }
 }
 

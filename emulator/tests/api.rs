@@ -12,7 +12,7 @@ struct Api(axum::Router);
 
 impl Api {
     fn new(build_ms: u64) -> Self {
-        Api(app(Settings { build_ms, boot_ms: 50 }))
+        Api(app(Settings { build_ms, boot_ms: 50, ..Settings::default() }))
     }
 
     async fn send(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>, extra: &[(&str, &str)]) -> (StatusCode, Value, Response<Body>) {

@@ -12,7 +12,7 @@ struct Api(axum::Router);
 
 impl Api {
     fn new() -> Self {
-        Api(app(Settings { build_ms: 120, boot_ms: 100 }))
+        Api(app(Settings { build_ms: 120, boot_ms: 100, ..Settings::default() }))
     }
 
     async fn call(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {

@@ -1,0 +1,219 @@
+// The demo page in headless Chromium (Debian's, through Playwright), against
+// an emulator that serves the API and the page on one origin (DEMO_URL).
+// Screenshots at 1280 and 375 px land in .tmp/artifacts (not committed).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const DEMO_URL = process.env.DEMO_URL;
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const artifacts = join(root, '.tmp', 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+let browser;
+let counter = 0;
+const consoleProblems = [];
+
+before(async () => {
+  assert.ok(DEMO_URL, 'DEMO_URL must point at an emulator started with --static www --static /pkg=pkg');
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A page connected to the emulator with a key of its own, so tests see only their own records. */
+async function open(width = 1280) {
+  const key = `instavm_sk_demo_test_${process.pid}_${counter++}`;
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  page.on('console', (m) => m.type() === 'error' && consoleProblems.push(m.text()));
+  page.on('pageerror', (e) => consoleProblems.push(String(e)));
+  await page.addInitScript(
+    ([k]) => sessionStorage.setItem('instavm-demo-connection', JSON.stringify({ baseUrl: location.origin, apiKey: k })),
+    [key],
+  );
+  await page.goto(`${DEMO_URL}/`);
+  await page.getByText(/^Connected to/).waitFor();
+  return { page, key };
+}
+
+async function requests(key) {
+  const r = await fetch(`${DEMO_URL}/_emulator/requests`, { headers: { 'X-API-Key': key } });
+  return (await r.json()).requests;
+}
+
+const card = (page, name) => page.getByRole('article', { name: `Build ${name}` });
+
+test('build a snapshot through the form: statuses appear live, details, delete', async () => {
+  const { page, key } = await open();
+  await page.getByLabel('OCI image').fill('docker.io/library/python:3.11-slim');
+  await page.getByLabel('Name', { exact: true }).fill('demo-build');
+  await page.getByLabel('vCPUs', { exact: true }).fill('2');
+  await page.getByLabel('Memory (MB)', { exact: true }).fill('1024');
+  await page.getByLabel('Type', { exact: true }).selectOption('user');
+  await page.getByLabel('APT packages').fill('git ffmpeg');
+  await page.getByLabel('pip packages').fill('numpy pandas');
+  await page.getByLabel('npm packages').fill('playwright');
+  await page.getByLabel('Git URL').fill('https://github.com/example/repo.git');
+  await page.getByLabel('Git branch').fill('main');
+  await page.getByLabel('Disk (GB)').fill('3');
+  await page.getByLabel('Post-build command').fill('echo built');
+  await page.getByRole('button', { name: 'Add variable' }).click();
+  await page.getByLabel('Variable name').nth(0).fill('APP_ENV');
+  await page.getByLabel('Value', { exact: true }).nth(0).fill('prod');
+  await page.getByRole('button', { name: 'Add variable' }).click();
+  await page.getByLabel('Variable name').nth(1).fill('REMOVE_ME');
+  await page.getByRole('button', { name: 'Remove variable 2' }).click();
+  await page.getByRole('button', { name: 'Create snapshot' }).click();
+
+  const build = card(page, 'demo-build');
+  for (const status of ['pending', 'building', 'ready']) {
+    await build.locator(`li[data-status="${status}"]`).waitFor({ timeout: 20_000 });
+  }
+  await build.getByText(/^Ready after/).waitFor();
+  const sent = (await requests(key)).filter((r) => r.method === 'POST');
+  assert.equal(sent.length, 1);
+
+  const row = page.locator('#snapshot-table tbody tr', { hasText: 'demo-build' });
+  await row.getByText('ready').waitFor();
+  await page.screenshot({ path: join(artifacts, 'demo-1280.png'), fullPage: true });
+
+  await row.getByRole('button', { name: /^Details/ }).click();
+  const details = page.getByRole('dialog', { name: /Snapshot demo-build/ });
+  await details.getByText('"APP_ENV": "prod"').waitFor();
+  assert.ok(!(await details.textContent()).includes('REMOVE_ME'));
+  await details.getByText('git ffmpeg').first().waitFor();
+  await details.getByRole('button', { name: 'Close' }).click();
+
+  await row.getByRole('button', { name: /^Delete/ }).click();
+  await page.getByRole('dialog', { name: 'Delete snapshot?' }).getByRole('button', { name: 'Delete' }).click();
+  await page.locator('#snapshot-empty').waitFor({ state: 'visible' });
+  assert.ok((await requests(key)).some((r) => r.method === 'DELETE'));
+  await page.close();
+});
+
+test('a .invalid image shows the failure and its last_error', async () => {
+  const { page } = await open();
+  await page.getByLabel('OCI image').fill('registry.example.invalid/app:1');
+  await page.getByLabel('Name', { exact: true }).fill('doomed');
+  await page.getByRole('button', { name: 'Create snapshot' }).click();
+  const build = card(page, 'doomed');
+  await build.locator('li[data-status="failed"]').waitFor({ timeout: 20_000 });
+  const lastError = build.locator('.last-error');
+  await lastError.waitFor();
+  assert.match(await lastError.textContent(), /registry\.example\.invalid/);
+  await page.close();
+});
+
+test('vCPUs 9 is refused beside the field, with no request made', async () => {
+  const { page, key } = await open();
+  await page.getByLabel('vCPUs', { exact: true }).fill('9');
+  await page.getByRole('button', { name: 'Create snapshot' }).click();
+  const message = page.locator('#vcpu_count-error');
+  await message.getByText(/vcpu_count/).waitFor();
+  assert.match(await message.textContent(), /1 to 8/);
+  assert.equal(await page.getByLabel('vCPUs', { exact: true }).getAttribute('aria-invalid'), 'true');
+  assert.deepEqual((await requests(key)).filter((r) => r.method === 'POST'), []);
+  await page.close();
+});
+
+test('Cancel stops following a running build, with no request after it', async () => {
+  const { page, key } = await open();
+  await page.getByLabel('Name', { exact: true }).fill('cancelled');
+  await page.getByRole('button', { name: 'Create snapshot' }).click();
+  const build = card(page, 'cancelled');
+  await build.locator('li[data-status="pending"]').waitFor();
+  await build.getByRole('button', { name: 'Cancel' }).click();
+  await build.getByText(/^Cancelled/).waitFor();
+  const id = (await requests(key)).find((r) => /^\/v1\/snapshots\/snap_/.test(r.path)).path;
+  const polls = async () => (await requests(key)).filter((r) => r.path === id).length;
+  const before = await polls();
+  await page.waitForTimeout(2500);
+  assert.equal(await polls(), before, 'no poll after Cancel');
+  await page.close();
+});
+
+test('VMs: create, snapshot it with a name (with progress), delete', async () => {
+  const { page } = await open();
+  await page.getByRole('tab', { name: 'VMs' }).click();
+  await page.getByLabel('VM vCPUs').fill('2');
+  await page.getByRole('button', { name: 'Create VM' }).click();
+  const row = page.locator('#vm-table tbody tr').first();
+  await row.getByText('active').waitFor();
+  await row.getByRole('button', { name: /^Snapshot/ }).click();
+  const dialog = page.getByRole('dialog', { name: 'Snapshot this VM' });
+  await dialog.getByLabel('Snapshot name').fill('vm-state');
+  await dialog.getByRole('button', { name: 'Snapshot' }).click();
+  const build = page.getByRole('article', { name: 'Snapshot vm-state' });
+  await build.getByText(/^Ready after/).waitFor({ timeout: 20_000 });
+  await row.getByRole('button', { name: /^Delete/ }).click();
+  await page.getByRole('dialog', { name: 'Delete VM?' }).getByRole('button', { name: 'Delete' }).click();
+  await page.locator('#vm-empty').waitFor({ state: 'visible' });
+  await page.getByLabel('Show terminated').check();
+  await page.locator('#vm-table tbody tr').getByText('terminated').waitFor();
+  await page.close();
+});
+
+test('the page works at 375 px wide and by keyboard', async () => {
+  const { page } = await open(375);
+  const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scroll <= 375, `no horizontal scrolling at 375 px (scrollWidth ${scroll})`);
+  // Keyboard only: reach the OCI image field and the submit button with Tab.
+  await page.keyboard.press('Tab');
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement?.id === 'create-snapshot-button');
+  }
+  assert.ok(reached, 'the Create snapshot button is reachable by Tab');
+  await page.getByRole('tab', { name: 'Snapshots' }).focus();
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.getByRole('tab', { name: 'VMs' }).getAttribute('aria-selected'), 'true');
+  await page.screenshot({ path: join(artifacts, 'demo-375.png'), fullPage: true });
+  await page.close();
+});
+
+test('settings keep the key out of the URL and warn that a page key is visible', async () => {
+  const { page } = await open();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Connection' });
+  await dialog.getByText(/visible to whoever loads the page/).waitFor();
+  await dialog.getByLabel('API key').fill('instavm_sk_other');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await page.getByText(/^Connected to/).waitFor();
+  assert.ok(!page.url().includes('instavm_sk'), 'the key is not in the URL');
+  const saved = await page.evaluate(() => sessionStorage.getItem('instavm-demo-connection'));
+  assert.match(saved, /instavm_sk_other/);
+  await page.close();
+});
+
+test('the page made no external request and logged no console error', async () => {
+  const page = await browser.newPage();
+  const external = [];
+  page.on('request', (r) => !r.url().startsWith(DEMO_URL) && !r.url().startsWith('data:') && external.push(r.url()));
+  await page.goto(`${DEMO_URL}/`);
+  await page.getByText(/^Connected to/).waitFor();
+  await page.close();
+  assert.deepEqual(external, []);
+  assert.deepEqual(consoleProblems, []);
+});
+
+test('an unreachable API shows a readable NetworkError with Retry, and no spinner stays', async () => {
+  const page = await browser.newPage();
+  await page.addInitScript(() => sessionStorage.setItem('instavm-demo-connection', JSON.stringify({ baseUrl: 'http://127.0.0.1:9', apiKey: 'instavm_sk_demo' })));
+  await page.goto(`${DEMO_URL}/`);
+  const alert = page.getByRole('alert').filter({ hasText: 'NetworkError' });
+  await alert.waitFor({ timeout: 20_000 });
+  assert.match(await alert.textContent(), /Could not reach http:\/\/127\.0\.0\.1:9/);
+  await alert.getByRole('button', { name: 'Retry' }).waitFor();
+  await page.getByText(/^Not connected/).waitFor();
+  assert.equal(await page.locator('[aria-busy="true"]').count(), 0);
+  await page.close();
+});

@@ -1,0 +1,125 @@
+// Shared page behaviour: announcements, error cards with retry, busy buttons,
+// field errors, and the confirm and details dialogs.
+
+const $ = (id) => document.getElementById(id);
+
+/** Tells screen-reader users what changed (the aria-live region). */
+export function announce(text) {
+  const region = $('announcer');
+  region.textContent = '';
+  // A fresh text node each time, so the same message is announced again.
+  requestAnimationFrame(() => (region.textContent = text));
+}
+
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') node.className = v;
+    else if (k === 'dataset') Object.assign(node.dataset, v);
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+export function badge(status) {
+  const s = String(status ?? 'unknown').toLowerCase();
+  return el('span', { class: `badge ${s.replace(/[^a-z-]/g, '')}` }, s);
+}
+
+/**
+ * Shows an error as a readable card: its class, its text and the request id.
+ * Network failures (and server errors) offer a retry of the failed action.
+ */
+export function showError(error, retry) {
+  const box = $('errors');
+  const kind = error?.name ?? 'Error';
+  const card = el(
+    'div',
+    { class: 'error-card' },
+    el('p', {}, el('span', { class: 'kind' }, `${kind}: `), error?.message ?? String(error)),
+    error?.requestId ? el('p', { class: 'request-id' }, `request id ${error.requestId}`) : null,
+  );
+  const actions = el('div', { class: 'actions' });
+  if (retry && ['NetworkError', 'ServerError', 'TimeoutError', 'RateLimitError'].includes(kind)) {
+    actions.append(el('button', { type: 'button', class: 'small', onclick: () => { card.remove(); retry(); } }, 'Retry'));
+  }
+  actions.append(el('button', { type: 'button', class: 'small secondary', onclick: () => card.remove() }, 'Dismiss'));
+  card.append(actions);
+  box.replaceChildren(card);
+}
+
+export function clearErrors() {
+  $('errors').replaceChildren();
+}
+
+/** Runs `action` with `button` marked busy; the button is always released. */
+export async function busy(button, action) {
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    return await action();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+}
+
+/** Puts `message` beside the input whose error element is `${prefix}${field}-error`. */
+export function fieldError(form, id, message) {
+  const target = document.getElementById(`${id}-error`);
+  if (!target) return false;
+  target.textContent = message;
+  const input = form.querySelector(`[aria-describedby~="${id}-error"]`);
+  input?.setAttribute('aria-invalid', 'true');
+  input?.focus();
+  return true;
+}
+
+export function clearFieldErrors(form) {
+  for (const p of form.querySelectorAll('.field-error')) p.textContent = '';
+  for (const i of form.querySelectorAll('[aria-invalid]')) i.removeAttribute('aria-invalid');
+}
+
+/** A modal question; resolves with true/false, or the typed text when `input` is given. */
+export function confirmDialog({ title, text, ok = 'Confirm', input }) {
+  const dialog = $('confirm');
+  $('confirm-title').textContent = title;
+  $('confirm-text').textContent = text;
+  $('confirm-ok').textContent = ok;
+  $('confirm-input-field').hidden = !input;
+  if (input) {
+    $('confirm-input-label').textContent = input.label;
+    $('confirm-input').value = input.value ?? '';
+  }
+  dialog.returnValue = '';
+  dialog.showModal();
+  if (input) $('confirm-input').select();
+  return new Promise((resolve) => {
+    dialog.addEventListener(
+      'close',
+      () => {
+        const confirmed = dialog.returnValue === 'ok';
+        resolve(input ? (confirmed ? $('confirm-input').value : null) : confirmed);
+      },
+      { once: true },
+    );
+  });
+}
+
+/** Every field of a record, nested values as JSON. */
+export function showDetails(title, record) {
+  $('details-title').textContent = title;
+  const body = $('details-body');
+  body.replaceChildren();
+  for (const [key, value] of Object.entries(record)) {
+    const shown = value !== null && typeof value === 'object' ? JSON.stringify(value, null, 2) : String(value ?? '—');
+    body.append(el('dt', {}, key), el('dd', {}, shown));
+  }
+  $('details').showModal();
+}
+
+export function initDialogs() {
+  $('details-close').addEventListener('click', () => $('details').close());
+}
