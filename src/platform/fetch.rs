@@ -8,7 +8,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::bindings::{set_timeout, AbortController, AbortSignal, Response};
+use super::bindings::{AbortController, AbortSignal, Response};
 use super::convert::get;
 use super::timer::TimerGuard;
 
@@ -47,11 +47,10 @@ pub async fn send(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, 
     let mut guard = TimerGuard::default();
     {
         let (controller, timed_out) = (controller.clone(), timed_out.clone());
-        let on_timeout = wasm_bindgen::closure::Closure::once_into_js(move || {
+        guard.start(timeout_ms, move || {
             timed_out.set(true);
             controller.abort(&JsValue::from_str("request timed out"));
         });
-        guard.timer = Some(set_timeout(on_timeout.unchecked_ref(), timeout_ms));
     }
     if let Some(s) = signal {
         let (controller, source) = (controller.clone(), s.clone());

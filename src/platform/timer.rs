@@ -12,10 +12,21 @@ use super::bindings::{clear_timeout, set_timeout, AbortSignal};
 #[derive(Default)]
 pub struct TimerGuard {
     pub timer: Option<JsValue>,
+    /// The timer's callback when it is a Rust closure: owned here so that it
+    /// is freed with the guard, fired or not (a leaked one per request would
+    /// grow both heaps for the life of the page).
+    pub callback: Option<Closure<dyn FnMut()>>,
     pub listener: Option<(AbortSignal, Closure<dyn FnMut()>)>,
 }
 
 impl TimerGuard {
+    /// Calls `on_fire` after `ms`, unless this guard is dropped first.
+    pub fn start(&mut self, ms: f64, on_fire: impl FnMut() + 'static) {
+        let closure = Closure::<dyn FnMut()>::new(on_fire);
+        self.timer = Some(set_timeout(closure.as_ref().unchecked_ref(), ms));
+        self.callback = Some(closure);
+    }
+
     /// Calls `on_abort` when `signal` aborts, until this guard is dropped.
     pub fn listen(&mut self, signal: &AbortSignal, on_abort: impl FnMut() + 'static) {
         let closure = Closure::<dyn FnMut()>::new(on_abort);

@@ -1,0 +1,108 @@
+// The in-process measurements, in one Node process started with --expose-gc,
+// against the release emulator at INSTAVM_BASE_URL (builds take 5 s).
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { InstaVM } from 'instavm-wasm';
+
+const base = process.env.INSTAVM_BASE_URL;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const key = (k) => ({ 'X-API-Key': k });
+const results = {};
+
+// The wasm instance the package loaded (initSync returns it when already set).
+const require = createRequire(import.meta.url);
+const pkgDir = require.resolve('instavm-wasm/package.json').replace(/package\.json$/, 'pkg/');
+const glue = await import(`${pkgDir}instavm_wasm.js`);
+const wasm = glue.initSync({ module: readFileSync(`${pkgDir}instavm_wasm_bg.wasm`) });
+
+// ---- per-call overhead: 2000 sequential gets, alternated with plain fetch in blocks of 100.
+{
+  const client = new InstaVM({ apiKey: 'bench-calls', baseUrl: base });
+  const created = await client.snapshots.create({ oci_image: 'alpine' });
+  const url = `${base}/v1/snapshots/${created.id}`;
+  const plain = async () => (await fetch(url, { headers: { ...key('bench-calls'), Accept: 'application/json' } })).json();
+  for (let i = 0; i < 300; i++) {
+    await client.snapshots.get(created.id);
+    await plain();
+  }
+  let clientMs = 0;
+  let plainMs = 0;
+  for (let block = 0; block < 20; block++) {
+    let t = performance.now();
+    for (let i = 0; i < 100; i++) await client.snapshots.get(created.id);
+    clientMs += performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < 100; i++) await plain();
+    plainMs += performance.now() - t;
+  }
+  results.per_call = { calls: 2000, client_ms: clientMs, plain_ms: plainMs, ratio: clientMs / plainMs };
+}
+
+// ---- a list of 10 000 records
+{
+  const k = 'bench-list';
+  for (let i = 0; i < 10_000; i += 100) {
+    await Promise.all(Array.from({ length: 100 }, (_, j) => fetch(`${base}/v1/snapshots`, { method: 'POST', headers: { ...key(k), 'Content-Type': 'application/json' }, body: JSON.stringify({ oci_image: 'alpine', name: `s${i + j}` }) })));
+  }
+  const client = new InstaVM({ apiKey: k, baseUrl: base });
+  const plain = async () => (await fetch(`${base}/v1/snapshots`, { headers: key(k) })).json();
+  const count = (await client.snapshots.list()).length;
+  await plain();
+  const c = [];
+  const p = [];
+  for (let i = 0; i < 9; i++) {
+    let t = performance.now();
+    await client.snapshots.list();
+    c.push(performance.now() - t);
+    t = performance.now();
+    await plain();
+    p.push(performance.now() - t);
+  }
+  results.large_list = { records: count, client_ms: median(c), plain_ms: median(p), ratio: median(c) / median(p) };
+}
+
+// ---- memory across 10 000 calls, after a warm-up
+{
+  const client = new InstaVM({ apiKey: 'bench-calls', baseUrl: base });
+  const list = await client.snapshots.list();
+  const id = list[0].id;
+  for (let i = 0; i < 1000; i++) await client.snapshots.get(id);
+  global.gc();
+  const before = { wasm: wasm.memory.buffer.byteLength, heap: process.memoryUsage().heapUsed };
+  for (let i = 0; i < 10_000; i++) {
+    await client.snapshots.get(id);
+    if (i % 100 === 0) await client.snapshots.get('missing').catch(() => {});
+  }
+  global.gc();
+  results.memory = { calls: 10_000, wasm_before: before.wasm, wasm_after: wasm.memory.buffer.byteLength, heap_before: before.heap, heap_after: process.memoryUsage().heapUsed };
+}
+
+// ---- polling: one real 5 s build with the default schedule
+{
+  const k = 'bench-poll';
+  const client = new InstaVM({ apiKey: k, baseUrl: base });
+  const created = await client.snapshots.create({ oci_image: 'alpine' });
+  const createdAt = Date.parse(created.created_at);
+  await client.snapshots.waitUntilReady(created.id);
+  const seenAt = Date.now();
+  const log = await (await fetch(`${base}/_emulator/requests`, { headers: key(k) })).json();
+  const polls = log.requests.filter((r) => r.method === 'GET' && r.path.endsWith(created.id)).length;
+  results.polling = { real: { build_ms: 5000, requests: polls, detection_delay_ms: seenAt - (createdAt + 5000) } };
+}
+
+// ---- 500 concurrent waits on 500 builds
+{
+  const k = 'bench-concurrency';
+  const client = new InstaVM({ apiKey: k, baseUrl: base });
+  const ids = [];
+  for (let i = 0; i < 500; i += 50) {
+    ids.push(...(await Promise.all(Array.from({ length: 50 }, () => client.snapshots.create({ oci_image: 'alpine' })))).map((s) => s.id));
+  }
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(ids.map((id) => client.snapshots.waitUntilReady(id)));
+  const cpu = process.cpuUsage(cpu0);
+  results.concurrency = { waits: 500, cpu_ms: (cpu.user + cpu.system) / 1000, wall_ms: performance.now() - t0 };
+}
+
+console.log(`RESULTS ${JSON.stringify(results)}`);
