@@ -45,9 +45,11 @@ export class InstaVM {
   constructor(options) {
     if (loaded) this.#core = new wasm.Client(options);
     else this.#options = options;
-    const client = () => this.#client();
-    this.snapshots = new Snapshots(client);
-    this.vms = new Vms(client);
+    // Runs `fn` with the wasm client: at once when it is loaded (no extra
+    // promise tick on the hot path), after loading it otherwise.
+    const withCore = (fn) => (this.#core ? fn(this.#core) : this.#client().then(fn));
+    this.snapshots = new Snapshots(withCore);
+    this.vms = new Vms(withCore);
   }
 
   async #client() {
@@ -61,15 +63,15 @@ export class InstaVM {
 }
 
 class Snapshots {
-  #client;
+  #with;
 
-  constructor(client) {
-    this.#client = client;
+  constructor(withCore) {
+    this.#with = withCore;
   }
 
   /** `GET /v1/snapshots`: every snapshot of this key, optionally by `type`. */
-  async list(query, options) {
-    return (await this.#client()).listSnapshots(query ?? null, options ?? null);
+  list(query, options) {
+    return this.#with((c) => c.listSnapshots(query ?? null, options ?? null));
   }
 
   /**
@@ -77,8 +79,8 @@ class Snapshots {
    * it is ready (the other options are those of `waitUntilReady`).
    */
   async create(params, options) {
-    const core = await this.#client();
-    if (!options?.wait) return core.createSnapshot(params, options ?? null);
+    if (!options?.wait) return this.#with((c) => c.createSnapshot(params, options ?? null));
+    const core = await this.#with((c) => c);
     // The wait's timeoutMs is the whole wait's deadline, not this request's.
     const created = await core.createSnapshot(params, { signal: options.signal });
     // The answer of create is the first observation: onStatus sees it, and
@@ -86,12 +88,12 @@ class Snapshots {
     return core.waitSnapshot(created.id, options, created);
   }
 
-  async get(id, options) {
-    return (await this.#client()).getSnapshot(id, options ?? null);
+  get(id, options) {
+    return this.#with((c) => c.getSnapshot(id, options ?? null));
   }
 
-  async delete(id, options) {
-    return (await this.#client()).deleteSnapshot(id, options ?? null);
+  delete(id, options) {
+    return this.#with((c) => c.deleteSnapshot(id, options ?? null));
   }
 
   /**
@@ -99,8 +101,8 @@ class Snapshots {
    * (rejects with SnapshotBuildFailedError), the deadline (TimeoutError) or the
    * signal's abort (rejects with its reason).
    */
-  async waitUntilReady(id, options) {
-    return (await this.#client()).waitSnapshot(id, options ?? null, undefined);
+  waitUntilReady(id, options) {
+    return this.#with((c) => c.waitSnapshot(id, options ?? null, undefined));
   }
 
   /**
@@ -108,7 +110,7 @@ class Snapshots {
    * failure status (both are yielded). Breaking out of the loop stops polling.
    */
   async *watch(id, options = {}) {
-    const core = await this.#client();
+    const core = await this.#with((c) => c);
     const queue = [];
     let wake = null;
     let settled = false;
@@ -157,73 +159,73 @@ class Snapshots {
 // `wait` is the documented positional boolean or `{ wait, signal, timeoutMs,
 // onStatus }`; both are handed to the wasm as they are.
 class Vms {
-  #client;
+  #with;
 
-  constructor(client) {
-    this.#client = client;
+  constructor(withCore) {
+    this.#with = withCore;
   }
 
   /** `POST /v1/vms`; with `wait` (default true) resolves once the VM is live. */
-  async create(body, wait) {
-    return (await this.#client()).createVm(body ?? null, wait ?? null);
+  create(body, wait) {
+    return this.#with((c) => c.createVm(body ?? null, wait ?? null));
   }
 
   /** Running VMs (`GET /v1/vms`). */
-  async list(options) {
-    return (await this.#client()).listVms(false, options ?? null);
+  list(options) {
+    return this.#with((c) => c.listVms(false, options ?? null));
   }
 
   /** Every VM record, terminated ones too (`GET /v1/vms/`). */
-  async listAll(options) {
-    return (await this.#client()).listVms(true, options ?? null);
+  listAll(options) {
+    return this.#with((c) => c.listVms(true, options ?? null));
   }
 
-  async get(vmId, options) {
-    return (await this.#client()).getVm(vmId, options ?? null);
+  get(vmId, options) {
+    return this.#with((c) => c.getVm(vmId, options ?? null));
   }
 
-  async update(vmId, patch, options) {
-    return (await this.#client()).updateVm(vmId, patch, options ?? null);
+  update(vmId, patch, options) {
+    return this.#with((c) => c.updateVm(vmId, patch, options ?? null));
   }
 
-  async delete(vmId, options) {
-    return (await this.#client()).deleteVm(vmId, options ?? null);
+  delete(vmId, options) {
+    return this.#with((c) => c.deleteVm(vmId, options ?? null));
   }
 
   /** Snapshots the VM; with `wait`, resolves once the snapshot is ready. */
-  async snapshot(vmId, body, wait) {
-    return (await this.#client()).snapshotVm(vmId, body ?? null, wait ?? null);
+  snapshot(vmId, body, wait) {
+    return this.#with((c) => c.snapshotVm(vmId, body ?? null, wait ?? null));
   }
 
-  async clone(vmId, body, wait) {
-    return (await this.#client()).cloneVm(vmId, body ?? null, wait ?? null);
+  clone(vmId, body, wait) {
+    return this.#with((c) => c.cloneVm(vmId, body ?? null, wait ?? null));
   }
 
   /** Answers `suspending`; with `wait` (default false) resolves once `suspended`. */
-  async suspend(vmId, wait) {
-    return (await this.#client()).suspendVm(vmId, wait ?? null);
+  suspend(vmId, wait) {
+    return this.#with((c) => c.suspendVm(vmId, wait ?? null));
   }
 
   /** Resolves with the new VM the API mints (`resumed_from` names the old one). */
-  async resume(vmId, wait) {
-    return (await this.#client()).resumeVm(vmId, wait ?? null);
+  resume(vmId, wait) {
+    return this.#with((c) => c.resumeVm(vmId, wait ?? null));
   }
 
   /** Stages env vars `{ NAME: 'value' }`; the values are never returned or shown. */
-  async stageEnv(vmId, env, options) {
-    return (await this.#client()).stageEnv(vmId, env, options ?? null);
+  stageEnv(vmId, env, options) {
+    return this.#with((c) => c.stageEnv(vmId, env, options ?? null));
   }
 
-  async mountVolume(vmId, volume, wait) {
-    return (await this.#client()).mountVolume(vmId, volume, wait ?? null);
+  mountVolume(vmId, volume, wait) {
+    return this.#with((c) => c.mountVolume(vmId, volume, wait ?? null));
   }
 
-  async listVolumes(vmId, options) {
-    return (await this.#client()).listVolumes(vmId, options ?? null);
+  listVolumes(vmId, options) {
+    return this.#with((c) => c.listVolumes(vmId, options ?? null));
   }
 
   /** `options`: `{ mount_path, wait, signal }`. */
-  async unmountVolume(vmId, volumeId, options) {
-    return (await this.#client()).unmountVolume(vmId, volumeId, options ?? null);
+  unmountVolume(vmId, volumeId, options) {
+    return this.#with((c) => c.unmountVolume(vmId, volumeId, options ?? null));
   }
 }

@@ -8,7 +8,7 @@ import { root, run, capture, step, StepError } from './run.mjs';
 /** The wasm-bindgen version pinned in Cargo.toml (`=X.Y.Z`). */
 export function pinnedWasmBindgen() {
   const toml = readFileSync(join(root, 'Cargo.toml'), 'utf8');
-  const m = toml.match(/^wasm-bindgen\s*=\s*"=([0-9.]+)"/m);
+  const m = toml.match(/^wasm-bindgen\s*=\s*(?:\{\s*version\s*=\s*)?"=([0-9.]+)"/m);
   if (!m) throw new StepError('Cargo.toml must pin wasm-bindgen exactly (wasm-bindgen = "=X.Y.Z")');
   return m[1];
 }

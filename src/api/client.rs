@@ -34,7 +34,7 @@ impl Client {
             _ => return Err(Failure::from(ClientError::invalid("fetch", "must be a function like the global fetch")).into_js("")),
         };
         let config = parse_config(&read_options(&options)).map_err(|e| Failure::from(e).into_js(""))?;
-        Ok(Client { transport: Rc::new(Transport { config, fetch }) })
+        Ok(Client { transport: Rc::new(Transport::new(config, fetch)) })
     }
 
     #[wasm_bindgen(js_name = listSnapshots)]

@@ -25,7 +25,7 @@ pub fn normalise(record: &JsValue, aliases: &[(&str, &str)]) {
 
 fn shape_error(reply: Reply, expected: &str) -> Failure {
     let e = ClientError::new(ErrorKind::Api, format!("The server's answer was not {expected}"));
-    Failure::described(e, reply.request_id, reply.body)
+    Failure::described(e, reply.request_id(), reply.body)
 }
 
 /// One record (a JSON object), normalised.

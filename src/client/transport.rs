@@ -20,6 +20,10 @@ pub struct Transport {
     /// The user's `fetch` override; the global one is looked up per call
     /// otherwise, so a polyfill installed after construction still counts.
     pub fetch: Option<Function>,
+    /// The headers every request carries, built once: the user's extra
+    /// headers first, so the client's own (the key) always win. Never
+    /// mutated after construction (fetch copies what it is given).
+    base_headers: JsValue,
 }
 
 /// What to send.
@@ -42,10 +46,27 @@ pub struct Call<'a> {
 /// server sent an empty body.
 pub struct Reply {
     pub body: JsValue,
-    pub request_id: Option<String>,
+    received: Option<crate::platform::fetch::Received>,
+}
+
+impl Reply {
+    /// The server's `X-Request-Id`, read on demand (only errors need it).
+    pub fn request_id(&self) -> Option<String> {
+        self.received.as_ref()?.header("x-request-id")
+    }
 }
 
 impl Transport {
+    pub fn new(config: Config, fetch: Option<Function>) -> Transport {
+        let base_headers = object(&[]);
+        for (name, value) in &config.headers {
+            set(&base_headers, name, &JsValue::from_str(value));
+        }
+        set(&base_headers, "Accept", &JsValue::from_str("application/json"));
+        set(&base_headers, "X-API-Key", &JsValue::from_str(&config.api_key));
+        Transport { config, fetch, base_headers }
+    }
+
     pub fn call<'a>(&self, method: Method, path: String, signal: Option<&'a AbortSignal>, timeout_ms: Option<f64>) -> Call<'a> {
         Call {
             method,
@@ -86,24 +107,24 @@ impl Transport {
                     Failure::from(ClientError::new(ErrorKind::Network, format!("Could not reach {}: {message}", self.config.base_url))),
                 ),
                 Ok(r) if (200..300).contains(&r.status) => match parse_body(&r.body) {
-                    Ok(body) => return Ok(Reply { body, request_id: r.request_id }),
+                    Ok(body) => return Ok(Reply { body, received: Some(r) }),
                     Err(()) => {
                         let mut e = ClientError::new(ErrorKind::Api, format!("The server answered {} with a body that is not valid JSON", r.status));
                         e.status = Some(r.status);
                         // A body cut short in transit is worth another read; a
                         // POST that acted is not repeated.
-                        (Outcome::Network, Failure::described(e, r.request_id, r.body))
+                        (Outcome::Network, Failure::described(e, r.header("x-request-id"), r.body))
                     }
                 },
                 Ok(r) if r.status == 404 && call.method == Method::Delete && maybe_acted => {
-                    return Ok(Reply { body: JsValue::UNDEFINED, request_id: r.request_id });
+                    return Ok(Reply { body: JsValue::UNDEFINED, received: Some(r) });
                 }
                 Ok(r) => {
                     let parsed = parse_body(&r.body).ok().filter(JsValue::is_object);
                     let text = r.body.as_string().unwrap_or_default();
                     let mut e = ClientError::from_response(r.status, &parsed.as_ref().map(from_js).unwrap_or(crate::core::Value::Null), &text);
-                    e.retry_after_ms = retry::server_delay_ms(r.retry_after_ms.as_deref(), r.retry_after.as_deref(), timer::now_ms());
-                    (Outcome::Status(r.status), Failure::described(e, r.request_id, parsed.unwrap_or(r.body)))
+                    e.retry_after_ms = retry::server_delay_ms(r.header("retry-after-ms").as_deref(), r.header("retry-after").as_deref(), timer::now_ms());
+                    (Outcome::Status(r.status), Failure::described(e, r.header("x-request-id"), parsed.unwrap_or(r.body)))
                 }
             };
             let server_ms = failure.retry_after_ms();
@@ -126,21 +147,21 @@ impl Transport {
         })
     }
 
-    /// `{ method, headers, body }`: the user's extra headers first, so the
-    /// client's own (the key, the content type) always win.
+    /// `{ method, headers, body }`. Requests without a body or key share
+    /// the prebuilt headers; the others get a copy with their additions.
     fn request_init(&self, call: &Call<'_>, idempotency_key: Option<&str>) -> JsValue {
-        let headers = object(&[]);
-        for (name, value) in &self.config.headers {
-            set(&headers, name, &JsValue::from_str(value));
-        }
-        set(&headers, "Accept", &JsValue::from_str("application/json"));
-        set(&headers, "X-API-Key", &JsValue::from_str(&self.config.api_key));
-        if call.body.is_some() {
-            set(&headers, "Content-Type", &JsValue::from_str("application/json"));
-        }
-        if let Some(key) = idempotency_key {
-            set(&headers, "Idempotency-Key", &JsValue::from_str(key));
-        }
+        let headers = if call.body.is_none() && idempotency_key.is_none() {
+            self.base_headers.clone()
+        } else {
+            let copy: JsValue = js_sys::Object::assign(&js_sys::Object::new(), self.base_headers.unchecked_ref()).into();
+            if call.body.is_some() {
+                set(&copy, "Content-Type", &JsValue::from_str("application/json"));
+            }
+            if let Some(key) = idempotency_key {
+                set(&copy, "Idempotency-Key", &JsValue::from_str(key));
+            }
+            copy
+        };
         let init = object(&[("method", JsValue::from_str(call.method.as_str())), ("headers", headers)]);
         if let Some(body) = &call.body {
             set(&init, "body", body);

@@ -1,9 +1,6 @@
 //! One HTTP attempt over `fetch`, bounded by a per-request timeout and the
 //! caller's signal. Retrying is the transport's job, not this file's.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -17,9 +14,7 @@ use super::timer::TimerGuard;
 pub struct Received {
     pub status: u16,
     pub body: JsValue,
-    pub request_id: Option<String>,
-    pub retry_after: Option<String>,
-    pub retry_after_ms: Option<String>,
+    response: Response,
 }
 
 /// Why an attempt produced no response.
@@ -41,25 +36,21 @@ pub async fn send(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, 
             return Err(SendError::Aborted(s.reason()));
         }
     }
+    // The request's own controller: the timer and the caller's signal both
+    // call its (bound) abort; which of them fired is told apart afterwards.
     let controller = AbortController::new();
-    super::convert::set(init, "signal", &controller.signal());
-    let timed_out = Rc::new(Cell::new(false));
+    let own_signal = controller.signal();
+    super::convert::set(init, "signal", &own_signal);
+    let abort: Function = get(&controller, "abort").unchecked_into();
     let mut guard = TimerGuard::default();
-    {
-        let (controller, timed_out) = (controller.clone(), timed_out.clone());
-        guard.start(timeout_ms, move || {
-            timed_out.set(true);
-            controller.abort(&JsValue::from_str("request timed out"));
-        });
-    }
+    guard.start(timeout_ms, &abort.bind0(&controller));
     if let Some(s) = signal {
-        let (controller, source) = (controller.clone(), s.clone());
-        guard.listen(s, move || controller.abort(&source.reason()));
+        guard.listen(s, abort.bind0(&controller));
     }
     let classify = |e: JsValue| -> SendError {
         if let Some(s) = signal.filter(|s| s.aborted()) {
             SendError::Aborted(s.reason())
-        } else if timed_out.get() {
+        } else if own_signal.aborted() {
             SendError::TimedOut
         } else {
             SendError::Network(describe(&e))
@@ -72,13 +63,23 @@ pub async fn send(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, 
     if !response.is_object() {
         return Err(SendError::Network("fetch resolved to something that is not a Response".into()));
     }
-    let headers = response.headers();
-    let header = |name: &str| if headers.is_object() { headers.get(name) } else { None };
-    let received_head = (response.status(), header("x-request-id"), header("retry-after"), header("retry-after-ms"));
+    let status = response.status();
     let body = JsFuture::from(response.text()).await.map_err(&classify)?;
     drop(guard);
-    let (status, request_id, retry_after, retry_after_ms) = received_head;
-    Ok(Received { status, body, request_id, retry_after, retry_after_ms })
+    Ok(Received { status, body, response })
+}
+
+impl Received {
+    /// A response header; read only on the error path (a success needs none,
+    /// and each read copies a string into wasm).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let headers = self.response.headers();
+        if headers.is_object() {
+            headers.get(name)
+        } else {
+            None
+        }
+    }
 }
 
 /// A short description of a thrown value (`TypeError: fetch failed (ECONNREFUSED)`).

@@ -1,4 +1,8 @@
 //! Sleeping on a JS timer, cut short by an `AbortSignal`.
+//!
+//! No Rust closure is handed to JS here: timers and abort listeners call JS
+//! functions (a promise's `resolve`/`reject`, a bound `controller.abort`),
+//! which costs less per call than a wasm-bindgen closure and cannot leak one.
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -11,27 +15,20 @@ use super::bindings::{clear_timeout, set_timeout, AbortSignal};
 /// listener piles up on a long-lived signal.
 #[derive(Default)]
 pub struct TimerGuard {
-    pub timer: Option<JsValue>,
-    /// The timer's callback when it is a Rust closure: owned here so that it
-    /// is freed with the guard, fired or not (a leaked one per request would
-    /// grow both heaps for the life of the page).
-    pub callback: Option<Closure<dyn FnMut()>>,
-    pub listener: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    timer: Option<JsValue>,
+    listener: Option<(AbortSignal, Function)>,
 }
 
 impl TimerGuard {
-    /// Calls `on_fire` after `ms`, unless this guard is dropped first.
-    pub fn start(&mut self, ms: f64, on_fire: impl FnMut() + 'static) {
-        let closure = Closure::<dyn FnMut()>::new(on_fire);
-        self.timer = Some(set_timeout(closure.as_ref().unchecked_ref(), ms));
-        self.callback = Some(closure);
+    /// Calls `callback` after `ms`, unless this guard is dropped first.
+    pub fn start(&mut self, ms: f64, callback: &Function) {
+        self.timer = Some(set_timeout(callback, ms.max(0.0)));
     }
 
-    /// Calls `on_abort` when `signal` aborts, until this guard is dropped.
-    pub fn listen(&mut self, signal: &AbortSignal, on_abort: impl FnMut() + 'static) {
-        let closure = Closure::<dyn FnMut()>::new(on_abort);
-        signal.add_event_listener("abort", closure.as_ref().unchecked_ref());
-        self.listener = Some((signal.clone(), closure));
+    /// Calls `listener` when `signal` aborts, until this guard is dropped.
+    pub fn listen(&mut self, signal: &AbortSignal, listener: Function) {
+        signal.add_event_listener("abort", &listener);
+        self.listener = Some((signal.clone(), listener));
     }
 }
 
@@ -40,8 +37,8 @@ impl Drop for TimerGuard {
         if let Some(id) = self.timer.take() {
             clear_timeout(&id);
         }
-        if let Some((signal, closure)) = self.listener.take() {
-            signal.remove_event_listener("abort", closure.as_ref().unchecked_ref());
+        if let Some((signal, listener)) = self.listener.take() {
+            signal.remove_event_listener("abort", &listener);
         }
     }
 }
@@ -56,17 +53,18 @@ pub async fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<(), JsValue>
     }
     let mut guard = TimerGuard::default();
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
-        guard.timer = Some(set_timeout(&resolve, ms.max(0.0)));
+        guard.start(ms, &resolve);
         if let Some(s) = signal {
-            let source = s.clone();
-            guard.listen(s, move || {
-                let _ = reject.call1(&JsValue::UNDEFINED, &source.reason());
-            });
+            // Called with the abort event; the reason is read from the signal below.
+            guard.listen(s, reject);
         }
     });
-    let result = JsFuture::from(promise).await.map(|_| ());
+    let result = JsFuture::from(promise).await;
     drop(guard);
-    result
+    match result {
+        Ok(_) => Ok(()),
+        Err(_) => Err(signal.map_or(JsValue::UNDEFINED, AbortSignal::reason)),
+    }
 }
 
 /// Milliseconds since the epoch.
