@@ -113,16 +113,46 @@ async fn post_retries_429_with_the_same_idempotency_key_and_honours_retry_after_
 }
 
 #[wasm_bindgen_test]
-async fn post_does_not_repeat_a_500_or_a_dropped_connection() {
+async fn a_create_whose_answer_was_lost_is_repeated_with_the_same_idempotency_key() {
+    // A 500 or a dropped connection may come after the server acted: the
+    // create is repeated with the same key, so the server can answer with
+    // what it already made.
     for step in [r#"{"status":500,"body":"{\"detail\":\"boom\"}"}"#, r#""fail""#] {
         let fetch = scripted_fetch(&format!("[{step}]"));
         let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL))
             .await
             .unwrap_err();
-        assert_eq!(calls(&fetch).length(), 1, "{step}");
+        let all = calls(&fetch);
+        assert_eq!(all.length(), 3, "{step}: the first try and two repeats");
+        let key = prop(&all.get(0), "init.headers.Idempotency-Key");
+        assert!(all.iter().all(|c| prop(&c, "init.headers.Idempotency-Key") == key));
         let name = prop(&err, "name").as_string().unwrap_or_default();
         assert!(name == "ServerError" || name == "NetworkError", "{name}");
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_create_is_not_repeated() {
+    let fetch = scripted_fetch(r#"[{"status":422,"body":"{\"detail\":[{\"loc\":[\"body\",\"oci_image\"],\"msg\":\"bad\"}]}"}]"#);
+    let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL)).await.unwrap_err();
+    assert_eq!(calls(&fetch).length(), 1);
+    assert_eq!(prop(&err, "field"), "oci_image");
+}
+
+#[wasm_bindgen_test]
+async fn redirects_are_followed_only_within_the_api_origin() {
+    let fetch = scripted_fetch(&format!(
+        r#"[{{"status":307,"headers":{{"location":"/v1/snapshots/moved"}}}},{{"status":200,"body":"{RECORD}"}}]"#
+    ));
+    let record = settle(client(&fetch, "").get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    assert_eq!(prop(&record, "id"), "snap_1");
+    assert_eq!(prop(&calls(&fetch).get(1), "url"), "http://emulator.test/v1/snapshots/moved");
+    assert_eq!(prop(&calls(&fetch).get(0), "init.redirect"), "manual");
+
+    let fetch = scripted_fetch(r#"[{"status":302,"headers":{"location":"https://elsewhere.example/steal"}}]"#);
+    let err = settle(client(&fetch, "").get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    assert_eq!(calls(&fetch).length(), 1, "never sent to the other origin");
+    assert!(prop(&err, "message").as_string().unwrap_or_default().contains("https://elsewhere.example"));
 }
 
 #[wasm_bindgen_test]

@@ -101,3 +101,69 @@ pub fn cors() -> CorsLayer {
         ])
         .max_age(std::time::Duration::from_secs(600))
 }
+
+/// Applies latency and an injected fault to `/v1` requests (see `faults`).
+pub async fn inject_faults(State(shared): State<Arc<Shared>>, request: Request<Body>, next: Next) -> Response {
+    use crate::faults::Fault;
+    if !request.uri().path().starts_with("/v1") || request.method() == Method::OPTIONS {
+        return next.run(request).await;
+    }
+    if let Some(delay) = shared.faults.latency() {
+        tokio::time::sleep(delay).await;
+    }
+    let forced = request.headers().get("x-emulator-fault").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let redirect_to = request.headers().get("x-emulator-redirect-to").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mutating = matches!(*request.method(), Method::POST | Method::PATCH | Method::DELETE);
+    let Some(fault) = shared.faults.pick(forced.as_deref()) else { return next.run(request).await };
+    let raw = |status: u16, content_type: &'static str, body: String| {
+        let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        r
+    };
+    match fault {
+        Fault::Reset => {
+            if mutating {
+                // The server acts; the answer is lost on the way back.
+                let _ = next.run(request).await;
+            }
+            connection_reset()
+        }
+        Fault::TooManyRequests => {
+            let mut r = ApiError::new(429, "Rate limit exceeded").into_response();
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r.headers_mut().insert(HeaderName::from_static("retry-after-ms"), HeaderValue::from_static("100"));
+            r
+        }
+        Fault::Unavailable => ApiError::new(503, "Service temporarily unavailable").into_response(),
+        Fault::Internal => ApiError::new(500, "Internal server error").into_response(),
+        Fault::Slow => {
+            tokio::time::sleep(std::time::Duration::from_millis(shared.faults.slow_ms)).await;
+            ApiError::new(503, "Service temporarily unavailable (answered late)").into_response()
+        }
+        Fault::Malformed => raw(200, "application/json", "{\"id\": \"snap_x\", \"status\": ready,,}".into()),
+        Fault::Truncated => raw(200, "application/json", "{\"id\":\"snap_truncated\",\"status\":\"rea".into()),
+        Fault::Html => raw(502, "text/html", "<!doctype html><html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>".into()),
+        Fault::WrongShape => raw(200, "application/json", "\"not a record\"".into()),
+        Fault::NoStatus => raw(200, "application/json", "{\"id\":\"snap_nostatus\",\"snapshot_id\":\"snap_nostatus\"}".into()),
+        Fault::Huge => {
+            // 8 MB: a record with a very long field.
+            let padding = "x".repeat(8 * 1024 * 1024);
+            raw(200, "application/json", format!("{{\"id\":\"snap_huge\",\"snapshot_id\":\"snap_huge\",\"status\":\"ready\",\"padding\":\"{padding}\"}}"))
+        }
+        Fault::Redirect => {
+            let to = redirect_to.unwrap_or_else(|| "http://127.0.0.1:9/elsewhere".into());
+            let mut r = (StatusCode::TEMPORARY_REDIRECT, "").into_response();
+            if let Ok(v) = HeaderValue::from_str(&to) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            r
+        }
+    }
+}
+
+/// A response whose body fails at once: the connection is dropped without a
+/// complete answer, as after a reset.
+fn connection_reset() -> Response {
+    let failing = futures_util::stream::once(async { Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")) });
+    Response::new(Body::from_stream(failing))
+}

@@ -5,6 +5,7 @@
 //! at read time (no background tasks), so a snapshot's status depends only on
 //! how long ago it was created.
 
+mod faults;
 mod http;
 mod idempotency;
 mod inspect;
@@ -21,6 +22,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::services::ServeDir;
 
+pub use faults::Fault;
 pub use state::Settings;
 
 /// Builds the whole API as a router.
@@ -49,7 +51,13 @@ pub fn app(settings: Settings) -> Router {
         router = if prefix == "/" { router.fallback_service(files) } else { router.nest_service(&prefix, files) };
     }
     router
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), http::inject_faults))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), http::record_and_tag))
         .layer(http::cors())
         .with_state(shared)
+}
+
+/// Parses a `--faults` spec (`429:0.10,reset:0.05`).
+pub fn parse_faults(spec: &str) -> Result<Vec<(Fault, f64)>, String> {
+    faults::Faults::parse_spec(spec)
 }

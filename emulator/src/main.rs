@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500] [--static [/prefix=]DIR]...";
+const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500] [--static [/prefix=]DIR]...\n       [--faults 429:0.1,503:0.05,500:0.05,reset:0.05,slow:0.05,malformed:0.02] [--seed N] [--latency-ms MIN..MAX] [--slow-ms 5000]";
 
 fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
     let mut settings = Settings::default();
@@ -61,6 +61,15 @@ fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
                     return Err(format!("--static takes DIR or /prefix=DIR with an existing folder, got {spec}"));
                 }
                 settings.statics.push((prefix, dir.into()));
+            }
+            "--faults" => settings.faults = instavm_emulator::parse_faults(&value()?)?,
+            "--seed" => settings.seed = value()?.parse().map_err(|_| "--seed takes a whole number".to_string())?,
+            "--slow-ms" => settings.slow_ms = value()?.parse().map_err(|_| "--slow-ms takes a whole number of milliseconds".to_string())?,
+            "--latency-ms" => {
+                let v = value()?;
+                let (lo, hi) = v.split_once("..").unwrap_or((v.as_str(), v.as_str()));
+                let parse = |s: &str| s.trim().parse::<u64>().map_err(|_| format!("--latency-ms takes MIN..MAX milliseconds, got {v}"));
+                settings.latency_ms = (parse(lo)?, parse(hi)?);
             }
             "--boot-ms" => settings.boot_ms = value()?.parse().map_err(|_| "--boot-ms takes a whole number of milliseconds".to_string())?,
             "-h" | "--help" => return Err("help".into()),

@@ -17,16 +17,25 @@ pub struct Settings {
     /// Folders served as static files: `(URL prefix, folder)`; the prefix `/`
     /// serves everything the API does not (the demo page).
     pub statics: Vec<(String, std::path::PathBuf)>,
+    /// Injected faults and their probabilities per request (`--faults`).
+    pub faults: Vec<(crate::faults::Fault, f64)>,
+    /// Seed of the fault sequence (`--seed`).
+    pub seed: u64,
+    /// Extra latency per `/v1` answer, min..max milliseconds (`--latency-ms`).
+    pub latency_ms: (u64, u64),
+    /// How long a `slow` fault stalls (`--slow-ms`).
+    pub slow_ms: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { build_ms: 3000, boot_ms: 500, statics: Vec::new() }
+        Settings { build_ms: 3000, boot_ms: 500, statics: Vec::new(), faults: Vec::new(), seed: 1, latency_ms: (0, 0), slow_ms: 5000 }
     }
 }
 
 pub struct Shared {
     pub settings: Settings,
+    pub faults: crate::faults::Faults,
     tenants: Mutex<HashMap<String, Tenant>>,
     next_id: AtomicU64,
     /// Seeds ids so two emulator runs do not hand out the same ones.
@@ -85,7 +94,8 @@ impl Shared {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0x5eed);
-        Shared { settings, tenants: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), id_salt }
+        let faults = crate::faults::Faults::new(settings.faults.clone(), settings.seed, settings.latency_ms, settings.slow_ms);
+        Shared { settings, faults, tenants: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), id_salt }
     }
 
     /// Locks the tenant table. A poisoned lock (a handler panicked) is still

@@ -39,16 +39,21 @@ pub struct Plan {
     pub shape: Shape,
     /// Wait on the record the answer names, until the target is reached.
     pub then_wait: Option<(Target, WaitContext)>,
-    /// For VM creates: the idempotency key also stored in `metadata`, to find
-    /// the VM after an ambiguous failure instead of creating a second one.
-    pub find_by_key: Option<String>,
+    /// For creates: the idempotency key, fixed in advance so that after an
+    /// ambiguous failure (the answer lost, the server may have acted) the
+    /// create is repeated with the same key, which the server answers with
+    /// what it already made rather than making it twice.
+    pub idempotency_key: Option<String>,
+    /// For VM creates: the key is also in `metadata`, so the VM is first
+    /// looked for by listing (for a server that ignores the header).
+    pub find_vm_by_key: bool,
     /// Values removed from any failure's message (staged secrets).
     pub scrub: Vec<String>,
 }
 
 impl Plan {
     pub fn new(method: Method, path: String, shape: Shape) -> Plan {
-        Plan { method, path, body: None, signal: None, timeout_ms: None, shape, then_wait: None, find_by_key: None, scrub: Vec::new() }
+        Plan { method, path, body: None, signal: None, timeout_ms: None, shape, then_wait: None, idempotency_key: None, find_vm_by_key: false, scrub: Vec::new() }
     }
 }
 
@@ -72,18 +77,18 @@ pub async fn execute(t: &Transport, op: Op) -> Result<JsValue, Failure> {
 async fn run(t: &Transport, plan: Plan) -> Result<JsValue, Failure> {
     let mut call: Call<'_> = t.call(plan.method, plan.path, plan.signal.as_ref(), plan.timeout_ms);
     call.body = plan.body;
-    call.idempotency_key = plan.find_by_key.clone();
+    call.idempotency_key = plan.idempotency_key.clone();
     let mut attempt = 0;
     let value = loop {
-        let failure = match t.send(call.clone()).await {
-            Ok(reply) => break shaped(reply, &plan.shape)?,
+        let failure = match t.send(call.clone()).await.and_then(|reply| shaped(reply, &plan.shape)) {
+            Ok(value) => break value,
             Err(f) => f,
         };
-        let Some(key) = plan.find_by_key.as_deref().filter(|_| is_ambiguous(&failure)) else { return Err(failure) };
-        let all = records::many(t.send(t.call(Method::Get, "/v1/vms/".into(), call.signal, None)).await?, &VM_ALIASES)?;
-        let all = js_sys::Array::from(&all);
-        if let Some(vm) = all.iter().find(|vm| get(&get(vm, "metadata"), IDEMPOTENCY_METADATA_KEY).as_string().as_deref() == Some(key)) {
-            break vm;
+        let Some(key) = plan.idempotency_key.as_deref().filter(|_| is_ambiguous(&failure)) else { return Err(failure) };
+        if plan.find_vm_by_key {
+            if let Some(vm) = find_vm(t, key, call.signal).await {
+                break vm;
+            }
         }
         if attempt >= call.max_retries {
             return Err(failure);
@@ -100,6 +105,14 @@ async fn run(t: &Transport, plan: Plan) -> Result<JsValue, Failure> {
     }
 }
 
+/// The VM whose metadata carries `key`, if listing works and finds one. A
+/// failed lookup is not fatal: the create is then repeated with the key.
+async fn find_vm(t: &Transport, key: &str, signal: Option<&AbortSignal>) -> Option<JsValue> {
+    let reply = t.send(t.call(Method::Get, "/v1/vms/".into(), signal, None)).await.ok()?;
+    let all = js_sys::Array::from(&records::many(reply, &VM_ALIASES).ok()?);
+    all.iter().find(|vm| get(&get(vm, "metadata"), IDEMPOTENCY_METADATA_KEY).as_string().as_deref() == Some(key))
+}
+
 fn shaped(reply: super::transport::Reply, shape: &Shape) -> Result<JsValue, Failure> {
     match shape {
         Shape::One(aliases) => records::one(reply, aliases),
@@ -110,13 +123,15 @@ fn shaped(reply: super::transport::Reply, shape: &Shape) -> Result<JsValue, Fail
 }
 
 /// Failures after which a create may or may not have happened: the
-/// connection dropped, the request timed out, or a gateway gave up (the API
-/// documents 504s for long VM creates that did create the VM).
+/// connection dropped, the request timed out, a gateway gave up (the API
+/// documents 504s for long VM creates that did create the VM), or a 2xx
+/// answer could not be read.
 fn is_ambiguous(f: &Failure) -> bool {
     match f {
         Failure::Client(d) => match d.error.kind {
             ErrorKind::Network | ErrorKind::Timeout => true,
             ErrorKind::Server => matches!(d.error.status, Some(500 | 502 | 504)),
+            ErrorKind::Api => d.error.status.is_some_and(|s| (200..300).contains(&s)),
             _ => false,
         },
         Failure::Raw(_) => false,

@@ -78,6 +78,7 @@ pub fn create(params: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     let body = create_body(&from_js(params))?;
     let mut plan = planned(Method::Post, "/v1/snapshots".into(), Shape::One(&SNAPSHOT_ALIASES), options)?;
     plan.body = Some(to_json_string(&body));
+    plan.idempotency_key = Some(crate::platform::random::idempotency_key());
     Ok(Op::Request(plan))
 }
 

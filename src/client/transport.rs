@@ -9,7 +9,7 @@ use crate::core::options::Config;
 use crate::core::retry::{self, Method, Outcome};
 use crate::core::validate::show_number;
 use crate::core::ErrorKind;
-use crate::platform::bindings::{json_parse, AbortSignal};
+use crate::platform::bindings::{json_parse, AbortSignal, Url};
 use crate::platform::convert::{from_js, get, object, set};
 use crate::platform::errors::Failure;
 use crate::platform::fetch::{send, SendError};
@@ -81,7 +81,8 @@ impl Transport {
 
     pub async fn send(&self, call: Call<'_>) -> Result<Reply, Failure> {
         let fetch = self.fetch_fn()?;
-        let url = format!("{}{}", self.config.base_url, call.path);
+        let mut url = format!("{}{}", self.config.base_url, call.path);
+        let mut redirects = 0;
         let idempotency_key = match (&call.idempotency_key, call.method) {
             (Some(k), _) => Some(k.clone()),
             (None, Method::Post) => Some(random::idempotency_key()),
@@ -116,6 +117,19 @@ impl Transport {
                         (Outcome::Network, Failure::described(e, r.header("x-request-id"), r.body))
                     }
                 },
+                Ok(r) if r.status == 0 || (300..400).contains(&r.status) => {
+                    // Redirects are not followed by fetch (redirect: manual),
+                    // because fetch would carry X-API-Key to any origin. Only
+                    // a redirect within the API's own origin is followed.
+                    match self.same_origin_target(&url, r.header("location").as_deref()) {
+                        Some(next) if redirects < MAX_REDIRECTS => {
+                            url = next;
+                            redirects += 1;
+                            continue;
+                        }
+                        _ => return Err(redirect_refused(&r, &self.config.base_url)),
+                    }
+                }
                 Ok(r) if r.status == 404 && call.method == Method::Delete && maybe_acted => {
                     return Ok(Reply { body: JsValue::UNDEFINED, received: Some(r) });
                 }
@@ -135,6 +149,13 @@ impl Transport {
             timer::sleep(delay, call.signal).await.map_err(Failure::Raw)?;
             attempt += 1;
         }
+    }
+
+    /// The absolute target of a redirect when it stays on the API's origin.
+    fn same_origin_target(&self, from: &str, location: Option<&str>) -> Option<String> {
+        let target = Url::new(location?, from).ok()?;
+        let base = Url::new(&self.config.base_url, &self.config.base_url).ok()?;
+        (target.origin() == base.origin()).then(|| target.href())
     }
 
     fn fetch_fn(&self) -> Result<Function, Failure> {
@@ -162,7 +183,11 @@ impl Transport {
             }
             copy
         };
-        let init = object(&[("method", JsValue::from_str(call.method.as_str())), ("headers", headers)]);
+        let init = object(&[
+            ("method", JsValue::from_str(call.method.as_str())),
+            ("headers", headers),
+            ("redirect", JsValue::from_str("manual")),
+        ]);
         if let Some(body) = &call.body {
             set(&init, "body", body);
         }
@@ -171,6 +196,19 @@ impl Transport {
 }
 
 /// Parses a body: empty (or whitespace) is `undefined`, anything else must be JSON.
+const MAX_REDIRECTS: u32 = 3;
+
+fn redirect_refused(r: &crate::platform::fetch::Received, base: &str) -> Failure {
+    let to = r.header("location").and_then(|l| Url::new(&l, base).ok()).map(|u| u.origin());
+    let message = match to {
+        Some(origin) => format!("The API answered {} redirecting to {origin}; it was not followed, so the API key is never sent outside {base}", r.status),
+        None => format!("The API answered with a redirect ({}) that was not followed, so the API key is never sent outside {base}", r.status),
+    };
+    let mut e = ClientError::new(ErrorKind::Api, message);
+    e.status = Some(r.status);
+    Failure::described(e, r.header("x-request-id"), JsValue::UNDEFINED)
+}
+
 /// The text stays in JS: only the failure path copies it into wasm.
 fn parse_body(text: &JsValue) -> Result<JsValue, ()> {
     match text.dyn_ref::<js_sys::JsString>() {

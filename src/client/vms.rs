@@ -63,7 +63,8 @@ pub fn create(body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let key = random::idempotency_key();
     let body = vm::create_body(&from_js(body), &key)?;
     let mut plan = waiting(Method::Post, |w| Ok(format!("/v1/vms?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
-    plan.find_by_key = Some(key);
+    plan.idempotency_key = Some(key);
+    plan.find_vm_by_key = true;
     Ok(with_body(plan, &body))
 }
 

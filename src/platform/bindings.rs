@@ -45,6 +45,17 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn text(this: &Response) -> Promise;
 
+    /// The WHATWG URL parser, to resolve a redirect's Location.
+    #[derive(Clone)]
+    #[wasm_bindgen(js_name = URL)]
+    pub type Url;
+    #[wasm_bindgen(constructor, js_class = "URL", catch)]
+    pub fn new(url: &str, base: &str) -> Result<Url, JsValue>;
+    #[wasm_bindgen(method, getter, js_class = "URL")]
+    pub fn origin(this: &Url) -> String;
+    #[wasm_bindgen(method, getter, js_class = "URL")]
+    pub fn href(this: &Url) -> String;
+
     #[derive(Clone)]
     pub type Headers;
     #[wasm_bindgen(method)]

@@ -1,0 +1,158 @@
+//! Injected faults, for testing clients against a misbehaving server.
+//!
+//! `--faults 429:0.10,503:0.05,...` gives each kind a probability per `/v1`
+//! request; `--seed N` makes the sequence repeatable; `--latency-ms MIN..MAX`
+//! delays every answer; the header `X-Emulator-Fault: <kind>` forces one
+//! fault on one request (`none` forces none).
+//!
+//! When a fault strikes relative to the work: `reset` on a POST, PATCH or
+//! DELETE drops the connection **after** the server acted (the answer is lost
+//! on the way back, the ambiguous case a client must survive). Every other
+//! fault strikes **before** the server acts, so it changes no state: 429, 503
+//! and 500 refuse, `slow` stalls past the client's timeout and then refuses,
+//! and the malformed-answer kinds (`malformed`, `truncated`, `html`,
+//! `wrong-shape`, `no-status`, `huge`) answer instead of acting.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// One kind of misbehaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    TooManyRequests,
+    Unavailable,
+    Internal,
+    Reset,
+    Slow,
+    Malformed,
+    Truncated,
+    Html,
+    WrongShape,
+    NoStatus,
+    Huge,
+    Redirect,
+}
+
+impl Fault {
+    pub fn parse(name: &str) -> Option<Fault> {
+        Some(match name.trim() {
+            "429" => Fault::TooManyRequests,
+            "503" => Fault::Unavailable,
+            "500" => Fault::Internal,
+            "reset" => Fault::Reset,
+            "slow" => Fault::Slow,
+            "malformed" => Fault::Malformed,
+            "truncated" => Fault::Truncated,
+            "html" => Fault::Html,
+            "wrong-shape" => Fault::WrongShape,
+            "no-status" => Fault::NoStatus,
+            "huge" => Fault::Huge,
+            "redirect" => Fault::Redirect,
+            _ => return None,
+        })
+    }
+}
+
+/// The fault plan: probabilities, a seeded generator, latency and the stall.
+pub struct Faults {
+    odds: Vec<(Fault, f64)>,
+    rng: Mutex<u64>,
+    pub latency_ms: (u64, u64),
+    /// How long `slow` stalls before refusing.
+    pub slow_ms: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults { odds: Vec::new(), rng: Mutex::new(0x9e37_79b9_7f4a_7c15), latency_ms: (0, 0), slow_ms: 5000 }
+    }
+}
+
+impl Faults {
+    /// `429:0.10,503:0.05,reset:0.05`
+    pub fn parse_spec(spec: &str) -> Result<Vec<(Fault, f64)>, String> {
+        spec.split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(|part| {
+                let (name, p) = part.split_once(':').ok_or_else(|| format!("fault {part:?} needs a probability, e.g. 503:0.05"))?;
+                let fault = Fault::parse(name).ok_or_else(|| format!("unknown fault kind {name:?}"))?;
+                let p: f64 = p.trim().parse().map_err(|_| format!("fault {name}: probability {p:?} is not a number"))?;
+                if !(0.0..=1.0).contains(&p) {
+                    return Err(format!("fault {name}: probability {p} is not between 0 and 1"));
+                }
+                Ok((fault, p))
+            })
+            .collect()
+    }
+
+    pub fn new(odds: Vec<(Fault, f64)>, seed: u64, latency_ms: (u64, u64), slow_ms: u64) -> Faults {
+        Faults { odds, rng: Mutex::new(seed ^ 0x9e37_79b9_7f4a_7c15), latency_ms, slow_ms }
+    }
+
+    /// A draw in [0, 1) from the seeded sequence (xorshift64*).
+    fn draw(&self) -> f64 {
+        let mut state = self.rng.lock().unwrap_or_else(|p| p.into_inner());
+        let mut x = *state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        *state = x;
+        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// The fault for this request, if any: a forced one, else a random draw.
+    pub fn pick(&self, forced: Option<&str>) -> Option<Fault> {
+        if let Some(name) = forced {
+            return Fault::parse(name);
+        }
+        if self.odds.is_empty() {
+            return None;
+        }
+        let r = self.draw();
+        let mut acc = 0.0;
+        for (fault, p) in &self.odds {
+            acc += p;
+            if r < acc {
+                return Some(*fault);
+            }
+        }
+        None
+    }
+
+    pub fn latency(&self) -> Option<Duration> {
+        let (lo, hi) = self.latency_ms;
+        if hi == 0 {
+            return None;
+        }
+        let span = hi.saturating_sub(lo);
+        Some(Duration::from_millis(lo + (self.draw() * (span as f64 + 1.0)) as u64))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_refuse_nonsense() {
+        let odds = Faults::parse_spec("429:0.10,503:0.05,500:0.05,reset:0.05,slow:0.05,malformed:0.02").unwrap_or_default();
+        assert_eq!(odds.len(), 6);
+        assert!(Faults::parse_spec("teapot:0.1").is_err());
+        assert!(Faults::parse_spec("503:2").is_err());
+        assert!(Faults::parse_spec("503").is_err());
+    }
+
+    #[test]
+    fn a_seed_repeats_its_sequence_and_rates_hold() {
+        let odds = vec![(Fault::Unavailable, 0.25)];
+        let a = Faults::new(odds.clone(), 7, (0, 0), 0);
+        let b = Faults::new(odds, 7, (0, 0), 0);
+        let seq_a: Vec<_> = (0..200).map(|_| a.pick(None)).collect();
+        let seq_b: Vec<_> = (0..200).map(|_| b.pick(None)).collect();
+        assert_eq!(seq_a, seq_b);
+        let hits = (0..10_000).filter(|_| a.pick(None).is_some()).count();
+        assert!((2200..2800).contains(&hits), "{hits}");
+        assert_eq!(a.pick(Some("reset")), Some(Fault::Reset));
+        assert_eq!(a.pick(Some("none")), None);
+    }
+}
