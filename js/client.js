@@ -78,14 +78,8 @@ class Snapshots {
    * `POST /v1/snapshots`: starts a build. With `{ wait: true }` resolves once
    * it is ready (the other options are those of `waitUntilReady`).
    */
-  async create(params, options) {
-    if (!options?.wait) return this.#with((c) => c.createSnapshot(params, options ?? null));
-    const core = await this.#with((c) => c);
-    // The wait's timeoutMs is the whole wait's deadline, not this request's.
-    const created = await core.createSnapshot(params, { signal: options.signal });
-    // The answer of create is the first observation: onStatus sees it, and
-    // the first poll comes one interval later.
-    return core.waitSnapshot(created.id, options, created);
+  create(params, options) {
+    return this.#with((c) => c.createSnapshot(params, options ?? null));
   }
 
   get(id, options) {
@@ -102,7 +96,7 @@ class Snapshots {
    * signal's abort (rejects with its reason).
    */
   waitUntilReady(id, options) {
-    return this.#with((c) => c.waitSnapshot(id, options ?? null, undefined));
+    return this.#with((c) => c.waitSnapshot(id, options ?? null));
   }
 
   /**
@@ -133,7 +127,7 @@ class Snapshots {
           notify();
           options?.onStatus?.(s);
         },
-      }, undefined)
+      })
       .catch((e) => {
         if (!(e instanceof SnapshotBuildFailedError)) error = e;
       })

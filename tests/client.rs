@@ -211,7 +211,7 @@ async fn waits_report_each_status_once_and_a_failed_build_rejects_with_its_reaso
     let push = Reflect::get(&seen, &"push".into()).unwrap().unchecked_into::<Function>().bind0(&seen);
     let on_status = Function::new_with_args("push", "return (s) => push(s.status);").call1(&JsValue::UNDEFINED, &push).unwrap();
     Reflect::set(&options, &"onStatus".into(), &on_status).unwrap();
-    let err = settle(client(&fetch, "").wait_snapshot("s".into(), options, JsValue::UNDEFINED)).await.unwrap_err();
+    let err = settle(client(&fetch, "").wait_snapshot("s".into(), options)).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "SnapshotBuildFailedError");
     assert_eq!(prop(&err, "lastError"), "exit 3");
     assert_eq!(prop(&err, "snapshot.status"), "failed");

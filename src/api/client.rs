@@ -57,11 +57,10 @@ impl Client {
         self.run(snapshots::delete(&id, &options))
     }
 
-    /// Resolves with the ready snapshot; `first` is an optional record already
-    /// in hand (from `createSnapshot`).
+    /// Resolves with the ready snapshot.
     #[wasm_bindgen(js_name = waitSnapshot)]
-    pub fn wait_snapshot(&self, id: JsValue, options: JsValue, first: JsValue) -> Promise {
-        self.run(snapshots::wait(&id, &options, first))
+    pub fn wait_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
+        self.run(snapshots::wait(&id, &options))
     }
 
     #[wasm_bindgen(js_name = createVm)]

@@ -59,14 +59,13 @@ impl Plan {
 
 pub enum Op {
     Request(Plan),
-    /// A wait with no request first: `waitUntilReady(id)`. `first`, when an
-    /// object, is a record in hand that counts as the first observation.
-    Wait { target: Target, id: String, ctx: WaitContext, first: JsValue },
+    /// A wait with no request first: `waitUntilReady(id)`.
+    Wait { target: Target, id: String, ctx: WaitContext },
 }
 
 pub async fn execute(t: &Transport, op: Op) -> Result<JsValue, Failure> {
     match op {
-        Op::Wait { target, id, ctx, first } => wait::until(t, target, &id, &ctx, first).await,
+        Op::Wait { target, id, ctx } => wait::until(t, target, &id, &ctx, JsValue::UNDEFINED).await,
         Op::Request(plan) => {
             let scrub = plan.scrub.clone();
             run(t, plan).await.map_err(|f| if scrub.is_empty() { f } else { f.scrubbed(&scrub) })

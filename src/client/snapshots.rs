@@ -74,9 +74,21 @@ pub fn list(query: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     Ok(Op::Request(planned(Method::Get, format!("/v1/snapshots{qs}"), Shape::Many(&SNAPSHOT_ALIASES), options)?))
 }
 
+/// `create(params, options)`; with `{ wait: true }` the build is followed to
+/// `ready`, and every option (the wait's too) is checked before sending.
+/// There `timeoutMs` bounds the wait; the create itself uses the client's.
 pub fn create(params: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     let body = create_body(&from_js(params))?;
-    let mut plan = planned(Method::Post, "/v1/snapshots".into(), Shape::One(&SNAPSHOT_ALIASES), options)?;
+    let shape = Shape::One(&SNAPSHOT_ALIASES);
+    let mut plan = if get(options, "wait").as_bool() == Some(true) {
+        let ctx = wait_context(options)?;
+        let mut plan = Plan::new(Method::Post, "/v1/snapshots".into(), shape);
+        plan.signal = ctx.signal.clone();
+        plan.then_wait = Some((SNAPSHOT_READY, ctx));
+        plan
+    } else {
+        planned(Method::Post, "/v1/snapshots".into(), shape, options)?
+    };
     plan.body = Some(to_json_string(&body));
     plan.idempotency_key = Some(crate::platform::random::idempotency_key());
     Ok(Op::Request(plan))
@@ -92,11 +104,10 @@ pub fn delete(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, options)?))
 }
 
-/// `waitUntilReady(id)`, or with `first` (the answer of a create) the wait
-/// that `create({ wait: true })` continues with.
-pub fn wait(id: &JsValue, options: &JsValue, first: JsValue) -> Result<Op, Failure> {
+/// `waitUntilReady(id)`: the first poll is immediate.
+pub fn wait(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     let id = id_string("id", id)?;
     encode_segment("id", &id)?;
     let ctx = wait_context(options)?;
-    Ok(Op::Wait { target: SNAPSHOT_READY, id, ctx, first })
+    Ok(Op::Wait { target: SNAPSHOT_READY, id, ctx })
 }
