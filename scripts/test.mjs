@@ -68,6 +68,21 @@ async function ecosystem(scratch, url) {
   }
 }
 
+/** The soak suite, against an emulator of its own that injects about 25% faults. */
+async function soak(scratch) {
+  const faults = '429:0.07,503:0.05,500:0.04,reset:0.05,slow:0.02,malformed:0.02';
+  const faulty = await startEmulator({ args: ['--port', '0', '--build-ms', '300', '--boot-ms', '50', '--slow-ms', '1500', '--latency-ms', '0..5', '--seed', '42', '--faults', faults] });
+  try {
+    cpSync(join(root, 'tests', 'soak', 'soak.test.mjs'), join(scratch, 'soak.test.mjs'));
+    await suite(`soak (500 operations, faults ${faults})`, 'node', ['--test', '--test-reporter=tap', 'soak.test.mjs'], nodeCounts, {
+      cwd: scratch,
+      env: { ...process.env, SOAK_URL: faulty.url },
+    });
+  } finally {
+    await faulty.stop();
+  }
+}
+
 async function main() {
   ensureChromium();
 
@@ -98,6 +113,7 @@ async function main() {
       env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
     });
     await ecosystem(scratch, emulator.url);
+    await soak(scratch);
     await suite('demo page (Playwright, Chromium)', 'node', ['--test', '--test-reporter=tap', 'tests/demo/demo.test.mjs'], nodeCounts, {
       env: { ...process.env, DEMO_URL: emulator.url },
     });

@@ -1,35 +1,58 @@
-//! `Idempotency-Key` on POST: the same key with the same body gets the first
-//! answer again; with another body, a 409.
+//! `Idempotency-Key` on POST, for every route: the same key with the same
+//! body gets the first answer again (whatever happened to it on the way
+//! back); the same key with another body is a 409. Keys are per API key and
+//! per path.
 
-use axum::http::HeaderMap;
-use axum::response::Response;
-use serde_json::Value;
+use std::sync::Arc;
 
-use crate::http::{json_response, ApiError};
-use crate::state::Tenant;
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 
-pub fn key_of(headers: &HeaderMap) -> Option<String> {
-    headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string)
-}
+use crate::http::{api_key, ApiError};
+use crate::state::Shared;
 
-/// The stored answer for a repeated request, a 409 for a reused key, or
-/// `None` for a request not seen before.
-pub fn replay(tenant: Option<&Tenant>, key: Option<&str>, scope: &str, body: &Value) -> Result<Option<Response>, ApiError> {
-    let (Some(tenant), Some(key)) = (tenant, key) else { return Ok(None) };
-    match tenant.idempotency.get(&scoped(scope, key)) {
-        Some((first_body, first_answer)) if first_body == body => Ok(Some(json_response(201, first_answer.clone()))),
-        Some(_) => Err(ApiError::new(409, "Idempotency-Key was already used with a different request body")),
-        None => Ok(None),
+/// Bodies above this are refused before they are buffered.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub async fn middleware(State(shared): State<Arc<Shared>>, request: Request<Body>, next: Next) -> Response {
+    let idem = request.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (Some(idem), true) = (idem, request.method() == Method::POST) else { return next.run(request).await };
+    let Ok(key) = api_key(request.headers()) else { return next.run(request).await };
+    let scope = format!("{} {}", request.uri().path(), idem);
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
+        return ApiError::new(413, "Request body too large").into_response();
+    };
+    if let Some(answer) = replay(&shared, &key, &scope, &bytes) {
+        return answer;
     }
-}
-
-pub fn remember(tenant: &mut Tenant, key: Option<String>, scope: &str, body: Value, answer: &Value) {
-    if let Some(key) = key {
-        tenant.idempotency.insert(scoped(scope, &key), (body, answer.clone()));
+    let response = next.run(Request::from_parts(parts, Body::from(bytes.clone()))).await;
+    // Only answers that did something are remembered: a refusal may be retried.
+    if !response.status().is_success() {
+        return response;
     }
+    let status = response.status();
+    let (head, body) = response.into_parts();
+    let Ok(answer) = to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut tenants = shared.tenants();
+    let tenant = tenants.entry(key).or_default();
+    tenant.idempotency.entry(scope).or_insert((bytes.to_vec(), status.as_u16(), answer.to_vec()));
+    Response::from_parts(head, Body::from(answer))
 }
 
-/// Keys are per route: the same key may be used once for a snapshot and once for a VM.
-fn scoped(scope: &str, key: &str) -> String {
-    format!("{scope} {key}")
+fn replay(shared: &Shared, key: &str, scope: &str, body: &[u8]) -> Option<Response> {
+    let tenants = shared.tenants();
+    let (first_body, status, answer) = tenants.get(key)?.idempotency.get(scope)?;
+    if first_body.as_slice() != body {
+        return Some(ApiError::new(409, "Idempotency-Key was already used with a different request body").into_response());
+    }
+    let mut r = (StatusCode::from_u16(*status).unwrap_or(StatusCode::OK), answer.clone()).into_response();
+    r.headers_mut().insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    Some(r)
 }

@@ -51,6 +51,7 @@ pub fn app(settings: Settings) -> Router {
         router = if prefix == "/" { router.fallback_service(files) } else { router.nest_service(&prefix, files) };
     }
     router
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), idempotency::middleware))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), http::inject_faults))
         .layer(axum::middleware::from_fn_with_state(shared.clone(), http::record_and_tag))
         .layer(http::cors())

@@ -13,7 +13,6 @@ use serde_json::{json, Map, Value};
 use crate::http::{api_key, json_response, ApiError};
 use crate::state::{Shared, Snapshot};
 use crate::time::now_iso;
-use crate::idempotency;
 use crate::validate::{self, planned_failure, size_bytes};
 
 /// The share of a build spent `pending` before it turns `building`.
@@ -48,20 +47,11 @@ pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body:
     let body: Value = serde_json::from_slice(&body).map_err(|e| {
         ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": format!("JSON decode error: {e}"), "type": "json_invalid" })])
     })?;
-    let idem = idempotency::key_of(&headers);
-    if let Some(answer) = idempotency::replay(shared.tenants().get(&key), idem.as_deref(), "snapshot", &body)? {
-        return Ok(answer);
-    }
     let req = validate::create_snapshot(&body).map_err(ApiError::unprocessable)?;
     let mut tenants = shared.tenants();
-    // Checked again under the lock: a concurrent twin may have won the race.
-    if let Some(answer) = idempotency::replay(tenants.get(&key), idem.as_deref(), "snapshot", &body)? {
-        return Ok(answer);
-    }
     let tenant = tenants.entry(key).or_default();
     let snapshot = new_snapshot(&shared, &req, planned_failure(&req), Instant::now());
     let response = view(&snapshot, shared.settings.build_ms);
-    idempotency::remember(tenant, idem, "snapshot", body, &response);
     tenant.snapshots.insert(snapshot.record["id"].as_str().unwrap_or_default().to_string(), snapshot);
     Ok(json_response(201, response))
 }

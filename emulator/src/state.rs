@@ -47,8 +47,8 @@ pub struct Shared {
 pub struct Tenant {
     pub snapshots: HashMap<String, Snapshot>,
     pub vms: HashMap<String, Vm>,
-    /// Idempotency-Key -> (the request body, the response body first sent).
-    pub idempotency: HashMap<String, (Value, Value)>,
+    /// "path Idempotency-Key" -> (the request body, the status and body first answered).
+    pub idempotency: HashMap<String, (Vec<u8>, u16, Vec<u8>)>,
     pub requests: Vec<Value>,
 }
 

@@ -13,7 +13,6 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use crate::http::{api_key, json_response, ApiError};
-use crate::idempotency;
 use crate::snapshots::{new_snapshot, view as snapshot_view};
 use crate::state::{Shared, Tenant, Vm};
 use crate::time::{iso_from_epoch_ms, now_iso};
@@ -139,18 +138,11 @@ fn vm_mut<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, Ap
 pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Q, bytes: Bytes) -> Result<Response, ApiError> {
     let key = api_key(&headers)?;
     let body = parse_body(&bytes)?;
-    let idem = idempotency::key_of(&headers);
-    if let Some(answer) = idempotency::replay(shared.tenants().get(&key), idem.as_deref(), "vm", &body)? {
-        return Ok(answer);
-    }
     let fields = object(&body)?.clone();
     check_create(&fields)?;
     let waited = wants_wait(&q);
     let id = {
         let mut tenants = shared.tenants();
-        if let Some(answer) = idempotency::replay(tenants.get(&key), idem.as_deref(), "vm", &body)? {
-            return Ok(answer);
-        }
         let tenant = tenants.entry(key.clone()).or_default();
         if let Some(snap_id) = fields.get("snapshot_id").and_then(Value::as_str) {
             let snap = tenant.snapshots.get(snap_id).ok_or_else(|| ApiError::new(404, format!("Snapshot '{snap_id}' not found")))?;
@@ -161,8 +153,6 @@ pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query
         }
         let vm = new_vm(&shared, fields, waited, "creating");
         let id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
-        let answer = json!({ "vm_id": id, "id": id, "session_id": vm.record["session_id"], "status": vm.status() });
-        idempotency::remember(tenant, idem, "vm", body, &answer);
         tenant.vms.insert(id.clone(), vm);
         id
     };

@@ -94,13 +94,15 @@ pub fn delete(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
 /// `SnapshotBuildFailedError` even while the VM stays healthy.
 pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "name")?;
-    let plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
+    let mut plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
+    plan.idempotency_key = Some(random::idempotency_key());
     Ok(with_body(plan, &body))
 }
 
 pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "snapshot_name")?;
-    let plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    let mut plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    plan.idempotency_key = Some(random::idempotency_key());
     Ok(with_body(plan, &body))
 }
 

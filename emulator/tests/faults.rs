@@ -1,0 +1,92 @@
+//! Injected faults: which strike before the server acts and which after.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use instavm_emulator::{app, parse_faults, Settings};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+async fn call(router: &axum::Router, method: &str, uri: &str, fault: Option<&str>, idem: Option<&str>, body: Option<Value>) -> (Option<StatusCode>, Value, axum::http::HeaderMap) {
+    let mut req = Request::builder().method(method).uri(uri).header("x-api-key", "k").header("content-type", "application/json");
+    if let Some(f) = fault {
+        req = req.header("x-emulator-fault", f);
+    }
+    if let Some(i) = idem {
+        req = req.header("idempotency-key", i);
+    }
+    let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
+    let response = router.clone().oneshot(req.body(body).expect("request")).await.expect("infallible");
+    let (status, headers) = (response.status(), response.headers().clone());
+    match response.into_body().collect().await {
+        Ok(b) => (Some(status), serde_json::from_slice(&b.to_bytes()).unwrap_or(Value::Null), headers),
+        Err(_) => (None, Value::Null, headers), // the connection was dropped
+    }
+}
+
+fn router() -> axum::Router {
+    app(Settings { build_ms: 50, boot_ms: 10, slow_ms: 20, ..Settings::default() })
+}
+
+#[tokio::test]
+async fn a_reset_on_a_create_drops_the_answer_after_the_server_acted() {
+    let r = router();
+    let (status, _, _) = call(&r, "POST", "/v1/snapshots", Some("reset"), Some("key-1"), Some(json!({ "oci_image": "alpine" }))).await;
+    assert_eq!(status, None, "no complete answer");
+    let (_, list, _) = call(&r, "GET", "/v1/snapshots", Some("none"), None, None).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "the snapshot exists");
+    // The same key replays the first answer: no second snapshot.
+    let (status, again, h) = call(&r, "POST", "/v1/snapshots", Some("none"), Some("key-1"), Some(json!({ "oci_image": "alpine" }))).await;
+    assert_eq!(status, Some(StatusCode::CREATED));
+    assert_eq!(again["id"], list[0]["id"]);
+    assert_eq!(h.get("idempotent-replayed").and_then(|v| v.to_str().ok()), Some("true"));
+    let (_, list, _) = call(&r, "GET", "/v1/snapshots", Some("none"), None, None).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn refusals_strike_before_the_server_acts() {
+    let r = router();
+    for fault in ["429", "503", "500", "slow", "malformed", "truncated", "html", "wrong-shape", "no-status"] {
+        let (status, _, headers) = call(&r, "POST", "/v1/vms?wait=false", Some(fault), None, Some(json!({}))).await;
+        assert!(status.is_some(), "{fault}");
+        if fault == "429" {
+            assert_eq!(status, Some(StatusCode::TOO_MANY_REQUESTS));
+            assert!(headers.get("retry-after").is_some() && headers.get("retry-after-ms").is_some());
+        }
+    }
+    let (_, all, _) = call(&r, "GET", "/v1/vms/", Some("none"), None, None).await;
+    assert_eq!(all, json!([]), "no fault but reset changes state");
+}
+
+#[tokio::test]
+async fn a_redirect_points_where_it_is_told() {
+    let r = router();
+    let req = Request::builder()
+        .uri("/v1/snapshots")
+        .header("x-api-key", "k")
+        .header("x-emulator-fault", "redirect")
+        .header("x-emulator-redirect-to", "http://other.example/x")
+        .body(Body::empty())
+        .expect("request");
+    let response = r.oneshot(req).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(response.headers().get("location").and_then(|v| v.to_str().ok()), Some("http://other.example/x"));
+}
+
+#[tokio::test]
+async fn random_faults_follow_the_seed_and_the_rate() {
+    let settings = |seed| Settings { faults: parse_faults("503:0.25").unwrap_or_default(), seed, ..Settings::default() };
+    let statuses = |seed| async move {
+        let r = app(settings(seed));
+        let mut out = Vec::new();
+        for _ in 0..200 {
+            out.push(call(&r, "GET", "/v1/snapshots", None, None, None).await.0);
+        }
+        out
+    };
+    let (a, b) = (statuses(7).await, statuses(7).await);
+    assert_eq!(a, b, "the same seed, the same sequence");
+    let refused = a.iter().filter(|s| **s == Some(StatusCode::SERVICE_UNAVAILABLE)).count();
+    assert!((25..80).contains(&refused), "{refused} of 200");
+}
