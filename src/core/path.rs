@@ -30,6 +30,7 @@ pub fn percent_encode(s: &str) -> String {
             out.push(byte as char);
         } else {
             out.push('%');
+            // In bounds by construction: a nibble is below 16, HEX has 16 entries.
             out.push(HEX[(byte >> 4) as usize] as char);
             out.push(HEX[(byte & 0xf) as usize] as char);
         }
