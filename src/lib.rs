@@ -12,6 +12,10 @@ pub mod core;
 mod platform;
 
 #[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: platform::alloc::SizeClassAlloc = platform::alloc::SizeClassAlloc::new();
+
+#[cfg(target_arch = "wasm32")]
 pub mod api;
 
 #[cfg(target_arch = "wasm32")]

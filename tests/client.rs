@@ -218,3 +218,33 @@ async fn waits_report_each_status_once_and_a_failed_build_rejects_with_its_reaso
     let seen: Vec<String> = seen.iter().filter_map(|s| s.as_string()).collect();
     assert_eq!(seen, vec!["pending", "building", "failed"]);
 }
+
+#[wasm_bindgen_test]
+fn the_allocator_keeps_contents_through_growth_and_reuses_freed_blocks() {
+    let round = |seed: usize| {
+        let mut strings: Vec<String> = (0..300).map(|i| "x".repeat((i * 37 + seed) % 5000)).collect();
+        for (i, s) in strings.iter_mut().enumerate() {
+            // Growth through realloc, across size classes.
+            for _ in 0..(i % 7) {
+                s.push_str("abcdefghij");
+            }
+        }
+        for (i, s) in strings.iter().enumerate() {
+            let base = (i * 37 + seed) % 5000;
+            assert_eq!(s.len(), base + 10 * (i % 7));
+            assert!(s.starts_with(&"x".repeat(base.min(8))));
+        }
+        let big = vec![7u8; 300_000];
+        assert!(big.iter().all(|b| *b == 7));
+    };
+    // Size classes are not merged: the first pass sets each class's peak,
+    // and the same work again must fit in what the first pass took.
+    for seed in 0..20 {
+        round(seed);
+    }
+    let pages = core::arch::wasm32::memory_size(0);
+    for seed in 0..20 {
+        round(seed);
+    }
+    assert_eq!(core::arch::wasm32::memory_size(0), pages, "freed blocks are reused, memory does not grow");
+}

@@ -3,6 +3,7 @@
 //! `setTimeout` (never `window`), so one build runs in pages, workers, Node,
 //! Deno, Bun and workerd.
 
+pub mod alloc;
 pub mod bindings;
 pub mod convert;
 pub mod errors;
