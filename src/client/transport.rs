@@ -10,7 +10,7 @@ use crate::core::retry::{self, Method, Outcome};
 use crate::core::validate::show_number;
 use crate::core::ErrorKind;
 use crate::platform::bindings::{json_parse, AbortSignal, Url};
-use crate::platform::convert::{from_js, get, object, set};
+use crate::platform::convert::{from_js, get_const, js_str, object, set, set_const};
 use crate::platform::errors::Failure;
 use crate::platform::fetch::{send, SendError};
 use crate::platform::{random, timer};
@@ -162,7 +162,7 @@ impl Transport {
         if let Some(f) = &self.fetch {
             return Ok(f.clone());
         }
-        let global = get(&js_sys::global(), "fetch");
+        let global = get_const(&js_sys::global(), "fetch");
         global.dyn_into::<Function>().map_err(|_| {
             ClientError::new(ErrorKind::Network, "This runtime has no global fetch: pass one as new InstaVM({ fetch })").into()
         })
@@ -176,20 +176,19 @@ impl Transport {
         } else {
             let copy: JsValue = js_sys::Object::assign(&js_sys::Object::new(), self.base_headers.unchecked_ref()).into();
             if call.body.is_some() {
-                set(&copy, "Content-Type", &JsValue::from_str("application/json"));
+                set_const(&copy, "Content-Type", &js_str("application/json"));
             }
             if let Some(key) = idempotency_key {
-                set(&copy, "Idempotency-Key", &JsValue::from_str(key));
+                set_const(&copy, "Idempotency-Key", &JsValue::from_str(key));
             }
             copy
         };
-        let init = object(&[
-            ("method", JsValue::from_str(call.method.as_str())),
-            ("headers", headers),
-            ("redirect", JsValue::from_str("manual")),
-        ]);
+        let init: JsValue = js_sys::Object::new().into();
+        set_const(&init, "method", &js_str(call.method.as_str()));
+        set_const(&init, "headers", &headers);
+        set_const(&init, "redirect", &js_str("manual"));
         if let Some(body) = &call.body {
-            set(&init, "body", body);
+            set_const(&init, "body", body);
         }
         init
     }

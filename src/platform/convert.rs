@@ -82,6 +82,35 @@ fn to_js(v: &Value) -> JsValue {
     }
 }
 
+thread_local! {
+    /// JS strings for the constant keys of the hot path, made once: passing a
+    /// Rust string to JS decodes it every time.
+    static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A constant key (or value) as a cached JS string.
+pub fn js_str(name: &'static str) -> JsValue {
+    KEYS.with(|keys| {
+        let mut keys = keys.borrow_mut();
+        if let Some((_, v)) = keys.iter().find(|(k, _)| core::ptr::eq(*k, name)) {
+            return v.clone();
+        }
+        let v = JsValue::from_str(name);
+        keys.push((name, v.clone()));
+        v
+    })
+}
+
+/// `obj[key] = value` for a constant key.
+pub fn set_const(obj: &JsValue, key: &'static str, value: &JsValue) {
+    let _ = Reflect::set(obj, &js_str(key), value);
+}
+
+/// `obj[key]` for a constant key.
+pub fn get_const(obj: &JsValue, key: &'static str) -> JsValue {
+    Reflect::get(obj, &js_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// `obj[key]`, or `undefined` when `obj` is not an object or the getter throws.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     if !obj.is_object() && !obj.is_function() {

@@ -40,8 +40,8 @@ pub async fn send(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, 
     // call its (bound) abort; which of them fired is told apart afterwards.
     let controller = AbortController::new();
     let own_signal = controller.signal();
-    super::convert::set(init, "signal", &own_signal);
-    let abort: Function = get(&controller, "abort").unchecked_into();
+    super::convert::set_const(init, "signal", &own_signal);
+    let abort: Function = super::convert::get_const(&controller, "abort").unchecked_into();
     let mut guard = TimerGuard::default();
     guard.start(timeout_ms, &abort.bind0(&controller));
     if let Some(s) = signal {
