@@ -204,13 +204,8 @@ fn truncate(s: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_support::{obj, s};
 
-    fn obj(members: Vec<(&str, Value)>) -> Value {
-        Value::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    }
-    fn s(x: &str) -> Value {
-        Value::String(x.into())
-    }
 
     #[test]
     fn statuses_map_to_the_documented_classes() {

@@ -16,5 +16,8 @@ pub mod validate;
 pub mod value;
 pub mod vm;
 
+#[cfg(test)]
+mod test_support;
+
 pub use error::{ClientError, ErrorKind};
 pub use value::Value;

@@ -178,13 +178,8 @@ pub fn parse_wait_options(v: &Value) -> Result<WaitOptions, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_support::{obj, s};
 
-    fn obj(members: Vec<(&str, Value)>) -> Value {
-        Value::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    }
-    fn s(x: &str) -> Value {
-        Value::String(x.into())
-    }
 
     #[test]
     fn a_bare_key_gets_every_default() {

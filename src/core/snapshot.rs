@@ -162,16 +162,8 @@ pub fn list_query(query: &Value) -> Result<String, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_support::{n, obj, s};
 
-    fn obj(members: Vec<(&str, Value)>) -> Value {
-        Value::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    }
-    fn s(x: &str) -> Value {
-        Value::String(x.into())
-    }
-    fn n(x: f64) -> Value {
-        Value::Number(x)
-    }
     fn with(key: &str, v: Value) -> Value {
         obj(vec![("oci_image", s("docker.io/library/python:3.11-slim")), (key, v)])
     }

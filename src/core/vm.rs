@@ -42,25 +42,10 @@ pub fn create_body(body: &Value, idempotency_key: &str) -> Result<Value, ClientE
     let members = object_or_empty("body", body)?;
     let mut out = Vec::with_capacity(members.len() + 1);
     for (key, v) in members {
-        let Some(v) = present(Some(v)) else { continue };
-        let checked = match key.as_str() {
-            "vm_lifetime_seconds" => Value::Number(integer_in(key, v, 20, 86_400)? as f64),
-            "memory_mb" => memory_mb(key, v)?,
-            "vcpu_count" => Value::Number(integer_in(key, v, 1, 8)? as f64),
-            "snapshot_id" | "session_id" => Value::String(token(key, v, 1024)?),
-            "snapshot_name" => Value::String(text(key, v, 1024)?),
-            "image_variant" => Value::String(one_of(key, v, &IMAGE_VARIANTS)?),
-            "metadata" => continue, // merged below
-            "volumes" => volumes(v)?,
-            "egress_policy" => egress_policy(v)?,
-            "vault_ids" => string_list(key, v)?,
-            "auto_suspend" | "auto_resume" | "snapshot_on_terminate" => boolean(key, v)?,
-            _ => {
-                json_compatible(key, v)?;
-                v.clone()
-            }
-        };
-        out.push((key.clone(), checked));
+        // `metadata` is merged below, with the idempotency key.
+        if let Some(v) = present(Some(v)).filter(|_| key != "metadata") {
+            out.push((key.clone(), vm_field(key, v)?));
+        }
     }
     let mut metadata = match present(body.get("metadata")) {
         None => Vec::new(),
@@ -76,6 +61,34 @@ pub fn create_body(body: &Value, idempotency_key: &str) -> Result<Value, ClientE
     Ok(Value::Object(out))
 }
 
+/// One field of a VM body, checked by the same rule wherever it appears
+/// (create and update); unknown fields pass through.
+fn vm_field(key: &str, v: &Value) -> Result<Value, ClientError> {
+    Ok(match key {
+        "vm_lifetime_seconds" => Value::Number(integer_in(key, v, 20, 86_400)? as f64),
+        "memory_mb" => memory_mb(key, v)?,
+        "vcpu_count" => Value::Number(integer_in(key, v, 1, 8)? as f64),
+        "snapshot_id" | "session_id" => Value::String(token(key, v, 1024)?),
+        "snapshot_name" => Value::String(text(key, v, 1024)?),
+        "image_variant" => Value::String(one_of(key, v, &IMAGE_VARIANTS)?),
+        "metadata" => {
+            json_compatible(key, v)?;
+            match v {
+                Value::Object(_) => v.clone(),
+                other => return Err(ClientError::invalid(key, format!("must be an object, got {}", other.type_name()))),
+            }
+        }
+        "volumes" => volumes(v)?,
+        "egress_policy" => egress_policy(v)?,
+        "vault_ids" => string_list(key, v)?,
+        "auto_suspend" | "auto_resume" | "snapshot_on_terminate" => boolean(key, v)?,
+        _ => {
+            json_compatible(key, v)?;
+            v.clone()
+        }
+    })
+}
+
 /// `vms.update(vmId, patch)`: the documented fields are checked; others pass.
 pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = patch else {
@@ -83,18 +96,9 @@ pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
     };
     let mut out = Vec::with_capacity(members.len());
     for (key, v) in members {
-        let Some(v) = present(Some(v)) else { continue };
-        let checked = match key.as_str() {
-            "memory_mb" => memory_mb(key, v)?,
-            "snapshot_name" => Value::String(text(key, v, 1024)?),
-            "vault_ids" => string_list(key, v)?,
-            "auto_suspend" | "auto_resume" | "snapshot_on_terminate" => boolean(key, v)?,
-            _ => {
-                json_compatible(key, v)?;
-                v.clone()
-            }
-        };
-        out.push((key.clone(), checked));
+        if let Some(v) = present(Some(v)) {
+            out.push((key.clone(), vm_field(key, v)?));
+        }
     }
     if out.is_empty() {
         return Err(ClientError::invalid("patch", "must change at least one field, e.g. { memory_mb: 2048 }"));
@@ -286,16 +290,8 @@ pub fn query_string(field: &str, v: &Value) -> Result<String, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::test_support::{n, obj, s};
 
-    fn obj(members: Vec<(&str, Value)>) -> Value {
-        Value::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
-    }
-    fn s(x: &str) -> Value {
-        Value::String(x.into())
-    }
-    fn n(x: f64) -> Value {
-        Value::Number(x)
-    }
     fn field_of(r: Result<Value, ClientError>) -> String {
         r.unwrap_err().field.unwrap_or_default()
     }
