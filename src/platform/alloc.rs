@@ -56,9 +56,10 @@ unsafe impl GlobalAlloc for SizeClassAlloc {
             state.bump = core::ptr::addr_of!(__heap_base) as usize;
             state.end = core::arch::wasm32::memory_size(0) * PAGE;
         }
-        let head = state.free[class];
+        let Some(slot) = state.free.get_mut(class) else { return null_mut() };
+        let head = *slot;
         if !head.is_null() {
-            state.free[class] = *(head as *mut *mut u8);
+            *slot = *(head as *mut *mut u8);
             return head;
         }
         let size = 1usize << (class as u32 + MIN_CLASS);
@@ -86,10 +87,10 @@ unsafe impl GlobalAlloc for SizeClassAlloc {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if let Some(class) = class_of(layout) {
-            let state = &mut *self.0.get();
-            *(ptr as *mut *mut u8) = state.free[class];
-            state.free[class] = ptr;
+        let state = &mut *self.0.get();
+        if let Some(slot) = class_of(layout).and_then(|class| state.free.get_mut(class)) {
+            *(ptr as *mut *mut u8) = *slot;
+            *slot = ptr;
         }
     }
 
