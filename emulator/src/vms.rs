@@ -131,6 +131,16 @@ async fn boot_delay(shared: &Shared, waited: bool) {
     }
 }
 
+/// A VM that may still be changed: known, and not terminated.
+fn not_terminated<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, ApiError> {
+    let vm = vm_mut(tenant, id)?;
+    let status = vm.settle();
+    if status == "terminated" {
+        return Err(conflict(id, &status, "not terminated"));
+    }
+    Ok(vm)
+}
+
 fn vm_mut<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, ApiError> {
     tenant.and_then(|t| t.vms.get_mut(id)).ok_or_else(|| not_found(id))
 }
@@ -208,11 +218,7 @@ pub async fn update(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
         return Err(ApiError::unprocessable(p.0));
     }
     let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    let status = vm.settle();
-    if status == "terminated" {
-        return Err(conflict(&id, &status, "not terminated"));
-    }
+    let vm = not_terminated(tenants.get_mut(&key), &id)?;
     for (k, v) in fields {
         if matches!(k.as_str(), "memory_mb" | "snapshot_on_terminate" | "snapshot_name" | "vault_ids" | "auto_suspend" | "auto_resume") {
             vm.record.insert(k.clone(), v.clone());
@@ -379,11 +385,7 @@ pub async fn stage_env(State(shared): State<Arc<Shared>>, headers: HeaderMap, Pa
         return Err(ApiError::unprocessable(p.0));
     }
     let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    let status = vm.settle();
-    if status == "terminated" {
-        return Err(conflict(&id, &status, "not terminated"));
-    }
+    not_terminated(tenants.get_mut(&key), &id)?;
     Ok(json_response(200, json!({ "status": "ok", "staged": entries.len() })))
 }
 

@@ -1,12 +1,12 @@
 //! The emulator's routes, driven in-process: every endpoint and error the
 //! contract names for snapshots.
 
+mod common;
+
 use axum::body::Body;
-use axum::http::{Request, Response, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::{Response, StatusCode};
 use instavm_emulator::{app, Settings};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 struct Api(axum::Router);
 
@@ -16,26 +16,12 @@ impl Api {
     }
 
     async fn send(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>, extra: &[(&str, &str)]) -> (StatusCode, Value, Response<Body>) {
-        let mut req = Request::builder().method(method).uri(uri);
-        if let Some(k) = key {
-            req = req.header("x-api-key", k);
-        }
-        for (name, value) in extra {
-            req = req.header(*name, *value);
-        }
-        let body = match body {
-            Some(v) => {
-                req = req.header("content-type", "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self.0.clone().oneshot(req.body(body).expect("request")).await.expect("infallible");
-        let status = response.status();
-        let (parts, body) = response.into_parts();
-        let bytes = body.collect().await.expect("body").to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        (status, json, Response::from_parts(parts, Body::empty()))
+        let answer = common::send(&self.0, method, uri, key, body, extra).await;
+        let status = answer.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = status;
+        *response.headers_mut() = answer.headers;
+        (status, answer.json, response)
     }
 
     async fn create(&self, key: &str, body: Value) -> (StatusCode, Value) {

@@ -1,27 +1,23 @@
 //! Injected faults: which strike before the server acts and which after.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
 use instavm_emulator::{app, parse_faults, Settings};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
 async fn call(router: &axum::Router, method: &str, uri: &str, fault: Option<&str>, idem: Option<&str>, body: Option<Value>) -> (Option<StatusCode>, Value, axum::http::HeaderMap) {
-    let mut req = Request::builder().method(method).uri(uri).header("x-api-key", "k").header("content-type", "application/json");
+    let mut extra = Vec::new();
     if let Some(f) = fault {
-        req = req.header("x-emulator-fault", f);
+        extra.push(("x-emulator-fault", f));
     }
     if let Some(i) = idem {
-        req = req.header("idempotency-key", i);
+        extra.push(("idempotency-key", i));
     }
-    let body = body.map_or(Body::empty(), |b| Body::from(b.to_string()));
-    let response = router.clone().oneshot(req.body(body).expect("request")).await.expect("infallible");
-    let (status, headers) = (response.status(), response.headers().clone());
-    match response.into_body().collect().await {
-        Ok(b) => (Some(status), serde_json::from_slice(&b.to_bytes()).unwrap_or(Value::Null), headers),
-        Err(_) => (None, Value::Null, headers), // the connection was dropped
-    }
+    let answer = common::send(router, method, uri, Some("k"), body, &extra).await;
+    (answer.status, answer.json, answer.headers)
 }
 
 fn router() -> axum::Router {

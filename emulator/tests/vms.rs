@@ -1,12 +1,11 @@
 //! The emulator's VM routes: the state machine, the two list routes, and the
 //! 4xx answers the contract implies.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+mod common;
+
+use axum::http::StatusCode;
 use instavm_emulator::{app, Settings};
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 struct Api(axum::Router);
 
@@ -16,18 +15,8 @@ impl Api {
     }
 
     async fn call(&self, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut req = Request::builder().method(method).uri(uri).header("x-api-key", "k");
-        let body = match body {
-            Some(v) => {
-                req = req.header("content-type", "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = self.0.clone().oneshot(req.body(body).expect("request")).await.expect("infallible");
-        let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+        let answer = common::send(&self.0, method, uri, Some("k"), body, &[]).await;
+        (answer.status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer.json)
     }
 
     async fn vm(&self, wait: bool) -> String {
