@@ -140,7 +140,7 @@ test('Cancel stops following a running build, with no request after it', async (
   await page.close();
 });
 
-test('VMs: create, snapshot it with a name (with progress), delete', async () => {
+test('VMs: create, snapshot it with a name (with progress), suspend, resume, delete', async () => {
   const { page } = await open();
   await page.getByRole('tab', { name: 'VMs' }).click();
   await page.getByLabel('VM vCPUs').fill('2');
@@ -153,11 +153,20 @@ test('VMs: create, snapshot it with a name (with progress), delete', async () =>
   await dialog.getByRole('button', { name: 'Snapshot' }).click();
   const build = page.getByRole('article', { name: 'Snapshot vm-state' });
   await build.getByText(/^Ready after/).waitFor({ timeout: 20_000 });
-  await row.getByRole('button', { name: /^Delete/ }).click();
+  // Suspend keeps the VM in the table, with Resume (a new VM id) in reach.
+  await row.getByRole('button', { name: /^Suspend/ }).click();
+  await row.getByText('suspended').waitFor();
+  await row.getByRole('button', { name: /^Resume/ }).click();
+  const resumed = page.locator('#vm-table tbody tr', { hasText: 'active' });
+  await resumed.waitFor();
+  await resumed.getByRole('button', { name: /^Delete/ }).click();
   await page.getByRole('dialog', { name: 'Delete VM?' }).getByRole('button', { name: 'Delete' }).click();
   await page.locator('#vm-empty').waitFor({ state: 'visible' });
   await page.getByLabel('Show terminated').check();
-  await page.locator('#vm-table tbody tr').getByText('terminated').waitFor();
+  // The suspended VM ended when its successor was minted, and the successor was deleted.
+  const ended = page.locator('#vm-table tbody tr').getByText('terminated');
+  await ended.nth(1).waitFor();
+  assert.equal(await ended.count(), 2);
   await page.close();
 });
 

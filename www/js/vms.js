@@ -101,8 +101,11 @@ export function initVms(app) {
   function refresh() {
     refreshing ??= (async () => {
       try {
-        const c = app.client();
-        const list = $('show-terminated').checked ? await c.vms.listAll() : await c.vms.list();
+        // Every record, so that suspended VMs (not "running") stay in reach
+        // of their Resume button; terminated ones only on request.
+        const all = await app.client().vms.listAll();
+        const ended = ['terminated', 'deleted', 'killed'];
+        const list = $('show-terminated').checked ? all : all.filter((vm) => !ended.includes(String(vm.status).toLowerCase()));
         $('vm-table').tBodies[0].replaceChildren(...list.map(row));
         $('vm-empty').hidden = list.length > 0;
       } catch (e) {
