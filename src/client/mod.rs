@@ -6,6 +6,7 @@
 //! fetches and timers), yet it holds no bindings of its own, so it is kept out
 //! of both `core` and `platform`.
 
+pub mod args;
 pub mod plan;
 pub mod records;
 pub mod snapshots;

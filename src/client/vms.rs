@@ -5,7 +5,7 @@
 use wasm_bindgen::JsValue;
 
 use super::plan::{Op, Plan, Shape};
-use super::snapshots::{id_segment, planned, shallow};
+use super::args::{id_segment, planned, shallow};
 use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};

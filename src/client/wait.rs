@@ -10,7 +10,7 @@ use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::records;
-use super::snapshots::{shallow, signal_option};
+use super::args::{shallow, signal_option};
 use super::transport::Transport;
 use crate::core::error::ClientError;
 use crate::core::options::{parse_wait_options, WaitOptions};

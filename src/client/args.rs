@@ -1,0 +1,69 @@
+//! Reading a call's JS arguments: per-call options, signals and ids. Shared
+//! by the snapshot and VM operations and the wait.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::plan::{Plan, Shape};
+use crate::core::error::ClientError;
+use crate::core::options::parse_call_options;
+use crate::core::path::encode_segment;
+use crate::core::retry::Method;
+use crate::core::Value;
+use crate::platform::bindings::AbortSignal;
+use crate::platform::convert::{from_js, get, is_present};
+use crate::platform::errors::Failure;
+
+/// A plan for `method path` with the per-call options `{ signal, timeoutMs }`.
+pub fn planned(method: Method, path: String, shape: Shape, options: &JsValue) -> Result<Plan, Failure> {
+    let parsed = parse_call_options(&shallow(options))?;
+    let mut plan = Plan::new(method, path, shape);
+    plan.signal = signal_option(options)?;
+    plan.timeout_ms = parsed.timeout_ms;
+    Ok(plan)
+}
+
+/// Reads only the top level of an options object: nested values (a signal, a
+/// callback) are checked by the platform, not walked into.
+pub fn shallow(options: &JsValue) -> Value {
+    if !is_present(options) {
+        return Value::Null;
+    }
+    if !options.is_object() || js_sys::Array::is_array(options) {
+        return from_js(options);
+    }
+    let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
+    let members = keys
+        .iter()
+        .filter_map(|k| k.as_string())
+        .filter_map(|k| {
+            let v = get(options, &k);
+            let read = if v.is_object() { Value::Object(Vec::new()) } else { from_js(&v) };
+            (!v.is_undefined()).then_some((k, read))
+        })
+        .collect();
+    Value::Object(members)
+}
+
+/// `options.signal`: absent, or something shaped like an `AbortSignal`.
+pub fn signal_option(options: &JsValue) -> Result<Option<AbortSignal>, Failure> {
+    let signal = get(options, "signal");
+    if !is_present(&signal) {
+        return Ok(None);
+    }
+    let looks_right = get(&signal, "aborted").as_bool().is_some() && get(&signal, "addEventListener").is_function();
+    if !looks_right {
+        return Err(ClientError::invalid("signal", "must be an AbortSignal, e.g. AbortSignal.timeout(60_000) or controller.signal").into());
+    }
+    Ok(Some(signal.unchecked_into()))
+}
+
+/// An id argument: a string, else a `ValidationError` naming `field`.
+pub fn id_string(field: &str, id: &JsValue) -> Result<String, Failure> {
+    id.as_string().ok_or_else(|| ClientError::invalid(field, format!("must be a string id, got {}", from_js(id).type_name())).into())
+}
+
+/// The `{id}` path segment from a JS value.
+pub fn id_segment(field: &str, id: &JsValue) -> Result<String, Failure> {
+    Ok(encode_segment(field, &id_string(field, id)?)?)
+}
+
