@@ -22,6 +22,11 @@ pub async fn middleware(State(shared): State<Arc<Shared>>, request: Request<Body
     let (Some(idem), true) = (idem, request.method() == Method::POST) else { return next.run(request).await };
     let Ok(key) = api_key(request.headers()) else { return next.run(request).await };
     let scope = format!("{} {}", request.uri().path(), idem);
+    // Requests with the same key take turns: a repeat that arrives while the
+    // first is still being handled (its client gave up waiting) must wait
+    // for it and replay its answer, not act a second time.
+    let turn = shared.idempotency_lock(&key, &scope);
+    let _turn = turn.lock().await;
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return ApiError::new(413, "Request body too large").into_response();

@@ -35,6 +35,8 @@ impl Default for Settings {
 
 pub struct Shared {
     pub settings: Settings,
+    /// One lock per (API key, path, Idempotency-Key) in use.
+    idempotency_locks: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     pub faults: crate::faults::Faults,
     tenants: Mutex<HashMap<String, Tenant>>,
     next_id: AtomicU64,
@@ -95,13 +97,19 @@ impl Shared {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0x5eed);
         let faults = crate::faults::Faults::new(settings.faults.clone(), settings.seed, settings.latency_ms, settings.slow_ms);
-        Shared { settings, faults, tenants: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), id_salt }
+        Shared { settings, faults, idempotency_locks: Mutex::new(HashMap::new()), tenants: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), id_salt }
     }
 
     /// Locks the tenant table. A poisoned lock (a handler panicked) is still
     /// usable: every write leaves the maps consistent.
     pub fn tenants(&self) -> MutexGuard<'_, HashMap<String, Tenant>> {
         self.tenants.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The lock that orders requests sharing an idempotency scope.
+    pub fn idempotency_lock(&self, key: &str, scope: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.idempotency_locks.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(format!("{key} {scope}")).or_default().clone()
     }
 
     /// A fresh id such as `snap_3f9a0c1e5b7d2a48`, and its sequence number.

@@ -86,3 +86,16 @@ async fn random_faults_follow_the_seed_and_the_rate() {
     let refused = a.iter().filter(|s| **s == Some(StatusCode::SERVICE_UNAVAILABLE)).count();
     assert!((25..80).contains(&refused), "{refused} of 200");
 }
+
+#[tokio::test]
+async fn a_repeat_arriving_while_the_first_is_in_flight_waits_and_replays() {
+    // A VM create with wait=true is answered only after booting: a client
+    // that gave up meanwhile repeats it with the same key, concurrently.
+    let r = app(Settings { boot_ms: 200, ..Settings::default() });
+    let first = call(&r, "POST", "/v1/vms?wait=true", Some("none"), Some("same-key"), Some(json!({})));
+    let second = call(&r, "POST", "/v1/vms?wait=true", Some("none"), Some("same-key"), Some(json!({})));
+    let (a, b) = tokio::join!(first, second);
+    assert_eq!(a.1["vm_id"], b.1["vm_id"], "both answers name the same VM");
+    let (_, all, _) = call(&r, "GET", "/v1/vms/", Some("none"), None, None).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "one VM, not two");
+}
