@@ -14,10 +14,16 @@ export function _setLoader(load) {
   loader = load;
 }
 
-/** Marks the wasm as instantiated (synchronous loaders). */
-export function _markLoaded() {
+/** Marks the wasm as instantiated. */
+function markLoaded() {
   loaded = true;
   wasm.setErrorFactory(makeError);
+}
+
+/** For entries that have the wasm at hand (bytes or a compiled module): instantiates it now. */
+export function _initSync(module) {
+  wasm.initSync({ module });
+  markLoaded();
 }
 
 /**
@@ -26,7 +32,7 @@ export function _markLoaded() {
  */
 export function init(input) {
   if (loaded) return Promise.resolve();
-  loading ??= Promise.resolve(loader(input)).then(_markLoaded, (e) => {
+  loading ??= Promise.resolve(loader(input)).then(markLoaded, (e) => {
     loading = null;
     throw e;
   });

@@ -2,12 +2,9 @@
 // module, which is how wrangler and Miniflare bundle `.wasm` (compiling from
 // bytes is refused there), and instantiated synchronously.
 import wasmModule from './instavm_wasm_bg.wasm';
-import { initSync } from './instavm_wasm.js';
-import { _markLoaded, _setLoader } from './client.js';
+import { _initSync } from './client.js';
 
-initSync({ module: wasmModule });
-_markLoaded();
-_setLoader(() => {});
+_initSync(wasmModule);
 
 export { InstaVM, init } from './client.js';
 export * from './errors.js';

@@ -3,13 +3,10 @@
 // package's own wasm file synchronously.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { initSync } from '../instavm_wasm.js';
-import { _markLoaded, _setLoader } from '../client.js';
+import { _initSync } from '../client.js';
 
 // `__dirname` is CommonJS's: this file only ever runs bundled as pkg/node.cjs.
-initSync({ module: readFileSync(join(__dirname, 'instavm_wasm_bg.wasm')) });
-_markLoaded();
-_setLoader(() => {});
+_initSync(readFileSync(join(__dirname, 'instavm_wasm_bg.wasm')));
 
 export { InstaVM, init } from '../client.js';
 export * from '../errors.js';

@@ -13,7 +13,7 @@ use crate::core::vm::IDEMPOTENCY_METADATA_KEY;
 use crate::core::record::VM_ALIASES;
 use crate::core::ErrorKind;
 use crate::platform::bindings::AbortSignal;
-use crate::platform::convert::{get, object};
+use crate::platform::convert::get;
 use crate::platform::errors::Failure;
 use crate::platform::{random, timer};
 
@@ -116,8 +116,8 @@ fn shaped(reply: super::transport::Reply, shape: &Shape) -> Result<JsValue, Fail
     match shape {
         Shape::One(aliases) => records::one(reply, aliases),
         Shape::Many(aliases) => records::many(reply, aliases),
-        Shape::Ack => Ok(records::deleted(reply)),
-        Shape::Hidden => Ok(object(&[("success", JsValue::TRUE)])),
+        Shape::Ack => Ok(records::acknowledged(reply)),
+        Shape::Hidden => Ok(records::success()),
     }
 }
 

@@ -59,12 +59,18 @@ pub fn many(reply: Reply, aliases: &[(&'static str, &'static str)]) -> Result<Js
     Ok(reply.body)
 }
 
-/// The answer of a DELETE: the server's JSON object when it sent one,
-/// `{ success: true }` for an empty body (as the official SDK does).
-pub fn deleted(reply: Reply) -> JsValue {
+/// The answer of a call that returns no record (delete, update, mounts):
+/// the server's JSON object when it sent one, `{ success: true }` for an
+/// empty body (as the official SDK does).
+pub fn acknowledged(reply: Reply) -> JsValue {
     if reply.body.is_object() {
         reply.body
     } else {
-        crate::platform::convert::object(&[("success", JsValue::TRUE)])
+        success()
     }
+}
+
+/// `{ success: true }`.
+pub fn success() -> JsValue {
+    crate::platform::convert::object(&[("success", JsValue::TRUE)])
 }

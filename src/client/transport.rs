@@ -194,7 +194,7 @@ impl Transport {
     }
 }
 
-/// Parses a body: empty (or whitespace) is `undefined`, anything else must be JSON.
+/// Redirects followed within the API's origin before giving up.
 const MAX_REDIRECTS: u32 = 3;
 
 fn redirect_refused(r: &crate::platform::fetch::Received, base: &str) -> Failure {
@@ -208,7 +208,8 @@ fn redirect_refused(r: &crate::platform::fetch::Received, base: &str) -> Failure
     Failure::described(e, r.header("x-request-id"), JsValue::UNDEFINED)
 }
 
-/// The text stays in JS: only the failure path copies it into wasm.
+/// Parses a body: empty (or whitespace) is `undefined`, anything else must be
+/// JSON. The text stays in JS: only the failure path copies it into wasm.
 fn parse_body(text: &JsValue) -> Result<JsValue, ()> {
     match text.dyn_ref::<js_sys::JsString>() {
         None => Ok(JsValue::UNDEFINED),
