@@ -2,12 +2,13 @@
 // emulator, measures side by side in one run, prints a table and writes
 // bench/results.json (not committed). Figures are medians over repeats.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { root, run, capture, step } from './lib/run.mjs';
 import { build, sizes } from './lib/build.mjs';
 import { buildEmulator, startEmulator } from './lib/emulator.mjs';
+import { scratchProject } from './lib/scratch.mjs';
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,13 +22,7 @@ buildEmulator('release');
 run('cargo', ['build', '-q', '--release', '--example', 'poll_cost']);
 
 // A scratch project with the packed tarball, as users install it.
-const scratch = join(root, '.tmp', 'bench');
-rmSync(scratch, { recursive: true, force: true });
-mkdirSync(scratch, { recursive: true });
-run('npm', ['pack', '--silent', '--pack-destination', scratch]);
-const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'));
-writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'bench', private: true, type: 'module' }));
-run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: scratch, stdio: 'ignore' });
+const scratch = scratchProject('bench');
 cpSync(join(root, 'bench'), scratch, { recursive: true, filter: (src) => !src.endsWith('results.json') });
 
 // ---- size

@@ -1,9 +1,10 @@
 // `npm test`: every suite, each reporting how many tests it executed. A suite
 // that fails, or executes nothing, fails the run.
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, run, tee, step, StepError } from './lib/run.mjs';
+import { root, tee, step, StepError } from './lib/run.mjs';
 import { build } from './lib/build.mjs';
+import { scratchProject } from './lib/scratch.mjs';
 import { ensureChromium } from './lib/toolchain.mjs';
 import { buildEmulator, startEmulator } from './lib/emulator.mjs';
 
@@ -39,16 +40,10 @@ const wasmTest = (extra) => ({
 });
 const wasmTestArgs = ['test', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--test', 'client'];
 
-/** Packs the package and installs the tarball into an empty project, with the test files beside it. */
-function scratchProject() {
-  const scratch = join(root, '.tmp', 'scratch');
-  rmSync(scratch, { recursive: true, force: true });
-  mkdirSync(scratch, { recursive: true });
+/** The packed package in an empty project, with the end-to-end and ecosystem test files beside it. */
+function testProject() {
   step('packing the package (npm pack) and installing it into an empty project');
-  run('npm', ['pack', '--silent', '--pack-destination', scratch]);
-  const tarball = readdirSync(scratch).find((f) => f.endsWith('.tgz'));
-  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', `./${tarball}`], { cwd: scratch });
+  const scratch = scratchProject('scratch');
   cpSync(join(root, 'tests', 'e2e'), scratch, { recursive: true });
   cpSync(join(root, 'tests', 'ecosystem'), scratch, { recursive: true });
   cpSync(join(root, 'README.md'), join(scratch, 'README.md'));
@@ -101,7 +96,7 @@ async function main() {
   await suite('package size budget', 'node', ['--test', 'tests/size.test.mjs'], nodeCounts);
 
   buildEmulator();
-  const scratch = scratchProject();
+  const scratch = testProject();
   await suite('package checks (publint, attw, tsc)', 'node', ['--test', '--test-reporter=tap', 'tests/package/checks.test.mjs'], nodeCounts, {
     env: { ...process.env, SCRATCH: scratch },
   });
