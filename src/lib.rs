@@ -6,6 +6,25 @@
 //! - `platform`: the only code that touches JS globals (fetch, timers, AbortSignal).
 //! - `api`: the thin wasm-bindgen exports that the hand-written `js/` layer wraps.
 
+// The shipped wasm is built without std (feature `no-std`, set only by
+// scripts/lib/build.mjs): it then carries none of std's panic hook and the
+// formatting it pulls in (see `panic` below). Every other build (native
+// tests, wasm-bindgen-test binaries, which link std themselves) keeps std;
+// the code is written against `alloc` so it compiles either way.
+#![cfg_attr(feature = "no-std", no_std)]
+
+extern crate alloc;
+
+/// The std prelude's allocating types, which a no_std crate imports itself.
+#[allow(unused_imports)] // `Box` is used only by the wasm layers.
+mod prelude {
+    pub use alloc::boxed::Box;
+    pub use alloc::format;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
+
 pub mod core;
 
 #[cfg(target_arch = "wasm32")]
@@ -20,3 +39,11 @@ pub mod api;
 
 #[cfg(target_arch = "wasm32")]
 mod client;
+
+/// In the shipped wasm a panic traps at once. Nothing would print the
+/// message (wasm32-unknown-unknown has no stderr).
+#[cfg(feature = "no-std")]
+#[panic_handler]
+fn panic(_: &::core::panic::PanicInfo) -> ! {
+    ::core::arch::wasm32::unreachable()
+}

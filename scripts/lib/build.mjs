@@ -22,8 +22,8 @@ const WASM_FEATURES = [
 
 export function build() {
   ensureAll();
-  step('compiling the wasm (cargo build --release --target wasm32-unknown-unknown)');
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm']);
+  step('compiling the wasm (cargo build --release --target wasm32-unknown-unknown --features no-std)');
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--features', 'no-std']);
   rmSync(pkgDir, { recursive: true, force: true });
   mkdirSync(pkgDir);
   step('generating the JS glue (wasm-bindgen --target web)');

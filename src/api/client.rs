@@ -2,7 +2,9 @@
 //! into a Promise over the `client` layer. Failures become JS errors here,
 //! and only here, so the key can be scrubbed in one place.
 
-use std::rc::Rc;
+use crate::prelude::*;
+
+use alloc::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;

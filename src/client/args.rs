@@ -1,6 +1,8 @@
 //! Reading a call's JS arguments: per-call options, signals and ids. Shared
 //! by the snapshot and VM operations and the wait.
 
+use crate::prelude::*;
+
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::plan::{Plan, Shape};

@@ -3,6 +3,8 @@
 //! async function per method, keeps the wasm small: each async function
 //! compiles to its own state machine with the transport inlined.
 
+use crate::prelude::*;
+
 use wasm_bindgen::JsValue;
 
 use super::records;

@@ -1,5 +1,7 @@
 //! Checking the shape of what came back and filling alias fields.
 
+use crate::prelude::*;
+
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 

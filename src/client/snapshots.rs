@@ -1,5 +1,7 @@
 //! Planning the snapshot operations: list, create, get, delete, wait.
 
+use crate::prelude::*;
+
 use wasm_bindgen::JsValue;
 
 use super::args::{id_segment, id_string, planned};

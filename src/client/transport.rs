@@ -1,6 +1,8 @@
 //! One API call: build the request, send it, retry what the policy allows,
 //! and turn the answer into a parsed body or a described failure.
 
+use crate::prelude::*;
+
 use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 

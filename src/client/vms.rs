@@ -2,6 +2,8 @@
 //! staging and volumes. Methods that accept `wait` take the documented
 //! positional boolean or an options object `{ wait, signal, timeoutMs, onStatus }`.
 
+use crate::prelude::*;
+
 use wasm_bindgen::JsValue;
 
 use super::plan::{Op, Plan, Shape};

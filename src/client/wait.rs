@@ -6,6 +6,8 @@
 //! (never spins), reports status changes, and treats transient failures
 //! (network, timeouts, 429, 5xx) as "ask again later" until the deadline.
 
+use crate::prelude::*;
+
 use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 

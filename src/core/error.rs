@@ -4,6 +4,8 @@
 //! The platform layer turns a [`ClientError`] into a real JS `Error` subclass; this
 //! module only decides which one and with what message.
 
+use crate::prelude::*;
+
 use super::value::Value;
 
 /// One kind per exported JS error class.

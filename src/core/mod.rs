@@ -6,6 +6,7 @@
 //! function that native tests can pin down.
 
 pub mod error;
+pub(crate) mod float;
 pub mod options;
 pub mod path;
 pub mod poll;

@@ -1,5 +1,7 @@
 //! Client and per-call options: read once, checked once, with defaults applied.
 
+use crate::prelude::*;
+
 use super::error::ClientError;
 use super::poll;
 use super::validate::{duration_ms, integer_in, present, show_number, string};
@@ -24,8 +26,8 @@ pub struct Config {
     pub headers: Vec<(String, String)>,
 }
 
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ::core::fmt::Debug for Config {
+    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
         f.debug_struct("Config")
             .field("api_key", &"[redacted]")
             .field("base_url", &self.base_url)

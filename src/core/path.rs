@@ -1,5 +1,7 @@
 //! Ids in URL paths: each id is exactly one percent-encoded segment.
 
+use crate::prelude::*;
+
 use super::error::ClientError;
 
 /// Encodes `id` as one path segment, keeping only RFC 3986 unreserved characters

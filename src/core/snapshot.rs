@@ -1,5 +1,8 @@
 //! Requests of the snapshots API: `POST /v1/snapshots` bodies and list queries.
 
+use crate::prelude::*;
+
+use super::float::fract;
 use super::error::ClientError;
 use super::path::percent_encode;
 use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, text, token};
@@ -70,7 +73,7 @@ fn build_args(v: &Value) -> Result<Value, ClientError> {
 /// building a smaller disk than the user asked for.
 fn disk_size_gb(field: &str, v: &Value) -> Result<i64, ClientError> {
     match integer_in(field, v, 1, 3) {
-        Err(e) if matches!(v, Value::Number(n) if n.is_finite() && n.fract() == 0.0 && *n > 3.0) => Err(ClientError::invalid(
+        Err(e) if matches!(v, Value::Number(n) if n.is_finite() && fract(*n) == 0.0 && *n > 3.0) => Err(ClientError::invalid(
             field,
             format!("{} (the API would silently cap it to 3 GB, so larger values are refused)", e.message.trim_start_matches(&format!("{field}: "))),
         )),

@@ -1,5 +1,7 @@
 //! Builders for the core's tests: JSON-shaped values written briefly.
 
+use crate::prelude::*;
+
 use super::value::Value;
 
 pub fn obj(members: Vec<(&str, Value)>) -> Value {

@@ -1,6 +1,9 @@
 //! Field checks shared by every request builder. Each error names the field
 //! (dotted, `build_args.disk_size_gb`) and says what was expected and what came.
 
+use crate::prelude::*;
+
+use super::float::{fract, powi};
 use super::error::ClientError;
 use super::value::Value;
 
@@ -18,7 +21,7 @@ pub fn integer_in(field: &str, v: &Value, min: i64, max: i64) -> Result<i64, Cli
     let Value::Number(n) = v else {
         return Err(ClientError::invalid(field, format!("{}, got {}", expected(), v.type_name())));
     };
-    if !n.is_finite() || n.fract() != 0.0 {
+    if !n.is_finite() || fract(*n) != 0.0 {
         return Err(ClientError::invalid(field, format!("{}, got {}", expected(), show_number(*n))));
     }
     if *n < min as f64 || *n > max as f64 {
@@ -126,15 +129,15 @@ pub fn show_number(n: f64) -> String {
         }
         return format!("{sign}{}e+{exp}", a as u8);
     }
-    let mut out = format!("{sign}{}", a.trunc() as u64);
-    let mut frac = a.fract();
+    let mut out = format!("{sign}{}", a as u64);
+    let mut frac = fract(a);
     if frac > 0.0 {
         out.push('.');
         for _ in 0..6 {
             frac *= 10.0;
-            let digit = frac.trunc() as u8;
+            let digit = frac as u8;
             out.push(char::from(b'0' + digit.min(9)));
-            frac -= frac.trunc();
+            frac = fract(frac);
             if frac < 1e-9 {
                 break;
             }
@@ -160,7 +163,7 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
         return None;
     }
     let digits = |d: &str| d.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
-    Some(digits(int) as f64 + digits(frac) as f64 / 10f64.powi(frac.len() as i32))
+    Some(digits(int) as f64 + digits(frac) as f64 / powi(10.0, frac.len() as u32))
 }
 
 /// A user string inside a message: quoted, shortened, control characters escaped.

@@ -4,6 +4,9 @@
 //! The client deliberately carries no serde: the JS engine parses responses, and
 //! bodies are small, so a hand-written writer is both smaller and faster in wasm.
 
+use crate::prelude::*;
+
+use super::float::fract;
 /// A value read from JS. `Other` names what JSON cannot hold (a function, a
 /// symbol, a bigint) so that validation can say what it found.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +96,7 @@ impl Value {
 fn write_number(n: f64, out: &mut String) {
     if !n.is_finite() {
         out.push_str("null");
-    } else if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+    } else if fract(n) == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         // Integers print without a fraction, as JS prints them.
         out.push_str(&(n as i64).to_string());
     } else {

@@ -1,6 +1,8 @@
 //! Requests of the VM API: bodies for create, update, snapshot, clone,
 //! stage-env and volume mounts, and the `wait` argument in both its forms.
 
+use crate::prelude::*;
+
 use super::error::ClientError;
 use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, string, text, token};
 use super::value::Value;

@@ -1,6 +1,8 @@
 //! Declarations of the few JS globals the client uses. Structural bindings
 //! (looked up by name at call time), so polyfills and runtime variants work.
 
+use crate::prelude::*;
+
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 

@@ -1,5 +1,8 @@
 //! Reading JS values into the core's [`Value`], and JS objects field by field.
 
+use crate::prelude::*;
+
+use super::global::Global;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -82,11 +85,9 @@ fn to_js(v: &Value) -> JsValue {
     }
 }
 
-thread_local! {
-    /// JS strings for the constant keys of the hot path, made once: passing a
-    /// Rust string to JS decodes it every time.
-    static KEYS: std::cell::RefCell<Vec<(&'static str, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+/// JS strings for the constant keys of the hot path, made once: passing a
+/// Rust string to JS decodes it every time.
+static KEYS: Global<Vec<(&'static str, JsValue)>> = Global::new(Vec::new());
 
 /// A constant key (or value) as a cached JS string.
 pub fn js_str(name: &'static str) -> JsValue {

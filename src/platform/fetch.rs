@@ -1,6 +1,8 @@
 //! One HTTP attempt over `fetch`, bounded by a per-request timeout and the
 //! caller's signal. Retrying is the transport's job, not this file's.
 
+use crate::prelude::*;
+
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

@@ -8,5 +8,6 @@ pub mod bindings;
 pub mod convert;
 pub mod errors;
 pub mod fetch;
+pub mod global;
 pub mod random;
 pub mod timer;

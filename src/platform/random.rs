@@ -1,5 +1,7 @@
 //! Randomness for jitter and idempotency keys.
 
+use crate::prelude::*;
+
 /// A draw in [0, 1).
 pub fn unit() -> f64 {
     js_sys::Math::random()
