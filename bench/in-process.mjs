@@ -1,19 +1,12 @@
 // The in-process measurements, in one Node process started with --expose-gc,
 // against the release emulator at INSTAVM_BASE_URL (builds take 5 s).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { InstaVM } from 'instavm-wasm';
+// _wasmMemoryBytes: the Node entry's internal view of the instance.
+import { InstaVM, _wasmMemoryBytes } from 'instavm-wasm';
 
 const base = process.env.INSTAVM_BASE_URL;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const key = (k) => ({ 'X-API-Key': k });
 const results = {};
-
-// The wasm instance the package loaded (initSync returns it when already set).
-const require = createRequire(import.meta.url);
-const pkgDir = require.resolve('instavm-wasm/package.json').replace(/package\.json$/, 'pkg/');
-const glue = await import(`${pkgDir}instavm_wasm.js`);
-const wasm = glue.initSync({ module: readFileSync(`${pkgDir}instavm_wasm_bg.wasm`) });
 
 // ---- per-call overhead: 2000 sequential gets, alternated with plain fetch in blocks of 100.
 {
@@ -68,13 +61,13 @@ const wasm = glue.initSync({ module: readFileSync(`${pkgDir}instavm_wasm_bg.wasm
   const id = list[0].id;
   for (let i = 0; i < 1000; i++) await client.snapshots.get(id);
   global.gc();
-  const before = { wasm: wasm.memory.buffer.byteLength, heap: process.memoryUsage().heapUsed };
+  const before = { wasm: _wasmMemoryBytes(), heap: process.memoryUsage().heapUsed };
   for (let i = 0; i < 10_000; i++) {
     await client.snapshots.get(id);
     if (i % 100 === 0) await client.snapshots.get('missing').catch(() => {});
   }
   global.gc();
-  results.memory = { calls: 10_000, wasm_before: before.wasm, wasm_after: wasm.memory.buffer.byteLength, heap_before: before.heap, heap_after: process.memoryUsage().heapUsed };
+  results.memory = { calls: 10_000, wasm_before: before.wasm, wasm_after: _wasmMemoryBytes(), heap_before: before.heap, heap_after: process.memoryUsage().heapUsed };
 }
 
 // ---- polling: one real 5 s build with the default schedule

@@ -27,6 +27,16 @@ export function _initSync(module) {
 }
 
 /**
+ * Bytes of wasm linear memory. Not part of the API (the types do not declare
+ * it): the Node entry exports it for the package's own leak test and bench,
+ * which cannot reach the instance inside the bundle otherwise.
+ */
+export function _wasmMemoryBytes() {
+  // initSync hands back the instance that is already loaded.
+  return wasm.initSync().memory.buffer.byteLength;
+}
+
+/**
  * Loads the wasm now. Optional: every call loads it on first use. Pages may
  * call it early so the first request does not wait for the download.
  */

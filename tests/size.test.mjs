@@ -5,31 +5,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sizes } from '../scripts/lib/build.mjs';
 
-// 60 KB for the snapshots client; raised to 70 KB when the VM API came in
-// (+7 KB gzip for fourteen methods and their checks). To be cut in the
-// performance work, not quietly raised again.
-const BUDGET_GZIP = 70 * 1024;
-
-test(`wasm plus its JS glue is at most ${BUDGET_GZIP} bytes gzip`, () => {
-  const s = sizes();
-  const wasm = s['instavm_wasm_bg.wasm'];
-  const glue = s['instavm_wasm.js'];
-  assert.ok(wasm && glue, 'pkg/ must hold a build (run npm run build)');
-  const total = wasm.gzip + glue.gzip;
-  console.log(`wasm ${wasm.raw} B raw / ${wasm.gzip} B gzip; glue ${glue.raw} B raw / ${glue.gzip} B gzip; total ${total} B gzip`);
-  assert.ok(total <= BUDGET_GZIP, `${total} B gzip is over the ${BUDGET_GZIP} B budget`);
-});
-
-// Everything a browser downloads: the wasm, its glue, the JS layer and the
-// browser entry. The performance issue's target is 32 KB; it is not reached
-// yet (see the README's size section), so this asserts today's ceiling.
-const BROWSER_BUDGET_GZIP = 72 * 1024;
+// Everything a browser downloads: the wasm and the browser entry (one
+// module: the glue and the JS layer, bundled and minified). The performance
+// issue's target is 32 KB; it is not reached (see the README's size
+// section), so this asserts today's ceiling with a little room, and growth
+// past it is a decision made here. History: 60 KB for the snapshots client;
+// 72 KB once the VM API came in; 64 KB after the no_std build and the
+// bundled entry.
+const BROWSER_BUDGET_GZIP = 64 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();
-  const browser = ['instavm_wasm_bg.wasm', 'instavm_wasm.js', 'client.js', 'errors.js', 'web.js'];
-  for (const f of browser) assert.ok(s[f], `${f} is shipped`);
-  const total = browser.reduce((n, f) => n + s[f].gzip, 0);
-  console.log(`browser download: ${total} B gzip`);
+  const wasm = s['instavm_wasm_bg.wasm'];
+  const entry = s['web.js'];
+  assert.ok(wasm && entry, 'pkg/ must hold a build (run npm run build)');
+  const total = wasm.gzip + entry.gzip;
+  console.log(`wasm ${wasm.raw} B raw / ${wasm.gzip} B gzip; web.js ${entry.raw} B raw / ${entry.gzip} B gzip; browser download ${total} B gzip`);
   assert.ok(total <= BROWSER_BUDGET_GZIP, `${total} B gzip is over the ${BROWSER_BUDGET_GZIP} B budget`);
+});
+
+test('the package ships one module per entry and nothing unbundled', () => {
+  const shipped = Object.keys(sizes()).sort();
+  // (sizes() leaves out the type declarations.)
+  assert.deepEqual(shipped, ['deno.js', 'instavm_wasm_bg.wasm', 'node.cjs', 'node.js', 'web.js', 'workerd.js']);
 });

@@ -1,6 +1,6 @@
 // Builds the npm package into pkg/: the wasm (cargo, wasm-bindgen, wasm-opt)
 // and the hand-written JS layer beside it.
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { root, run, step } from './run.mjs';
@@ -20,38 +20,54 @@ const WASM_FEATURES = [
   '--enable-multivalue',
 ];
 
+// wasm-bindgen's glue, the hand-written layer and the platform's JS snippet
+// meet here; only bundles of them go into pkg/.
+const stageDir = join(root, 'target', 'pkg-stage');
+
+/**
+ * The package's entries, each bundled into one module: a runtime then loads
+ * one JS file and the wasm (fewer module loads at start-up, one request and
+ * one gzip stream in a browser). Only the browser entry is minified, where
+ * every byte is downloaded; the others stay readable in stack traces.
+ */
+const ENTRIES = [
+  { src: 'node.js', out: 'node.js', args: ['--format=esm', '--platform=node'] },
+  { src: 'deno.js', out: 'deno.js', args: ['--format=esm', '--platform=neutral'] },
+  // workerd imports the wasm as a compiled module; the import stays for the user's bundler.
+  { src: 'workerd.js', out: 'workerd.js', args: ['--format=esm', '--platform=neutral', '--external:./instavm_wasm_bg.wasm'] },
+  { src: 'web.js', out: 'web.js', args: ['--format=esm', '--platform=browser', '--minify'] },
+  // require(): the same modules as one CommonJS file. The web glue's default
+  // loader reads import.meta.url; the CommonJS entry never calls it.
+  { src: 'cjs/node.js', out: 'node.cjs', args: ['--format=cjs', '--platform=node', '--log-override:empty-import-meta=silent'] },
+];
+
 export function build() {
   ensureAll();
   step('compiling the wasm (cargo build --release --target wasm32-unknown-unknown --features no-std)');
   run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--features', 'no-std']);
-  rmSync(pkgDir, { recursive: true, force: true });
-  mkdirSync(pkgDir);
+  rmSync(stageDir, { recursive: true, force: true });
   step('generating the JS glue (wasm-bindgen --target web)');
   // One glue serves every runtime: the entries differ only in how they load the wasm.
-  run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', pkgDir, '--out-name', 'instavm_wasm', wasmIn]);
+  run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', stageDir, '--out-name', 'instavm_wasm', wasmIn]);
+  cpSync(join(root, 'js'), stageDir, { recursive: true });
+  rmSync(pkgDir, { recursive: true, force: true });
+  mkdirSync(pkgDir);
   step('shrinking the wasm (wasm-opt -Oz, from the npm binaryen)');
-  run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-Oz', ...WASM_FEATURES, wasmOut, '-o', wasmOut]);
-  for (const f of readdirSync(join(root, 'js'), { withFileTypes: true })) {
-    if (f.isFile()) copyFileSync(join(root, 'js', f.name), join(pkgDir, f.name));
+  run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-Oz', ...WASM_FEATURES, join(stageDir, 'instavm_wasm_bg.wasm'), '-o', wasmOut]);
+  step('bundling each entry into one module (esbuild)');
+  for (const { src, out, args } of ENTRIES) {
+    run(join(root, 'node_modules', '.bin', 'esbuild'), [
+      join(stageDir, src),
+      '--bundle',
+      '--target=es2022',
+      '--log-level=warning',
+      ...args,
+      `--outfile=${join(pkgDir, out)}`,
+    ]);
   }
-  // CommonJS types and entry for require(): the same declarations, and the
-  // same modules bundled into one CommonJS file.
-  copyFileSync(join(pkgDir, 'index.d.ts'), join(pkgDir, 'index.d.cts'));
-  mkdirSync(join(pkgDir, 'cjs'));
-  copyFileSync(join(root, 'js', 'cjs', 'node.js'), join(pkgDir, 'cjs', 'node.js'));
-  step('bundling the CommonJS entry (esbuild)');
-  run(join(root, 'node_modules', '.bin', 'esbuild'), [
-    join(pkgDir, 'cjs', 'node.js'),
-    '--bundle',
-    '--format=cjs',
-    '--platform=node',
-    '--target=node18',
-    '--log-level=warning',
-    // The web glue's default loader reads import.meta.url; the CommonJS entry never calls it.
-    '--log-override:empty-import-meta=silent',
-    `--outfile=${join(pkgDir, 'node.cjs')}`,
-  ]);
-  rmSync(join(pkgDir, 'cjs'), { recursive: true });
+  // The same declarations serve import and require.
+  copyFileSync(join(root, 'js', 'index.d.ts'), join(pkgDir, 'index.d.ts'));
+  copyFileSync(join(root, 'js', 'index.d.ts'), join(pkgDir, 'index.d.cts'));
   printSizes();
 }
 

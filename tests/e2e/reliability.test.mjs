@@ -2,9 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { InstaVM, InstaVMError, NotFoundError } from 'instavm-wasm';
+// _wasmMemoryBytes: the Node entry's internal view of the instance, for the leak test.
+import { InstaVM, InstaVMError, NotFoundError, _wasmMemoryBytes } from 'instavm-wasm';
 import { BASE_URL, freshKey, requestLog, rejection, errorText, sleep } from './helpers.mjs';
 
 /** A client whose next request carries `X-Emulator-Fault: kind` (one request only). */
@@ -117,11 +116,6 @@ test('staged values appear in no log, record or answer', async () => {
 });
 
 test('10 000 calls and 1 000 aborted waits leave wasm memory and live timers where they started', async () => {
-  const require = createRequire(import.meta.url);
-  const pkg = require.resolve('instavm-wasm/package.json').replace(/package\.json$/, 'pkg/');
-  const glue = await import(`${pkg}instavm_wasm.js`);
-  // The instance the package already loaded (initSync returns it).
-  const wasm = glue.initSync({ module: readFileSync(`${pkg}instavm_wasm_bg.wasm`) });
   const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
   const c = new InstaVM({ apiKey: freshKey('leaks'), baseUrl: BASE_URL });
   const s = await c.snapshots.create({ oci_image: 'alpine' });
@@ -138,11 +132,11 @@ test('10 000 calls and 1 000 aborted waits leave wasm memory and live timers whe
   for (let i = 0; i < 500; i++) await c.snapshots.get(s.id);
   await abortedWaits(100);
   await sleep(50);
-  const before = { memory: wasm.memory.buffer.byteLength, timers: timers() };
+  const before = { memory: _wasmMemoryBytes(), timers: timers() };
   for (let i = 0; i < 10_000; i++) await c.snapshots.get(s.id);
   for (let i = 0; i < 10; i++) await abortedWaits(100);
   await sleep(50);
-  const after = { memory: wasm.memory.buffer.byteLength, timers: timers() };
+  const after = { memory: _wasmMemoryBytes(), timers: timers() };
   console.log(`# leaks: wasm memory ${before.memory} -> ${after.memory} bytes; live timers ${before.timers} -> ${after.timers}`);
   assert.equal(after.memory, before.memory, 'wasm memory did not grow');
   assert.equal(after.timers, before.timers, 'no timer left running');
