@@ -3,7 +3,7 @@
 
 use crate::prelude::*;
 
-use js_sys::{Function, Promise};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -30,22 +30,11 @@ extern "C" {
     pub fn remove_event_listener(this: &AbortSignal, kind: &str, listener: &Function);
 
     #[derive(Clone)]
-    pub type AbortController;
-    #[wasm_bindgen(constructor)]
-    pub fn new() -> AbortController;
-    #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &AbortController) -> AbortSignal;
-    #[wasm_bindgen(method)]
-    pub fn abort(this: &AbortController, reason: &JsValue);
-
-    #[derive(Clone)]
     pub type Response;
     #[wasm_bindgen(method, getter)]
     pub fn status(this: &Response) -> u16;
     #[wasm_bindgen(method, getter)]
     pub fn headers(this: &Response) -> Headers;
-    #[wasm_bindgen(method)]
-    pub fn text(this: &Response) -> Promise;
 
     /// The WHATWG URL parser, to resolve a redirect's Location.
     #[derive(Clone)]

@@ -1,15 +1,15 @@
 //! One HTTP attempt over `fetch`, bounded by a per-request timeout and the
-//! caller's signal. Retrying is the transport's job, not this file's.
+//! caller's signal; its JS half is fetch.js beside this file. Retrying is the
+//! transport's job, not this file's.
 
 use crate::prelude::*;
 
-use js_sys::{Function, Promise};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use super::bindings::{AbortController, AbortSignal, Response};
+use super::bindings::{AbortSignal, Response};
 use super::convert::get;
-use super::timer::TimerGuard;
 
 /// What came back from one attempt. The body stays a JS string: it is parsed
 /// by the engine's `JSON.parse` and never copied through wasm memory.
@@ -29,47 +29,38 @@ pub enum SendError {
     Network(String),
 }
 
-/// Sends one request. `init` is a `RequestInit` without a signal; this adds
-/// one that fires on the timeout or the caller's abort, whichever is first,
-/// and the timer and listener are gone when this returns.
-pub async fn send(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, signal: Option<&AbortSignal>) -> Result<Received, SendError> {
-    if let Some(s) = signal {
-        if s.aborted() {
-            return Err(SendError::Aborted(s.reason()));
-        }
-    }
-    // The request's own controller: the timer and the caller's signal both
-    // call its (bound) abort; which of them fired is told apart afterwards.
-    let controller = AbortController::new();
-    let own_signal = controller.signal();
-    super::convert::set_const(init, "signal", &own_signal);
-    let abort: Function = super::convert::get_const(&controller, "abort").unchecked_into();
-    let mut guard = TimerGuard::default();
-    guard.start(timeout_ms, &abort.bind0(&controller));
-    if let Some(s) = signal {
-        guard.listen(s, abort.bind0(&controller));
-    }
-    let classify = |e: JsValue| -> SendError {
-        if let Some(s) = signal.filter(|s| s.aborted()) {
-            SendError::Aborted(s.reason())
-        } else if own_signal.aborted() {
-            SendError::TimedOut
-        } else {
-            SendError::Network(describe(&e))
-        }
-    };
-    // `this` is left undefined: a bound-less global fetch is what workerd and
-    // user overrides expect ("Illegal invocation" otherwise).
-    let promise = fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init).map_err(&classify)?;
-    let response: Response = JsFuture::from(Promise::resolve(&promise)).await.map_err(&classify)?.unchecked_into();
-    if !response.is_object() {
-        return Err(SendError::Network("fetch resolved to something that is not a Response".into()));
-    }
-    let status = response.status();
-    let body = JsFuture::from(response.text()).await.map_err(&classify)?;
-    drop(guard);
-    Ok(Received { status, body, response })
+#[wasm_bindgen(module = "/src/platform/fetch.js")]
+extern "C" {
+    /// See fetch.js: resolves with `[response, text]`, rejects with `[why, value]`.
+    fn attempt(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, signal: Option<&AbortSignal>) -> Promise;
 }
+
+/// Sends one request. `init` is a `RequestInit` without a signal; the attempt
+/// adds one that fires on the timeout or the caller's abort, whichever is first.
+pub async fn send(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, signal: Option<&AbortSignal>) -> Result<Received, SendError> {
+    match JsFuture::from(attempt(fetch, url, init, timeout_ms.max(0.0), signal)).await {
+        Ok(pair) => {
+            let pair: Array = pair.unchecked_into();
+            let response: Response = pair.get(0).unchecked_into();
+            Ok(Received { status: response.status(), body: pair.get(1), response })
+        }
+        // Anything but a `[why, value]` pair was thrown before the attempt
+        // began (a runtime without AbortController, say): a network failure.
+        Err(thrown) if !Array::is_array(&thrown) => Err(SendError::Network(describe(&thrown))),
+        Err(why) => {
+            let why: Array = why.unchecked_into();
+            Err(match why.get(0).as_f64() {
+                Some(ABORTED) => SendError::Aborted(why.get(1)),
+                Some(TIMED_OUT) => SendError::TimedOut,
+                _ => SendError::Network(describe(&why.get(1))),
+            })
+        }
+    }
+}
+
+/// The reasons `attempt` rejects with (fetch.js).
+const ABORTED: f64 = 1.0;
+const TIMED_OUT: f64 = 2.0;
 
 impl Received {
     /// A response header; read only on the error path (a success needs none,

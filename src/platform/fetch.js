@@ -1,0 +1,39 @@
+// The JS half of src/platform/fetch.rs: one HTTP attempt, bounded by a
+// timeout and the caller's signal. It is JS because every promise Rust awaits
+// costs two wasm-bindgen closures (a resolve and a reject, each registered
+// for finalisation); done here, an attempt is one promise for Rust instead of
+// two, plus the controller, timer and listener calls that would each cross
+// the boundary. Rust keeps every decision: what to send, what the answer means.
+
+// How an attempt failed, the first element of the rejection.
+const NETWORK = 0;
+const ABORTED = 1;
+const TIMED_OUT = 2;
+
+/**
+ * Resolves with `[response, bodyText]`. Rejects with `[NETWORK, thrown]`,
+ * `[ABORTED, signal.reason]` or `[TIMED_OUT]`. The timer and the listener are
+ * gone when it settles.
+ */
+export async function attempt(fetch, url, init, timeoutMs, signal) {
+  if (signal?.aborted) throw [ABORTED, signal.reason];
+  const controller = new AbortController();
+  init.signal = controller.signal;
+  const abort = () => controller.abort();
+  const timer = setTimeout(abort, timeoutMs);
+  signal?.addEventListener('abort', abort);
+  try {
+    // `this` stays undefined: workerd and user overrides expect a bare call.
+    const response = await fetch.call(undefined, url, init);
+    if (typeof response !== 'object' || response === null) {
+      throw new TypeError('fetch resolved to something that is not a Response');
+    }
+    return [response, await response.text()];
+  } catch (e) {
+    if (signal?.aborted) throw [ABORTED, signal.reason];
+    throw controller.signal.aborted ? [TIMED_OUT] : [NETWORK, e];
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', abort);
+  }
+}
