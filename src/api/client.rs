@@ -8,7 +8,6 @@ use alloc::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::client::transport::Transport;
 use crate::client::plan::{execute, Op};
@@ -17,6 +16,7 @@ use crate::core::error::ClientError;
 use crate::core::options::parse_config;
 use crate::platform::convert::{from_js, get, is_present};
 use crate::platform::errors::{self, Failure};
+use crate::platform::task;
 
 #[wasm_bindgen]
 pub struct Client {
@@ -136,7 +136,7 @@ impl Client {
     /// Runs a planned operation. One future type serves every method.
     fn run(&self, op: Result<Op, Failure>) -> Promise {
         let transport = self.transport.clone();
-        future_to_promise(async move {
+        task::spawn(async move {
             let result = match op {
                 Ok(op) => execute(&transport, op).await,
                 Err(f) => Err(f),

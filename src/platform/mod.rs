@@ -10,4 +10,5 @@ pub mod errors;
 pub mod fetch;
 pub mod global;
 pub mod random;
+pub mod task;
 pub mod timer;
