@@ -19,12 +19,16 @@ export async function attempt(fetch, url, init, timeoutMs, signal) {
   if (signal?.aborted) throw [ABORTED, signal.reason];
   const controller = new AbortController();
   init.signal = controller.signal;
+  // The request goes out first, the timer is armed just after: a runtime's
+  // first setTimeout can be slow (Deno's took 4 ms here), and it then
+  // overlaps the wait for the answer instead of delaying the request.
+  // `this` stays undefined: workerd and user overrides expect a bare call.
+  const sent = (async () => fetch.call(undefined, url, init))();
   const abort = () => controller.abort();
   const timer = setTimeout(abort, timeoutMs);
   signal?.addEventListener('abort', abort);
   try {
-    // `this` stays undefined: workerd and user overrides expect a bare call.
-    const response = await fetch.call(undefined, url, init);
+    const response = await sent;
     if (typeof response !== 'object' || response === null) {
       throw new TypeError('fetch resolved to something that is not a Response');
     }
