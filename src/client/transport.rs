@@ -14,7 +14,7 @@ use crate::core::ErrorKind;
 use crate::platform::bindings::{json_parse, AbortSignal, Url};
 use crate::platform::convert::{from_js, get_const, js_str, object, set, set_const};
 use crate::platform::errors::Failure;
-use crate::platform::fetch::{send, SendError};
+use crate::platform::fetch::{send, Request, SendError};
 use crate::platform::{random, timer};
 
 pub struct Transport {
@@ -95,8 +95,8 @@ impl Transport {
         // its answer: a later 404 on DELETE then means "already deleted".
         let mut maybe_acted = false;
         loop {
-            let init = self.request_init(&call, idempotency_key.as_deref());
-            let (outcome, failure) = match send(&fetch, &url, &init, call.timeout_ms, call.signal).await {
+            let request = Request { method: js_str(call.method.as_str()), headers: self.headers(&call, idempotency_key.as_deref()), body: call.body.as_ref() };
+            let (outcome, failure) = match send(&fetch, &url, request, call.timeout_ms, call.signal).await {
                 Err(SendError::Aborted(reason)) => return Err(Failure::Raw(reason)),
                 Err(SendError::TimedOut) => (
                     Outcome::Timeout,
@@ -170,10 +170,10 @@ impl Transport {
         })
     }
 
-    /// `{ method, headers, body }`. Requests without a body or key share
-    /// the prebuilt headers; the others get a copy with their additions.
-    fn request_init(&self, call: &Call<'_>, idempotency_key: Option<&str>) -> JsValue {
-        let headers = if call.body.is_none() && idempotency_key.is_none() {
+    /// The request's headers. Requests without a body or key share the
+    /// prebuilt object; the others get a copy with their additions.
+    fn headers(&self, call: &Call<'_>, idempotency_key: Option<&str>) -> JsValue {
+        if call.body.is_none() && idempotency_key.is_none() {
             self.base_headers.clone()
         } else {
             let copy: JsValue = js_sys::Object::assign(&js_sys::Object::new(), self.base_headers.unchecked_ref()).into();
@@ -184,15 +184,7 @@ impl Transport {
                 set_const(&copy, "Idempotency-Key", &JsValue::from_str(key));
             }
             copy
-        };
-        let init: JsValue = js_sys::Object::new().into();
-        set_const(&init, "method", &js_str(call.method.as_str()));
-        set_const(&init, "headers", &headers);
-        set_const(&init, "redirect", &js_str("manual"));
-        if let Some(body) = &call.body {
-            set_const(&init, "body", body);
         }
-        init
     }
 }
 

@@ -11,14 +11,18 @@ const ABORTED = 1;
 const TIMED_OUT = 2;
 
 /**
- * Resolves with `[response, bodyText]`. Rejects with `[NETWORK, thrown]`,
+ * Sends `method url` with `headers` and an optional `body`. Resolves with
+ * `[response, bodyText]`. Rejects with `[NETWORK, thrown]`,
  * `[ABORTED, signal.reason]` or `[TIMED_OUT]`. The timer and the listener are
  * gone when it settles.
  */
-export async function attempt(fetch, url, init, timeoutMs, signal) {
+export async function attempt(fetch, url, method, headers, body, timeoutMs, signal) {
   if (signal?.aborted) throw [ABORTED, signal.reason];
   const controller = new AbortController();
-  init.signal = controller.signal;
+  // redirect: 'manual', because fetch would carry X-API-Key to wherever a
+  // redirect points; transport.rs follows those that stay on the API's origin.
+  const init = { method, headers, redirect: 'manual', signal: controller.signal };
+  if (body !== undefined) init.body = body;
   // The request goes out first, the timer is armed just after: a runtime's
   // first setTimeout can be slow (Deno's took 4 ms here), and it then
   // overlaps the wait for the answer instead of delaying the request.

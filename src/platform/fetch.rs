@@ -29,16 +29,27 @@ pub enum SendError {
     Network(String),
 }
 
+/// What to send, besides the URL.
+pub struct Request<'a> {
+    /// `GET`, `POST`, ... as a JS string.
+    pub method: JsValue,
+    /// A plain object of header names to values.
+    pub headers: JsValue,
+    /// JSON text, for the requests that carry one.
+    pub body: Option<&'a JsValue>,
+}
+
 #[wasm_bindgen(module = "/src/platform/fetch.js")]
 extern "C" {
     /// See fetch.js: resolves with `[response, text]`, rejects with `[why, value]`.
-    fn attempt(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, signal: Option<&AbortSignal>) -> Promise;
+    fn attempt(fetch: &Function, url: &str, method: &JsValue, headers: &JsValue, body: Option<&JsValue>, timeout_ms: f64, signal: Option<&AbortSignal>) -> Promise;
 }
 
-/// Sends one request. `init` is a `RequestInit` without a signal; the attempt
-/// adds one that fires on the timeout or the caller's abort, whichever is first.
-pub async fn send(fetch: &Function, url: &str, init: &JsValue, timeout_ms: f64, signal: Option<&AbortSignal>) -> Result<Received, SendError> {
-    match JsFuture::from(attempt(fetch, url, init, timeout_ms.max(0.0), signal)).await {
+/// Sends one request, with a signal that fires on the timeout or the
+/// caller's abort, whichever is first.
+pub async fn send(fetch: &Function, url: &str, request: Request<'_>, timeout_ms: f64, signal: Option<&AbortSignal>) -> Result<Received, SendError> {
+    let sent = attempt(fetch, url, &request.method, &request.headers, request.body, timeout_ms.max(0.0), signal);
+    match JsFuture::from(sent).await {
         Ok(pair) => {
             let pair: Array = pair.unchecked_into();
             let response: Response = pair.get(0).unchecked_into();

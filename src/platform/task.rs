@@ -4,10 +4,11 @@
 //! first time in a queued microtask. That put every microtask already queued
 //! (the runtime's clean-up of the previous response, say) between the call
 //! and its request, so that work delayed the request instead of overlapping
-//! the wait for the network. Here the first poll runs at once: by the time a
-//! method returns its Promise, the request has been handed to `fetch` (or the
-//! call has failed its checks). Later polls run when a JS promise the future
-//! awaits settles, inside that promise's own callback.
+//! the wait for the network. Here the first poll runs at once, even before
+//! the Promise is made: by the time a method returns its Promise, the request
+//! has been handed to `fetch` (or the call has failed its checks). Later
+//! polls run when a JS promise the future awaits settles, inside that
+//! promise's own callback.
 
 use core::cell::{Cell, RefCell};
 use core::future::Future;
@@ -25,19 +26,36 @@ struct Task {
     job: RefCell<Option<Job>>,
     /// The promise's resolve and reject, until it is settled.
     settle: RefCell<Option<(Function, Function)>>,
+    /// A result that came before the promise was made.
+    early: RefCell<Option<Result<JsValue, JsValue>>>,
     /// True while the job is being polled; a wake then only asks for one more poll.
     polling: Cell<bool>,
     again: Cell<bool>,
 }
 
-/// A Promise that settles with the future's result. The future starts now.
+/// A Promise that settles with the future's result. The future starts now,
+/// before the Promise is made, so that nothing stands between the call and
+/// its request.
 pub fn spawn(job: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
-    let task = Rc::new(Task { job: RefCell::new(Some(Box::pin(job))), settle: RefCell::new(None), polling: Cell::new(false), again: Cell::new(false) });
-    let promise = Promise::new(&mut |resolve, reject| {
-        *task.settle.borrow_mut() = Some((resolve, reject));
+    let task = Rc::new(Task {
+        job: RefCell::new(Some(Box::pin(job))),
+        settle: RefCell::new(None),
+        early: RefCell::new(None),
+        polling: Cell::new(false),
+        again: Cell::new(false),
     });
     run(&task);
-    promise
+    Promise::new(&mut |resolve, reject| match task.early.borrow_mut().take() {
+        Some(result) => settle(&resolve, &reject, result),
+        None => *task.settle.borrow_mut() = Some((resolve, reject)),
+    })
+}
+
+fn settle(resolve: &Function, reject: &Function, result: Result<JsValue, JsValue>) {
+    let _ = match result {
+        Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+        Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
+    };
 }
 
 fn run(task: &Rc<Task>) {
@@ -59,11 +77,10 @@ fn run(task: &Rc<Task>) {
             }
         };
         if let Some(result) = done {
-            if let Some((resolve, reject)) = task.settle.borrow_mut().take() {
-                let _ = match result {
-                    Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
-                    Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
-                };
+            match task.settle.borrow_mut().take() {
+                Some((resolve, reject)) => settle(&resolve, &reject, result),
+                // Finished in the first poll (bad input): `spawn` settles it.
+                None => *task.early.borrow_mut() = Some(result),
             }
         }
         if !task.again.replace(false) {
