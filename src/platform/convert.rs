@@ -127,7 +127,7 @@ pub fn set(obj: &JsValue, key: &str, value: &JsValue) {
 
 /// A present value: neither `undefined` nor `null`.
 pub fn is_present(v: &JsValue) -> bool {
-    !v.is_undefined() && !v.is_null()
+    !v.is_null_or_undefined()
 }
 
 /// A fresh plain object from `(key, value)` pairs.
