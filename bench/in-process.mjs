@@ -8,25 +8,28 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const key = (k) => ({ 'X-API-Key': k });
 const results = {};
 
-// ---- per-call overhead: 2000 sequential gets, alternated with plain fetch in blocks of 100.
+// ---- per-call overhead: 2000 sequential gets each way, alternated call by call
+// (the order flips every round), so drift in the machine or the emulator
+// falls on both sides alike.
 {
   const client = new InstaVM({ apiKey: 'bench-calls', baseUrl: base });
   const created = await client.snapshots.create({ oci_image: 'alpine' });
   const url = `${base}/v1/snapshots/${created.id}`;
   const plain = async () => (await fetch(url, { headers: { ...key('bench-calls'), Accept: 'application/json' } })).json();
+  const ours = () => client.snapshots.get(created.id);
   for (let i = 0; i < 300; i++) {
-    await client.snapshots.get(created.id);
+    await ours();
     await plain();
   }
   let clientMs = 0;
   let plainMs = 0;
-  for (let block = 0; block < 20; block++) {
-    let t = performance.now();
-    for (let i = 0; i < 100; i++) await client.snapshots.get(created.id);
-    clientMs += performance.now() - t;
-    t = performance.now();
-    for (let i = 0; i < 100; i++) await plain();
-    plainMs += performance.now() - t;
+  for (let i = 0; i < 2000; i++) {
+    for (const side of i % 2 ? ['plain', 'client'] : ['client', 'plain']) {
+      const t = performance.now();
+      await (side === 'client' ? ours() : plain());
+      if (side === 'client') clientMs += performance.now() - t;
+      else plainMs += performance.now() - t;
+    }
   }
   results.per_call = { calls: 2000, client_ms: clientMs, plain_ms: plainMs, ratio: clientMs / plainMs };
 }
