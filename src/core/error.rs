@@ -119,10 +119,10 @@ impl ClientError {
 
 /// Removes `secret` from `text` (no-op for an empty secret).
 pub fn redact(text: &str, secret: &str) -> String {
-    if secret.is_empty() || !text.contains(secret) {
+    if secret.is_empty() || !super::text::contains(text, secret) {
         text.to_string()
     } else {
-        text.replace(secret, "[redacted]")
+        super::text::replace_all(text, secret, "[redacted]")
     }
 }
 

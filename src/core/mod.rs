@@ -13,6 +13,7 @@ pub mod poll;
 pub mod record;
 pub mod retry;
 pub mod snapshot;
+pub mod text;
 pub mod validate;
 pub mod value;
 pub mod vm;

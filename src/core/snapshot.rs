@@ -75,7 +75,7 @@ fn disk_size_gb(field: &str, v: &Value) -> Result<i64, ClientError> {
     match integer_in(field, v, 1, 3) {
         Err(e) if matches!(v, Value::Number(n) if n.is_finite() && fract(*n) == 0.0 && *n > 3.0) => Err(ClientError::invalid(
             field,
-            format!("{} (the API would silently cap it to 3 GB, so larger values are refused)", e.message.trim_start_matches(&format!("{field}: "))),
+            format!("{} (the API would silently cap it to 3 GB, so larger values are refused)", e.message.strip_prefix(&*format!("{field}: ")).unwrap_or(&e.message)),
         )),
         other => other,
     }
