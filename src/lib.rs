@@ -19,10 +19,17 @@ extern crate alloc;
 #[allow(unused_imports)] // `Box` is used only by the wasm layers.
 mod prelude {
     pub use alloc::boxed::Box;
-    pub use alloc::format;
     pub use alloc::string::{String, ToString};
     pub use alloc::vec;
     pub use alloc::vec::Vec;
+}
+
+/// Joins message pieces (strings, chars, booleans, whole numbers) into a
+/// String without `core::fmt`; see core/text.rs.
+macro_rules! cat {
+    ($($piece:expr),* $(,)?) => {
+        $crate::core::text::join(&[$(&$piece as &dyn $crate::core::text::Piece),*])
+    };
 }
 
 pub mod core;

@@ -61,7 +61,7 @@ pub fn signal_option(options: &JsValue) -> Result<Option<AbortSignal>, Failure> 
 
 /// An id argument: a string, else a `ValidationError` naming `field`.
 pub fn id_string(field: &str, id: &JsValue) -> Result<String, Failure> {
-    id.as_string().ok_or_else(|| ClientError::invalid(field, format!("must be a string id, got {}", from_js(id).type_name())).into())
+    id.as_string().ok_or_else(|| ClientError::invalid(field, cat!("must be a string id, got ", from_js(id).type_name())).into())
 }
 
 /// The `{id}` path segment from a JS value.

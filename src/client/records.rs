@@ -34,7 +34,7 @@ fn normalise(record: &JsValue, keys: &[(JsValue, JsValue)]) {
 }
 
 fn shape_error(reply: Reply, expected: &str) -> Failure {
-    let e = ClientError::new(ErrorKind::Api, format!("The server's answer was not {expected}"));
+    let e = ClientError::new(ErrorKind::Api, cat!("The server's answer was not ", expected));
     Failure::described(e, reply.request_id(), reply.body)
 }
 

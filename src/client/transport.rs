@@ -83,7 +83,7 @@ impl Transport {
 
     pub async fn send(&self, call: Call<'_>) -> Result<Reply, Failure> {
         let fetch = self.fetch_fn()?;
-        let mut url = format!("{}{}", self.config.base_url, call.path);
+        let mut url = cat!(self.config.base_url, call.path);
         let mut redirects = 0;
         let idempotency_key = match (&call.idempotency_key, call.method) {
             (Some(k), _) => Some(k.clone()),
@@ -102,17 +102,17 @@ impl Transport {
                     Outcome::Timeout,
                     Failure::from(ClientError::new(
                         ErrorKind::Timeout,
-                        format!("{} {} timed out after {} ms", call.method.as_str(), call.path, show_number(call.timeout_ms)),
+                        cat!(call.method.as_str(), " ", call.path, " timed out after ", show_number(call.timeout_ms), " ms"),
                     )),
                 ),
                 Err(SendError::Network(message)) => (
                     Outcome::Network,
-                    Failure::from(ClientError::new(ErrorKind::Network, format!("Could not reach {}: {message}", self.config.base_url))),
+                    Failure::from(ClientError::new(ErrorKind::Network, cat!("Could not reach ", self.config.base_url, ": ", message))),
                 ),
                 Ok(r) if (200..300).contains(&r.status) => match parse_body(&r.body) {
                     Ok(body) => return Ok(Reply { body, received: Some(r) }),
                     Err(()) => {
-                        let mut e = ClientError::new(ErrorKind::Api, format!("The server answered {} with a body that is not valid JSON", r.status));
+                        let mut e = ClientError::new(ErrorKind::Api, cat!("The server answered ", r.status, " with a body that is not valid JSON"));
                         e.status = Some(r.status);
                         // A body cut short in transit is worth another read; a
                         // POST that acted is not repeated.
@@ -194,8 +194,8 @@ const MAX_REDIRECTS: u32 = 3;
 fn redirect_refused(r: &crate::platform::fetch::Received, base: &str) -> Failure {
     let to = r.header("location").and_then(|l| Url::new(&l, base).ok()).map(|u| u.origin());
     let message = match to {
-        Some(origin) => format!("The API answered {} redirecting to {origin}; it was not followed, so the API key is never sent outside {base}", r.status),
-        None => format!("The API answered with a redirect ({}) that was not followed, so the API key is never sent outside {base}", r.status),
+        Some(origin) => cat!("The API answered ", r.status, " redirecting to ", origin, "; it was not followed, so the API key is never sent outside ", base),
+        None => cat!("The API answered with a redirect (", r.status, ") that was not followed, so the API key is never sent outside ", base),
     };
     let mut e = ClientError::new(ErrorKind::Api, message);
     e.status = Some(r.status);

@@ -115,7 +115,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
     let segment = crate::core::path::encode_segment("id", id)?;
     let opts = ctx.options;
     let deadline = timer::now_ms() + opts.timeout_ms;
-    let path = format!("{}/{segment}", target.collection);
+    let path = cat!(target.collection, "/", segment);
     let mut in_hand = Some(first).filter(JsValue::is_object);
     let (mut last_seen, mut last_status, mut last_problem) = (JsValue::UNDEFINED, None::<String>, None::<String>);
     let mut poll_count = 0;
@@ -143,7 +143,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
         };
         if let Some(record) = observed {
             let Some(status) = get(&record, "status").as_string() else {
-                let e = ClientError::new(ErrorKind::Api, format!("{} {id}: the server's record has no status field", target.noun));
+                let e = ClientError::new(ErrorKind::Api, cat!(target.noun, " ", id, ": the server's record has no status field"));
                 return Err(Failure::with_record(e, target.key, record));
             };
             if !last_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&status)) {
@@ -184,21 +184,21 @@ fn describe(f: Failure, secret: &str) -> String {
 fn failed(target: Target, id: &str, status: &str, record: JsValue) -> Failure {
     let reason = first_failure_text(&record).as_string();
     let message = match (target.failure, reason) {
-        (ErrorKind::SnapshotBuildFailed, r) => format!("Snapshot {id} build {status}: {}", r.as_deref().unwrap_or("no reason given")),
-        (_, Some(r)) => format!("{} {id} is {status}: {r}", target.noun),
-        (_, None) => format!("{} {id} is {status}", target.noun),
+        (ErrorKind::SnapshotBuildFailed, r) => cat!("Snapshot ", id, " build ", status, ": ", r.as_deref().unwrap_or("no reason given")),
+        (_, Some(r)) => cat!(target.noun, " ", id, " is ", status, ": ", r),
+        (_, None) => cat!(target.noun, " ", id, " is ", status),
     };
     Failure::with_record(ClientError::new(target.failure, message), target.key, record)
 }
 
 fn timed_out(target: Target, id: &str, timeout_ms: f64, last_seen: JsValue, status: Option<String>, problem: Option<String>) -> Failure {
-    let mut message = format!("{} {id} was not {} within {} ms", target.noun, target.goal, show_number(timeout_ms));
+    let mut message = cat!(target.noun, " ", id, " was not ", target.goal, " within ", show_number(timeout_ms), " ms");
     match status {
-        Some(s) => message.push_str(&format!(" (last status: {s})")),
+        Some(s) => message.push_str(&cat!(" (last status: ", s, ")")),
         None => message.push_str(" (no status was read)"),
     }
     if let Some(p) = problem {
-        message.push_str(&format!("; last error: {p}"));
+        message.push_str(&cat!("; last error: ", p));
     }
     Failure::with_record(ClientError::new(ErrorKind::Timeout, message), target.key, last_seen)
 }

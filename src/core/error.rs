@@ -76,7 +76,7 @@ impl ClientError {
 
     /// A client-side validation failure; the message names the field.
     pub fn invalid(field: &str, problem: impl AsRef<str>) -> Self {
-        let mut e = ClientError::new(ErrorKind::Validation, format!("{field}: {}", problem.as_ref()));
+        let mut e = ClientError::new(ErrorKind::Validation, cat!(field, ": ", problem.as_ref()));
         e.field = Some(field.to_string());
         e
     }
@@ -95,8 +95,8 @@ impl ClientError {
         let detail = message_from_body(body).or_else(|| short_text(text));
         let message = match (kind, detail) {
             (ErrorKind::Authentication, None) => "Invalid API key or session expired (401)".to_string(),
-            (_, Some(d)) => format!("{d} ({status})"),
-            (_, None) => format!("HTTP {status}"),
+            (_, Some(d)) => cat!(d, " (", status, ")"),
+            (_, None) => cat!("HTTP ", status),
         };
         let mut e = ClientError::new(kind, message);
         e.status = Some(status);
@@ -152,7 +152,7 @@ pub fn message_from_body(body: &Value) -> Option<String> {
 fn describe_detail_item(item: &Value) -> Option<String> {
     let msg = item.get("msg").and_then(Value::as_str).or_else(|| item.as_str())?;
     Some(match loc_field(item) {
-        Some(field) => format!("{field}: {msg}"),
+        Some(field) => cat!(field, ": ", msg),
         None => msg.to_string(),
     })
 }
@@ -199,7 +199,7 @@ fn truncate(s: &str, max_chars: usize) -> String {
         s.to_string()
     } else {
         let cut: String = s.chars().take(max_chars).collect();
-        format!("{cut}…")
+        cat!(cut, "…")
     }
 }
 

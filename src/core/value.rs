@@ -98,7 +98,7 @@ fn write_number(n: f64, out: &mut String) {
         out.push_str("null");
     } else if fract(n) == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
         // Integers print without a fraction, as JS prints them.
-        out.push_str(&(n as i64).to_string());
+        out.push_str(&cat!(n as i64));
     } else {
         out.push_str(&n.to_string());
     }

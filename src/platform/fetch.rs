@@ -91,7 +91,7 @@ fn describe(e: &JsValue) -> String {
     let message = get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| "unknown error".into());
     let cause = get(&get(e, "cause"), "code").as_string().or_else(|| get(&get(e, "cause"), "message").as_string());
     match cause {
-        Some(c) if !c.is_empty() && !crate::core::text::contains(&message, &c) => format!("{message} ({c})"),
+        Some(c) if !c.is_empty() && !crate::core::text::contains(&message, &c) => cat!(message, " (", c, ")"),
         _ => message,
     }
 }
