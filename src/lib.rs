@@ -28,7 +28,7 @@ mod prelude {
 /// String without `core::fmt`; see core/text.rs.
 macro_rules! cat {
     ($($piece:expr),* $(,)?) => {
-        $crate::core::text::join(&[$(&$piece as &dyn $crate::core::text::Piece),*])
+        $crate::core::text::concat(&[$(&$piece as &dyn $crate::core::text::Piece),*])
     };
 }
 

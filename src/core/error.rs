@@ -135,7 +135,7 @@ pub fn message_from_body(body: &Value) -> Option<String> {
             Some(Value::Array(items)) if !items.is_empty() => {
                 let parts: Vec<String> = items.iter().filter_map(describe_detail_item).collect();
                 if !parts.is_empty() {
-                    return Some(truncate(&parts.join("; "), 500));
+                    return Some(truncate(&super::text::join(&parts, "; "), 500));
                 }
             }
             Some(Value::Object(_)) => {
@@ -172,7 +172,7 @@ fn loc_field(item: &Value) -> Option<String> {
     if parts.is_empty() {
         None
     } else {
-        Some(parts.join("."))
+        Some(super::text::join(&parts, "."))
     }
 }
 

@@ -92,7 +92,7 @@ fn package_list(field: &str, v: &Value) -> Result<String, ClientError> {
             if s.len() > 65_536 {
                 return Err(ClientError::invalid(field, "must be at most 65536 bytes"));
             }
-            Ok(s.split_whitespace().collect::<Vec<_>>().join(" "))
+            Ok(super::text::join(&s.split_whitespace().collect::<Vec<_>>(), " "))
         }
         Value::Array(items) => {
             let mut names = Vec::with_capacity(items.len());
@@ -106,7 +106,7 @@ fn package_list(field: &str, v: &Value) -> Result<String, ClientError> {
                 }
                 names.push(name.as_str());
             }
-            Ok(names.join(" "))
+            Ok(super::text::join(&names, " "))
         }
         other => Err(ClientError::invalid(field, cat!("must be a space-separated string or an array of package names, got ", other.type_name()))),
     }
@@ -159,7 +159,7 @@ pub fn list_query(query: &Value) -> Result<String, ClientError> {
         };
         parts.push(cat!(percent_encode(key), "=", percent_encode(&value)));
     }
-    Ok(if parts.is_empty() { String::new() } else { cat!("?", parts.join("&")) })
+    Ok(if parts.is_empty() { String::new() } else { cat!("?", super::text::join(&parts, "&")) })
 }
 
 #[cfg(test)]

@@ -185,7 +185,7 @@ pub fn quote(s: &str) -> String {
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items.iter().map(|s| cat!("\"", s, "\"")).collect::<Vec<_>>().join(" or ")
+    super::text::join(&items.iter().map(|s| cat!("\"", s, "\"")).collect::<Vec<_>>(), " or ")
 }
 
 pub fn describe_char(c: char) -> String {
