@@ -97,7 +97,7 @@ async function main() {
 
   buildEmulator();
   const scratch = testProject();
-  await suite('package checks (publint, attw, tsc)', 'node', ['--test', '--test-reporter=tap', 'tests/package/checks.test.mjs'], nodeCounts, {
+  await suite('package checks (publint, attw, tsc, a CommonJS bundle)', 'node', ['--test', '--test-reporter=tap', 'tests/package/checks.test.mjs'], nodeCounts, {
     env: { ...process.env, SCRATCH: scratch },
   });
   // One emulator serves the API and, on the same origin, the demo page.

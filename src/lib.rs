@@ -1,9 +1,10 @@
 //! instavm-wasm: the InstaVM snapshot and VM API client, compiled to WebAssembly.
 //!
-//! Three layers, each a folder:
+//! Four layers, each a folder:
 //! - [`core`]: pure Rust (no JS types): validation, request building, error
 //!   classification, retry and poll schedules. Tested natively with `cargo test`.
 //! - `platform`: the only code that touches JS globals (fetch, timers, AbortSignal).
+//! - `client`: the transport, record normalisation and waits, built on `platform`.
 //! - `api`: the thin wasm-bindgen exports that the hand-written `js/` layer wraps.
 
 // The shipped wasm is built without std (feature `no-std`, set only by
@@ -11,7 +12,7 @@
 // formatting it pulls in (see `panic` below). Every other build (native
 // tests, wasm-bindgen-test binaries, which link std themselves) keeps std;
 // the code is written against `alloc` so it compiles either way.
-#![cfg_attr(feature = "no-std", no_std)]
+#![cfg_attr(all(feature = "no-std", target_arch = "wasm32"), no_std)]
 
 extern crate alloc;
 
@@ -49,7 +50,7 @@ mod client;
 
 /// In the shipped wasm a panic traps at once. Nothing would print the
 /// message (wasm32-unknown-unknown has no stderr).
-#[cfg(feature = "no-std")]
+#[cfg(all(feature = "no-std", target_arch = "wasm32"))]
 #[panic_handler]
 fn panic(_: &::core::panic::PanicInfo) -> ! {
     ::core::arch::wasm32::unreachable()

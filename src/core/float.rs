@@ -1,5 +1,6 @@
 //! The few f64 operations the core needs. They live in std, not core, so the
-//! no_std wasm build has them here; each is exact for the values we pass.
+//! no_std wasm build has them here. `trunc` and `fract` are exact; `powi`
+//! rounds at each step, as std's may (the schedules cap what it returns).
 
 /// Above 2^52 every f64 is a whole number.
 const ALL_WHOLE: f64 = 4_503_599_627_370_496.0;

@@ -55,8 +55,8 @@ pub async fn send(fetch: &Function, url: &str, request: Request<'_>, timeout_ms:
             let response: Response = pair.get(0).unchecked_into();
             Ok(Received { status: response.status(), body: pair.get(1), response })
         }
-        // Anything but a `[why, value]` pair was thrown before the attempt
-        // began (a runtime without AbortController, say): a network failure.
+        // Anything but a `[why, value]` pair was thrown before the request
+        // was made (a runtime without AbortController, say): a network failure.
         Err(thrown) if !Array::is_array(&thrown) => Err(SendError::Network(describe(&thrown))),
         Err(why) => {
             let why: Array = why.unchecked_into();

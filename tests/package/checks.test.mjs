@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,4 +62,18 @@ test('deliberate misuse fails to compile, on exactly the marked lines', () => {
   assert.notEqual(r.status, 0, 'misuse must not compile');
   const errorLines = [...new Set([...r.out.matchAll(/misuse\.ts\((\d+),\d+\): error/g)].map((m) => Number(m[1])))];
   assert.deepEqual(errorLines, marked, r.out);
+});
+
+test('an ESM app bundled to one CommonJS file (as serverless tools do) loads the wasm copied beside it', () => {
+  // esbuild resolves `import` through the package's "import" condition, so
+  // this bundles pkg/node.js; import.meta is empty in CommonJS output.
+  const out = join(scratch, 'cjs-bundle');
+  const app = join(scratch, 'cjs-bundle-app.mjs');
+  writeFileSync(app, "import { InstaVM, ValidationError } from 'instavm-wasm';\ntry { new InstaVM({ apiKey: 'k', baseUrl: 'ftp://x' }); } catch (e) { console.log(e instanceof ValidationError ? 'refused' : `wrong: ${e}`); }\n");
+  const built = exec(bin('esbuild'), [app, '--bundle', '--platform=node', '--format=cjs', '--log-level=error', `--outfile=${join(out, 'app.cjs')}`]);
+  assert.equal(built.status, 0, built.out);
+  copyFileSync(join(installed, 'pkg', 'instavm_wasm_bg.wasm'), join(out, 'instavm_wasm_bg.wasm'));
+  const ran = exec(process.execPath, [join(out, 'app.cjs')]);
+  assert.equal(ran.status, 0, ran.out);
+  assert.equal(ran.out.trim(), 'refused');
 });
