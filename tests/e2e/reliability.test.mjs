@@ -141,3 +141,53 @@ test('10 000 calls and 1 000 aborted waits leave wasm memory and live timers whe
   assert.equal(after.memory, before.memory, 'wasm memory did not grow');
   assert.equal(after.timers, before.timers, 'no timer left running');
 });
+
+test('the request is handed to fetch before the method returns, and the answer still arrives', async () => {
+  const key = freshKey('sync-start');
+  let fetchCalls = 0;
+  const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL, fetch: (url, init) => (fetchCalls++, fetch(url, init)) });
+  const s = await c.snapshots.create({ oci_image: 'alpine' });
+  fetchCalls = 0;
+  const pending = c.snapshots.get(s.id);
+  // The per-call figure depends on this: no queued microtask stands between
+  // the call and its request.
+  assert.equal(fetchCalls, 1, 'fetch was called inside snapshots.get()');
+  assert.equal((await pending).id, s.id);
+  // Refused input settles too, although it finishes before its Promise exists.
+  assert.ok((await rejection(c.snapshots.get(''))) instanceof InstaVMError);
+});
+
+test('a signal aborted while fetch is being called aborts the request and rejects with its reason', async () => {
+  const key = freshKey('abort-in-fetch');
+  const controller = new AbortController();
+  const reason = new Error('changed my mind');
+  const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  let sawAbort = false;
+  const c = new InstaVM({
+    apiKey: key,
+    baseUrl: BASE_URL,
+    fetch: (url, init) => {
+      controller.abort(reason);
+      sawAbort = init.signal.aborted;
+      return fetch(url, init);
+    },
+  });
+  const e = await rejection(c.snapshots.list(undefined, { signal: controller.signal }));
+  assert.equal(e, reason);
+  assert.ok(sawAbort, "the request's own signal fired at once");
+  await sleep(20);
+  assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timersBefore, 'no timer left running');
+});
+
+test('a signal whose addEventListener throws fails the call before anything is sent, and leaves no timer', async () => {
+  const key = freshKey('throwing-signal');
+  const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const signal = { aborted: false, reason: undefined, addEventListener() { throw new Error('no listeners here'); }, removeEventListener() {} };
+  const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL, maxRetries: 0 });
+  const e = await rejection(c.snapshots.list(undefined, { signal }));
+  assert.ok(e instanceof InstaVMError, String(e));
+  assert.match(e.message, /no listeners here/);
+  assert.equal((await requestLog(key)).length, 0, 'nothing reached the emulator');
+  await sleep(20);
+  assert.equal(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, timersBefore, 'no timer left running');
+});

@@ -77,3 +77,11 @@ test('an ESM app bundled to one CommonJS file (as serverless tools do) loads the
   assert.equal(ran.status, 0, ran.out);
   assert.equal(ran.out.trim(), 'refused');
 });
+
+test('in a Node without process.getBuiltinModule the wasm loads on the first call, and options are checked there', () => {
+  const script = join(scratch, 'old-node.mjs');
+  writeFileSync(script, "delete process.getBuiltinModule;\nconst { InstaVM, ValidationError } = await import('instavm-wasm');\nconst c = new InstaVM({ apiKey: 'k', baseUrl: 'ftp://x' });\ntry { await c.snapshots.list(); console.log('not refused'); } catch (e) { console.log(e instanceof ValidationError ? `refused: ${e.field}` : `wrong: ${e}`); }\n");
+  const ran = exec(process.execPath, [script]);
+  assert.equal(ran.status, 0, ran.out);
+  assert.equal(ran.out.trim(), 'refused: baseUrl');
+});
