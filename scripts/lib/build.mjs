@@ -1,6 +1,6 @@
 // Builds the npm package into pkg/: the wasm (cargo, wasm-bindgen, wasm-opt)
-// and the hand-written JS layer beside it.
-import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+// and one bundled module per entry (wasm-bindgen's glue and the js/ layer).
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { root, run, step } from './run.mjs';
@@ -77,7 +77,7 @@ export function sizes() {
   for (const f of readdirSync(pkgDir)) {
     if (f.endsWith('.d.ts') || f.endsWith('.d.cts')) continue;
     const bytes = readFileSync(join(pkgDir, f));
-    out[f] = { raw: statSync(join(pkgDir, f)).size, gzip: gzipSync(bytes, { level: 9 }).length };
+    out[f] = { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
   }
   return out;
 }

@@ -46,6 +46,12 @@ pub fn shallow(options: &JsValue) -> Value {
     Value::Object(members)
 }
 
+/// The options inside an argument that may also be the documented positional
+/// `wait` boolean: none when it is not an object.
+pub fn options_in(arg: &JsValue) -> JsValue {
+    if arg.is_object() { arg.clone() } else { JsValue::NULL }
+}
+
 /// `options.signal`: absent, or something shaped like an `AbortSignal`.
 pub fn signal_option(options: &JsValue) -> Result<Option<AbortSignal>, Failure> {
     let signal = get(options, "signal");

@@ -7,7 +7,7 @@ use crate::prelude::*;
 use wasm_bindgen::JsValue;
 
 use super::plan::{Op, Plan, Shape};
-use super::args::{id_segment, planned, shallow};
+use super::args::{id_segment, options_in, planned, shallow};
 use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
@@ -39,18 +39,13 @@ fn waiting_default(
     default: bool,
 ) -> Result<Plan, Failure> {
     let wait = vm::wait_flag(&shallow(wait_arg), default)?;
-    let ctx = wait_context(&options_of(wait_arg))?;
+    let ctx = wait_context(wait_arg)?;
     let mut plan = Plan::new(method, path(wait)?, shape);
     plan.signal = ctx.signal.clone();
     if wait {
         plan.then_wait = Some((target, ctx));
     }
     Ok(plan)
-}
-
-/// The options inside a `wait` argument: none when it is a plain boolean.
-fn options_of(wait_arg: &JsValue) -> JsValue {
-    if wait_arg.is_object() { wait_arg.clone() } else { JsValue::NULL }
 }
 
 fn with_body(mut plan: Plan, body: &Value) -> Op {
@@ -139,7 +134,7 @@ pub fn stage_env(vm_id: &JsValue, env: &JsValue, options: &JsValue) -> Result<Op
 pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let body = vm::volume("", &from_js(volume))?;
     let wait = vm::wait_flag(&shallow(wait_arg), true)?;
-    let plan = planned(Method::Post, vm_path(vm_id, &cat!("/volumes?wait=", wait))?, Shape::Ack, &options_of(wait_arg))?;
+    let plan = planned(Method::Post, vm_path(vm_id, &cat!("/volumes?wait=", wait))?, Shape::Ack, &options_in(wait_arg))?;
     Ok(with_body(plan, &body))
 }
 
@@ -157,5 +152,5 @@ pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, options: &JsValue) -
         query.push_str(&cat!("&mount_path=", percent_encode(&vm::query_string("mount_path", mount)?)));
     }
     let path = vm_path(vm_id, &cat!("/volumes/", volume, query))?;
-    Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, &options_of(options))?))
+    Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, &options_in(options))?))
 }

@@ -12,7 +12,7 @@ use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::records;
-use super::args::{shallow, signal_option};
+use super::args::{options_in, shallow, signal_option};
 use super::transport::Transport;
 use crate::core::error::ClientError;
 use crate::core::options::{parse_wait_options, WaitOptions};
@@ -97,9 +97,8 @@ pub struct WaitContext {
 }
 
 pub fn wait_context(options: &JsValue) -> Result<WaitContext, Failure> {
-    // A positional `true`/`false` carries no options.
-    let read = if options.is_object() { shallow(options) } else { crate::core::Value::Null };
-    let parsed = parse_wait_options(&read)?;
+    let options = &options_in(options);
+    let parsed = parse_wait_options(&shallow(options))?;
     let on_status = match get(options, "onStatus") {
         f if !is_present(&f) => None,
         f if f.is_function() => Some(f.unchecked_into::<Function>()),

@@ -19,7 +19,7 @@ pub fn from_js(v: &JsValue) -> Value {
 }
 
 fn read(v: &JsValue, depth: u32) -> Value {
-    if v.is_undefined() || v.is_null() {
+    if !is_present(v) {
         return Value::Null;
     }
     if let Some(b) = v.as_bool() {

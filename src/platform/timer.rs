@@ -1,8 +1,9 @@
 //! Sleeping on a JS timer, cut short by an `AbortSignal`.
 //!
-//! No Rust closure is handed to JS here: timers and abort listeners call JS
-//! functions (a promise's `resolve`/`reject`, a bound `controller.abort`),
-//! which costs less per call than a wasm-bindgen closure and cannot leak one.
+//! No Rust closure is handed to JS here: the timer and the abort listener are
+//! the promise's own `resolve` and `reject`, which cost less per call than a
+//! wasm-bindgen closure and cannot leak one. (A request's timeout lives in
+//! fetch.js.)
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
