@@ -20,7 +20,7 @@ const WASM_FEATURES = [
   '--enable-multivalue',
 ];
 
-// wasm-bindgen's glue, the hand-written layer and the platform's JS snippet
+// wasm-bindgen's glue and the hand-written layer
 // meet here; only bundles of them go into pkg/.
 const stageDir = join(root, 'target', 'pkg-stage');
 
@@ -43,8 +43,8 @@ const ENTRIES = [
 
 export function build() {
   ensureAll();
-  step('compiling the wasm (cargo build --release --target wasm32-unknown-unknown --features no-std)');
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--features', 'no-std']);
+  step('compiling the wasm (cargo build --release --target wasm32-unknown-unknown)');
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm']);
   rmSync(stageDir, { recursive: true, force: true });
   step('generating the JS glue (wasm-bindgen --target web)');
   // One glue serves every runtime: the entries differ only in how they load the wasm.

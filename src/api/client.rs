@@ -2,21 +2,20 @@
 //! into a Promise over the `client` layer. Failures become JS errors here,
 //! and only here, so the key can be scrubbed in one place.
 
-use crate::prelude::*;
 
-use alloc::rc::Rc;
+use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
 
+use crate::client::plan::{begin, execute, Op};
 use crate::client::transport::Transport;
-use crate::client::plan::{execute, Op};
 use crate::client::{snapshots, vms};
 use crate::core::error::ClientError;
 use crate::core::options::parse_config;
 use crate::platform::convert::{from_js, get, is_present};
 use crate::platform::errors::{self, Failure};
-use crate::platform::task;
 
 #[wasm_bindgen]
 pub struct Client {
@@ -36,7 +35,8 @@ impl Client {
             _ => return Err(Failure::from(ClientError::invalid("fetch", "must be a function like the global fetch")).into_js("")),
         };
         let config = parse_config(&read_options(&options)).map_err(|e| Failure::from(e).into_js(""))?;
-        Ok(Client { transport: Rc::new(Transport::new(config, fetch)) })
+        let transport = Transport::new(config, fetch).map_err(|e| Failure::Raw(e).into_js(""))?;
+        Ok(Client { transport: Rc::new(transport) })
     }
 
     #[wasm_bindgen(js_name = listSnapshots)]
@@ -133,12 +133,18 @@ impl Client {
 }
 
 impl Client {
-    /// Runs a planned operation. One future type serves every method.
+    /// Runs a planned operation. One future type serves every method. The
+    /// first request is handed to `fetch` here, before the Promise exists;
+    /// wasm-bindgen-futures runs the rest.
     fn run(&self, op: Result<Op, Failure>) -> Promise {
         let transport = self.transport.clone();
-        task::spawn(async move {
-            let result = match op {
-                Ok(op) => execute(&transport, op).await,
+        let started = op.map(|op| {
+            let begun = begin(&transport, &op);
+            (op, begun)
+        });
+        future_to_promise(async move {
+            let result = match started {
+                Ok((op, begun)) => execute(&transport, op, begun).await,
                 Err(f) => Err(f),
             };
             result.map_err(|f| f.into_js(&transport.config.api_key))

@@ -1,7 +1,6 @@
 //! Reading a call's JS arguments: per-call options, signals and ids. Shared
 //! by the snapshot and VM operations and the wait.
 
-use crate::prelude::*;
 
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -11,7 +10,7 @@ use crate::core::options::parse_call_options;
 use crate::core::path::encode_segment;
 use crate::core::retry::Method;
 use crate::core::Value;
-use crate::platform::bindings::AbortSignal;
+use web_sys::AbortSignal;
 use crate::platform::convert::{from_js, get, is_present};
 use crate::platform::errors::Failure;
 
@@ -67,7 +66,7 @@ pub fn signal_option(options: &JsValue) -> Result<Option<AbortSignal>, Failure> 
 
 /// An id argument: a string, else a `ValidationError` naming `field`.
 pub fn id_string(field: &str, id: &JsValue) -> Result<String, Failure> {
-    id.as_string().ok_or_else(|| ClientError::invalid(field, cat!("must be a string id, got ", from_js(id).type_name())).into())
+    id.as_string().ok_or_else(|| ClientError::invalid(field, format!("must be a string id, got {}", from_js(id).type_name())).into())
 }
 
 /// The `{id}` path segment from a JS value.

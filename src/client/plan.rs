@@ -3,18 +3,17 @@
 //! async function per method, keeps the wasm small: each async function
 //! compiles to its own state machine with the transport inlined.
 
-use crate::prelude::*;
 
 use wasm_bindgen::JsValue;
 
 use super::records;
-use super::transport::{Call, Transport};
+use super::transport::{Begun, Call, Transport};
 use super::wait::{self, Target, WaitContext};
 use crate::core::retry::{self, Method};
 use crate::core::vm::IDEMPOTENCY_METADATA_KEY;
 use crate::core::record::VM_ALIASES;
 use crate::core::ErrorKind;
-use crate::platform::bindings::AbortSignal;
+use web_sys::AbortSignal;
 use crate::platform::convert::get;
 use crate::platform::errors::Failure;
 use crate::platform::{random, timer};
@@ -65,23 +64,47 @@ pub enum Op {
     Wait { target: Target, id: String, ctx: WaitContext },
 }
 
-pub async fn execute(t: &Transport, op: Op) -> Result<JsValue, Failure> {
+impl Plan {
+    /// The request this plan sends first.
+    fn call<'a>(&'a self, t: &Transport) -> Call<'a> {
+        let mut call = t.call(self.method, self.path.clone(), self.signal.as_ref(), self.timeout_ms);
+        call.body = self.body.clone();
+        call.idempotency_key = self.idempotency_key.clone();
+        call
+    }
+}
+
+/// Hands the operation's first request to `fetch` at once, inside the
+/// method call: a queued microtask (the runtime's clean-up of the previous
+/// response, say) then overlaps the wait for the network instead of
+/// delaying the request. `execute` carries on from it.
+pub fn begin(t: &Transport, op: &Op) -> Begun {
     match op {
-        Op::Wait { target, id, ctx } => wait::until(t, target, &id, &ctx, JsValue::UNDEFINED).await,
+        Op::Request(plan) => t.begin(&plan.call(t)),
+        Op::Wait { target, id, ctx } => wait::begin(t, *target, id, ctx),
+    }
+}
+
+pub async fn execute(t: &Transport, op: Op, begun: Begun) -> Result<JsValue, Failure> {
+    match op {
+        Op::Wait { target, id, ctx } => wait::until(t, target, &id, &ctx, JsValue::UNDEFINED, Some(begun)).await,
         Op::Request(plan) => {
             let scrub = plan.scrub.clone();
-            run(t, plan).await.map_err(|f| if scrub.is_empty() { f } else { f.scrubbed(&scrub) })
+            run(t, plan, begun).await.map_err(|f| if scrub.is_empty() { f } else { f.scrubbed(&scrub) })
         }
     }
 }
 
-async fn run(t: &Transport, plan: Plan) -> Result<JsValue, Failure> {
-    let mut call: Call<'_> = t.call(plan.method, plan.path, plan.signal.as_ref(), plan.timeout_ms);
-    call.body = plan.body;
-    call.idempotency_key = plan.idempotency_key.clone();
+async fn run(t: &Transport, plan: Plan, begun: Begun) -> Result<JsValue, Failure> {
+    let call = plan.call(t);
+    let mut begun = Some(begun);
     let mut attempt = 0;
     let value = loop {
-        let failure = match t.send(call.clone()).await.and_then(|reply| shaped(reply, &plan.shape)) {
+        let reply = match begun.take() {
+            Some(first) => t.complete(call.clone(), first).await,
+            None => t.send(call.clone()).await,
+        };
+        let failure = match reply.and_then(|reply| shaped(reply, &plan.shape)) {
             Ok(value) => break value,
             Err(f) => f,
         };
@@ -101,7 +124,7 @@ async fn run(t: &Transport, plan: Plan) -> Result<JsValue, Failure> {
         None => Ok(value),
         Some((target, ctx)) => {
             let id = get(&value, target.id_field).as_string().unwrap_or_default();
-            wait::until(t, target, &id, &ctx, value).await
+            wait::until(t, target, &id, &ctx, value, None).await
         }
     }
 }

@@ -1,6 +1,5 @@
 //! Checking the shape of what came back and filling alias fields.
 
-use crate::prelude::*;
 
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
@@ -34,7 +33,7 @@ fn normalise(record: &JsValue, keys: &[(JsValue, JsValue)]) {
 }
 
 fn shape_error(reply: Reply, expected: &str) -> Failure {
-    let e = ClientError::new(ErrorKind::Api, cat!("The server's answer was not ", expected));
+    let e = ClientError::new(ErrorKind::Api, format!("The server's answer was not {expected}"));
     Failure::described(e, reply.request_id(), reply.body)
 }
 

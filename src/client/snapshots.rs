@@ -14,7 +14,7 @@ use crate::platform::errors::Failure;
 
 pub fn list(query: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     let qs = list_query(&from_js(query))?;
-    Ok(Op::Request(planned(Method::Get, cat!("/v1/snapshots", qs), Shape::Many(&SNAPSHOT_ALIASES), options)?))
+    Ok(Op::Request(planned(Method::Get, format!("/v1/snapshots{qs}"), Shape::Many(&SNAPSHOT_ALIASES), options)?))
 }
 
 /// `create(params, options)`; with `{ wait: true }` the build is followed to
@@ -38,12 +38,12 @@ pub fn create(params: &JsValue, options: &JsValue) -> Result<Op, Failure> {
 }
 
 pub fn get_one(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
-    let path = cat!("/v1/snapshots/", id_segment("id", id)?);
+    let path = format!("/v1/snapshots/{}", id_segment("id", id)?);
     Ok(Op::Request(planned(Method::Get, path, Shape::One(&SNAPSHOT_ALIASES), options)?))
 }
 
 pub fn delete(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
-    let path = cat!("/v1/snapshots/", id_segment("id", id)?);
+    let path = format!("/v1/snapshots/{}", id_segment("id", id)?);
     Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, options)?))
 }
 

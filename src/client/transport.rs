@@ -1,20 +1,18 @@
 //! One API call: build the request, send it, retry what the policy allows,
 //! and turn the answer into a parsed body or a described failure.
 
-use crate::prelude::*;
-
 use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{AbortSignal, Headers, Url};
 
 use crate::core::error::ClientError;
 use crate::core::options::Config;
 use crate::core::retry::{self, Method, Outcome};
 use crate::core::validate::show_number;
 use crate::core::ErrorKind;
-use crate::platform::bindings::{json_parse, AbortSignal, Url};
-use crate::platform::convert::{from_js, get_const, js_str, object, set, set_const};
+use crate::platform::convert::{from_js, get_const, json_parse};
 use crate::platform::errors::Failure;
-use crate::platform::fetch::{send, Request, SendError};
+use crate::platform::fetch::{Attempt, Received, Request, SendError};
 use crate::platform::{random, timer};
 
 pub struct Transport {
@@ -24,8 +22,14 @@ pub struct Transport {
     pub fetch: Option<Function>,
     /// The headers every request carries, built once: the user's extra
     /// headers first, so the client's own (the key) always win. Never
-    /// mutated after construction (fetch copies what it is given).
-    base_headers: JsValue,
+    /// mutated after construction (a `Request` copies what it is given).
+    base_headers: Headers,
+}
+
+/// A call whose first attempt has been handed to `fetch`: see [`Transport::begin`].
+pub struct Begun {
+    idempotency_key: Option<String>,
+    attempt: Result<Attempt, Failure>,
 }
 
 /// What to send.
@@ -48,7 +52,7 @@ pub struct Call<'a> {
 /// server sent an empty body.
 pub struct Reply {
     pub body: JsValue,
-    received: Option<crate::platform::fetch::Received>,
+    received: Option<Received>,
 }
 
 impl Reply {
@@ -59,14 +63,17 @@ impl Reply {
 }
 
 impl Transport {
-    pub fn new(config: Config, fetch: Option<Function>) -> Transport {
-        let base_headers = object(&[]);
+    /// The headers were checked by the core (names are tokens, values
+    /// printable), so `Headers` accepts them; one that it still refused
+    /// would only be missing from the requests, never a panic.
+    pub fn new(config: Config, fetch: Option<Function>) -> Result<Transport, JsValue> {
+        let base_headers = Headers::new()?;
         for (name, value) in &config.headers {
-            set(&base_headers, name, &JsValue::from_str(value));
+            base_headers.set(name, value)?;
         }
-        set(&base_headers, "Accept", &JsValue::from_str("application/json"));
-        set(&base_headers, "X-API-Key", &JsValue::from_str(&config.api_key));
-        Transport { config, fetch, base_headers }
+        base_headers.set("Accept", "application/json")?;
+        base_headers.set("X-API-Key", &config.api_key)?;
+        Ok(Transport { config, fetch, base_headers })
     }
 
     pub fn call<'a>(&self, method: Method, path: String, signal: Option<&'a AbortSignal>, timeout_ms: Option<f64>) -> Call<'a> {
@@ -81,38 +88,65 @@ impl Transport {
         }
     }
 
-    pub async fn send(&self, call: Call<'_>) -> Result<Reply, Failure> {
-        let fetch = self.fetch_fn()?;
-        let mut url = cat!(self.config.base_url, call.path);
-        let mut redirects = 0;
+    /// Hands the call's first attempt to `fetch` now, before anything is
+    /// awaited; [`Transport::complete`] finishes it (and retries).
+    pub fn begin(&self, call: &Call<'_>) -> Begun {
         let idempotency_key = match (&call.idempotency_key, call.method) {
             (Some(k), _) => Some(k.clone()),
             (None, Method::Post) => Some(random::idempotency_key()),
             (None, _) => None,
         };
+        let url = format!("{}{}", self.config.base_url, call.path);
+        let attempt = self.start(call, &url, idempotency_key.as_deref());
+        Begun { idempotency_key, attempt }
+    }
+
+    pub async fn send(&self, call: Call<'_>) -> Result<Reply, Failure> {
+        let begun = self.begin(&call);
+        self.complete(call, begun).await
+    }
+
+    /// One attempt, started now.
+    fn start(&self, call: &Call<'_>, url: &str, idempotency_key: Option<&str>) -> Result<Attempt, Failure> {
+        let fetch = self.fetch_fn()?;
+        let headers = self.headers(call, idempotency_key).map_err(|_| ClientError::new(ErrorKind::Network, "The runtime refused the request's headers"))?;
+        let request = Request { method: http_method(call.method), url, headers, body: call.body.as_ref() };
+        Ok(Attempt::start(&fetch, request, call.timeout_ms, call.signal))
+    }
+
+    /// Finishes a begun call: its first attempt, then whatever the retry
+    /// policy allows.
+    pub async fn complete(&self, call: Call<'_>, begun: Begun) -> Result<Reply, Failure> {
+        let Begun { idempotency_key, attempt: first } = begun;
+        let mut next = Some(first);
+        let mut url = format!("{}{}", self.config.base_url, call.path);
+        let mut redirects = 0;
         let mut attempt = 0;
         // Set once an attempt may have reached the server without us seeing
         // its answer: a later 404 on DELETE then means "already deleted".
         let mut maybe_acted = false;
         loop {
-            let request = Request { method: js_str(call.method.as_str()), headers: self.headers(&call, idempotency_key.as_deref()), body: call.body.as_ref() };
-            let (outcome, failure) = match send(&fetch, &url, request, call.timeout_ms, call.signal).await {
+            let started = match next.take() {
+                Some(started) => started,
+                None => self.start(&call, &url, idempotency_key.as_deref()),
+            };
+            let (outcome, failure) = match started?.finish().await {
                 Err(SendError::Aborted(reason)) => return Err(Failure::Raw(reason)),
                 Err(SendError::TimedOut) => (
                     Outcome::Timeout,
                     Failure::from(ClientError::new(
                         ErrorKind::Timeout,
-                        cat!(call.method.as_str(), " ", call.path, " timed out after ", show_number(call.timeout_ms), " ms"),
+                        format!("{} {} timed out after {} ms", call.method.as_str(), call.path, show_number(call.timeout_ms)),
                     )),
                 ),
                 Err(SendError::Network(message)) => (
                     Outcome::Network,
-                    Failure::from(ClientError::new(ErrorKind::Network, cat!("Could not reach ", self.config.base_url, ": ", message))),
+                    Failure::from(ClientError::new(ErrorKind::Network, format!("Could not reach {}: {message}", self.config.base_url))),
                 ),
                 Ok(r) if (200..300).contains(&r.status) => match parse_body(&r.body) {
                     Ok(body) => return Ok(Reply { body, received: Some(r) }),
                     Err(()) => {
-                        let mut e = ClientError::new(ErrorKind::Api, cat!("The server answered ", r.status, " with a body that is not valid JSON"));
+                        let mut e = ClientError::new(ErrorKind::Api, format!("The server answered {} with a body that is not valid JSON", r.status));
                         e.status = Some(r.status);
                         // A body cut short in transit is worth another read; a
                         // POST that acted is not repeated.
@@ -155,8 +189,8 @@ impl Transport {
 
     /// The absolute target of a redirect when it stays on the API's origin.
     fn same_origin_target(&self, from: &str, location: Option<&str>) -> Option<String> {
-        let target = Url::new(location?, from).ok()?;
-        let base = Url::new(&self.config.base_url, &self.config.base_url).ok()?;
+        let target = Url::new_with_base(location?, from).ok()?;
+        let base = Url::new(&self.config.base_url).ok()?;
         (target.origin() == base.origin()).then(|| target.href())
     }
 
@@ -172,30 +206,38 @@ impl Transport {
 
     /// The request's headers. Requests without a body or key share the
     /// prebuilt object; the others get a copy with their additions.
-    fn headers(&self, call: &Call<'_>, idempotency_key: Option<&str>) -> JsValue {
+    fn headers(&self, call: &Call<'_>, idempotency_key: Option<&str>) -> Result<Headers, JsValue> {
         if call.body.is_none() && idempotency_key.is_none() {
-            self.base_headers.clone()
-        } else {
-            let copy: JsValue = js_sys::Object::assign(&js_sys::Object::new(), self.base_headers.unchecked_ref()).into();
-            if call.body.is_some() {
-                set_const(&copy, "Content-Type", &js_str("application/json"));
-            }
-            if let Some(key) = idempotency_key {
-                set_const(&copy, "Idempotency-Key", &JsValue::from_str(key));
-            }
-            copy
+            return Ok(self.base_headers.clone());
         }
+        let copy = Headers::new_with_headers(&self.base_headers)?;
+        if call.body.is_some() {
+            copy.set("Content-Type", "application/json")?;
+        }
+        if let Some(key) = idempotency_key {
+            copy.set("Idempotency-Key", key)?;
+        }
+        Ok(copy)
     }
 }
 
 /// Redirects followed within the API's origin before giving up.
 const MAX_REDIRECTS: u32 = 3;
 
-fn redirect_refused(r: &crate::platform::fetch::Received, base: &str) -> Failure {
-    let to = r.header("location").and_then(|l| Url::new(&l, base).ok()).map(|u| u.origin());
+fn http_method(m: Method) -> gloo_net::http::Method {
+    match m {
+        Method::Get => gloo_net::http::Method::GET,
+        Method::Post => gloo_net::http::Method::POST,
+        Method::Patch => gloo_net::http::Method::PATCH,
+        Method::Delete => gloo_net::http::Method::DELETE,
+    }
+}
+
+fn redirect_refused(r: &Received, base: &str) -> Failure {
+    let to = r.header("location").and_then(|l| Url::new_with_base(&l, base).ok()).map(|u| u.origin());
     let message = match to {
-        Some(origin) => cat!("The API answered ", r.status, " redirecting to ", origin, "; it was not followed, so the API key is never sent outside ", base),
-        None => cat!("The API answered with a redirect (", r.status, ") that was not followed, so the API key is never sent outside ", base),
+        Some(origin) => format!("The API answered {} redirecting to {origin}; it was not followed, so the API key is never sent outside {base}", r.status),
+        None => format!("The API answered with a redirect ({}) that was not followed, so the API key is never sent outside {base}", r.status),
     };
     let mut e = ClientError::new(ErrorKind::Api, message);
     e.status = Some(r.status);

@@ -2,7 +2,6 @@
 //! staging and volumes. Methods that accept `wait` take the documented
 //! positional boolean or an options object `{ wait, signal, timeoutMs, onStatus }`.
 
-use crate::prelude::*;
 
 use wasm_bindgen::JsValue;
 
@@ -20,7 +19,7 @@ use crate::platform::errors::Failure;
 use crate::platform::random;
 
 fn vm_path(vm_id: &JsValue, rest: &str) -> Result<String, Failure> {
-    Ok(cat!("/v1/vms/", id_segment("vmId", vm_id)?, rest))
+    Ok(format!("/v1/vms/{}{rest}", id_segment("vmId", vm_id)?))
 }
 
 /// A plan for a method with a `wait` argument. Its request runs on the
@@ -59,7 +58,7 @@ fn with_body(mut plan: Plan, body: &Value) -> Op {
 pub fn create(body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let key = random::idempotency_key();
     let body = vm::create_body(&from_js(body), &key)?;
-    let mut plan = waiting(Method::Post, |w| Ok(cat!("/v1/vms?wait=", w)), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    let mut plan = waiting(Method::Post, |w| Ok(format!("/v1/vms?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
     plan.idempotency_key = Some(key);
     plan.find_vm_by_key = true;
     Ok(with_body(plan, &body))
@@ -98,7 +97,7 @@ pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<O
 
 pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "snapshot_name")?;
-    let mut plan = waiting(Method::Post, |w| vm_path(vm_id, &cat!("/clone?wait=", w)), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    let mut plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
     plan.idempotency_key = Some(random::idempotency_key());
     Ok(with_body(plan, &body))
 }
@@ -112,7 +111,7 @@ pub fn suspend(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
 
 /// Resolves with the **new** VM the API mints on resume.
 pub fn resume(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
-    let plan = waiting(Method::Post, |w| vm_path(vm_id, &cat!("/resume?wait=", w)), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    let plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/resume?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
     Ok(Op::Request(plan))
 }
 
@@ -134,7 +133,7 @@ pub fn stage_env(vm_id: &JsValue, env: &JsValue, options: &JsValue) -> Result<Op
 pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let body = vm::volume("", &from_js(volume))?;
     let wait = vm::wait_flag(&shallow(wait_arg), true)?;
-    let plan = planned(Method::Post, vm_path(vm_id, &cat!("/volumes?wait=", wait))?, Shape::Ack, &options_in(wait_arg))?;
+    let plan = planned(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, &options_in(wait_arg))?;
     Ok(with_body(plan, &body))
 }
 
@@ -147,10 +146,10 @@ pub fn list_volumes(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
 pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     let volume = id_segment("volumeId", volume_id)?;
     let read = shallow(options);
-    let mut query = cat!("?wait=", vm::wait_flag(&read, true)?);
+    let mut query = format!("?wait={}", vm::wait_flag(&read, true)?);
     if let Some(mount) = present(read.get("mount_path")) {
-        query.push_str(&cat!("&mount_path=", percent_encode(&vm::query_string("mount_path", mount)?)));
+        query.push_str(&format!("&mount_path={}", percent_encode(&vm::query_string("mount_path", mount)?)));
     }
-    let path = vm_path(vm_id, &cat!("/volumes/", volume, query))?;
+    let path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
     Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, &options_in(options))?))
 }

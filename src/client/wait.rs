@@ -6,14 +6,13 @@
 //! (never spins), reports status changes, and treats transient failures
 //! (network, timeouts, 429, 5xx) as "ask again later" until the deadline.
 
-use crate::prelude::*;
 
 use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::records;
 use super::args::{options_in, shallow, signal_option};
-use super::transport::Transport;
+use super::transport::{Begun, Call, Transport};
 use crate::core::error::ClientError;
 use crate::core::options::{parse_wait_options, WaitOptions};
 use crate::core::poll::{self, Phase};
@@ -22,7 +21,7 @@ use crate::core::retry::Method;
 use crate::core::validate::show_number;
 use crate::core::vm::{vm_phase, VmPhase};
 use crate::core::ErrorKind;
-use crate::platform::bindings::AbortSignal;
+use web_sys::AbortSignal;
 use crate::platform::convert::{get, is_present};
 use crate::platform::errors::{first_failure_text, Failure};
 use crate::platform::{random, timer};
@@ -107,14 +106,34 @@ pub fn wait_context(options: &JsValue) -> Result<WaitContext, Failure> {
     Ok(WaitContext { options: parsed, signal: signal_option(options)?, on_status })
 }
 
+/// One poll of the record, bounded by what is left of the wait; the wait's
+/// loop is its retry.
+fn poll_call<'a>(t: &Transport, path: &str, ctx: &'a WaitContext, remaining_ms: f64) -> Call<'a> {
+    let mut call = t.call(Method::Get, path.to_string(), ctx.signal.as_ref(), Some(t.config.timeout_ms.min(remaining_ms)));
+    call.max_retries = 0;
+    call
+}
+
+fn record_path(target: Target, id: &str) -> Result<String, Failure> {
+    let segment = crate::core::path::encode_segment("id", id)?;
+    Ok(format!("{}/{segment}", target.collection))
+}
+
+/// The wait's first poll, started at once (see `plan::begin`). An id that
+/// cannot be a path segment was refused when the wait was planned.
+pub fn begin(t: &Transport, target: Target, id: &str, ctx: &WaitContext) -> Begun {
+    let path = record_path(target, id).unwrap_or_default();
+    t.begin(&poll_call(t, &path, ctx, ctx.options.timeout_ms))
+}
+
 /// Waits for record `id` to reach the target. `first` is a record already in
 /// hand (the answer that started it), used as the first observation so the
-/// first request waits one interval; without it the first poll is immediate.
-pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, first: JsValue) -> Result<JsValue, Failure> {
-    let segment = crate::core::path::encode_segment("id", id)?;
+/// first request waits one interval; without it the first poll is immediate,
+/// and `begun` is that poll when it has already been handed to `fetch`.
+pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, first: JsValue, mut begun: Option<Begun>) -> Result<JsValue, Failure> {
+    let path = record_path(target, id)?;
     let opts = ctx.options;
     let deadline = timer::now_ms() + opts.timeout_ms;
-    let path = cat!(target.collection, "/", segment);
     let mut in_hand = Some(first).filter(JsValue::is_object);
     let (mut last_seen, mut last_status, mut last_problem) = (JsValue::UNDEFINED, None::<String>, None::<String>);
     let mut poll_count = 0;
@@ -127,9 +146,12 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
                 if remaining <= 0.0 {
                     return Err(timed_out(target, id, opts.timeout_ms, last_seen, last_status, last_problem));
                 }
-                let mut call = t.call(Method::Get, path.clone(), ctx.signal.as_ref(), Some(t.config.timeout_ms.min(remaining)));
-                call.max_retries = 0; // this loop is the retry
-                match t.send(call).await.and_then(|r| records::one(r, target.aliases)) {
+                let call = poll_call(t, &path, ctx, remaining);
+                let reply = match begun.take() {
+                    Some(first_poll) => t.complete(call, first_poll).await,
+                    None => t.send(call).await,
+                };
+                match reply.and_then(|r| records::one(r, target.aliases)) {
                     Ok(record) => Some(record),
                     Err(f) if is_transient(&f) => {
                         server_ms = f.retry_after_ms();
@@ -142,7 +164,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
         };
         if let Some(record) = observed {
             let Some(status) = get(&record, "status").as_string() else {
-                let e = ClientError::new(ErrorKind::Api, cat!(target.noun, " ", id, ": the server's record has no status field"));
+                let e = ClientError::new(ErrorKind::Api, format!("{} {id}: the server's record has no status field", target.noun));
                 return Err(Failure::with_record(e, target.key, record));
             };
             if !last_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case(&status)) {
@@ -183,21 +205,21 @@ fn describe(f: Failure, secret: &str) -> String {
 fn failed(target: Target, id: &str, status: &str, record: JsValue) -> Failure {
     let reason = first_failure_text(&record).as_string();
     let message = match (target.failure, reason) {
-        (ErrorKind::SnapshotBuildFailed, r) => cat!("Snapshot ", id, " build ", status, ": ", r.as_deref().unwrap_or("no reason given")),
-        (_, Some(r)) => cat!(target.noun, " ", id, " is ", status, ": ", r),
-        (_, None) => cat!(target.noun, " ", id, " is ", status),
+        (ErrorKind::SnapshotBuildFailed, r) => format!("Snapshot {id} build {status}: {}", r.as_deref().unwrap_or("no reason given")),
+        (_, Some(r)) => format!("{} {id} is {status}: {r}", target.noun),
+        (_, None) => format!("{} {id} is {status}", target.noun),
     };
     Failure::with_record(ClientError::new(target.failure, message), target.key, record)
 }
 
 fn timed_out(target: Target, id: &str, timeout_ms: f64, last_seen: JsValue, status: Option<String>, problem: Option<String>) -> Failure {
-    let mut message = cat!(target.noun, " ", id, " was not ", target.goal, " within ", show_number(timeout_ms), " ms");
+    let mut message = format!("{} {id} was not {} within {} ms", target.noun, target.goal, show_number(timeout_ms));
     match status {
-        Some(s) => message.push_str(&cat!(" (last status: ", s, ")")),
+        Some(s) => message.push_str(&format!(" (last status: {s})")),
         None => message.push_str(" (no status was read)"),
     }
     if let Some(p) = problem {
-        message.push_str(&cat!("; last error: ", p));
+        message.push_str(&format!("; last error: {p}"));
     }
     Failure::with_record(ClientError::new(ErrorKind::Timeout, message), target.key, last_seen)
 }

@@ -4,7 +4,6 @@
 //! The platform layer turns a [`ClientError`] into a real JS `Error` subclass; this
 //! module only decides which one and with what message.
 
-use crate::prelude::*;
 
 use super::value::Value;
 
@@ -76,7 +75,7 @@ impl ClientError {
 
     /// A client-side validation failure; the message names the field.
     pub fn invalid(field: &str, problem: impl AsRef<str>) -> Self {
-        let mut e = ClientError::new(ErrorKind::Validation, cat!(field, ": ", problem.as_ref()));
+        let mut e = ClientError::new(ErrorKind::Validation, format!("{field}: {}", problem.as_ref()));
         e.field = Some(field.to_string());
         e
     }
@@ -95,8 +94,8 @@ impl ClientError {
         let detail = message_from_body(body).or_else(|| short_text(text));
         let message = match (kind, detail) {
             (ErrorKind::Authentication, None) => "Invalid API key or session expired (401)".to_string(),
-            (_, Some(d)) => cat!(d, " (", status, ")"),
-            (_, None) => cat!("HTTP ", status),
+            (_, Some(d)) => format!("{d} ({status})"),
+            (_, None) => format!("HTTP {status}"),
         };
         let mut e = ClientError::new(kind, message);
         e.status = Some(status);
@@ -119,10 +118,10 @@ impl ClientError {
 
 /// Removes `secret` from `text` (no-op for an empty secret).
 pub fn redact(text: &str, secret: &str) -> String {
-    if secret.is_empty() || !super::text::contains(text, secret) {
+    if secret.is_empty() || !text.contains(secret) {
         text.to_string()
     } else {
-        super::text::replace_all(text, secret, "[redacted]")
+        text.replace(secret, "[redacted]")
     }
 }
 
@@ -135,7 +134,7 @@ pub fn message_from_body(body: &Value) -> Option<String> {
             Some(Value::Array(items)) if !items.is_empty() => {
                 let parts: Vec<String> = items.iter().filter_map(describe_detail_item).collect();
                 if !parts.is_empty() {
-                    return Some(truncate(&super::text::join(&parts, "; "), 500));
+                    return Some(truncate(&parts.join("; "), 500));
                 }
             }
             Some(Value::Object(_)) => {
@@ -152,7 +151,7 @@ pub fn message_from_body(body: &Value) -> Option<String> {
 fn describe_detail_item(item: &Value) -> Option<String> {
     let msg = item.get("msg").and_then(Value::as_str).or_else(|| item.as_str())?;
     Some(match loc_field(item) {
-        Some(field) => cat!(field, ": ", msg),
+        Some(field) => format!("{field}: {msg}"),
         None => msg.to_string(),
     })
 }
@@ -172,7 +171,7 @@ fn loc_field(item: &Value) -> Option<String> {
     if parts.is_empty() {
         None
     } else {
-        Some(super::text::join(&parts, "."))
+        Some(parts.join("."))
     }
 }
 
@@ -199,7 +198,7 @@ fn truncate(s: &str, max_chars: usize) -> String {
         s.to_string()
     } else {
         let cut: String = s.chars().take(max_chars).collect();
-        cat!(cut, "…")
+        format!("{cut}…")
     }
 }
 

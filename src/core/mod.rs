@@ -6,14 +6,12 @@
 //! function that native tests can pin down.
 
 pub mod error;
-pub(crate) mod float;
 pub mod options;
 pub mod path;
 pub mod poll;
 pub mod record;
 pub mod retry;
 pub mod snapshot;
-pub mod text;
 pub mod validate;
 pub mod value;
 pub mod vm;

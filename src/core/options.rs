@@ -1,6 +1,5 @@
 //! Client and per-call options: read once, checked once, with defaults applied.
 
-use crate::prelude::*;
 
 use super::error::ClientError;
 use super::poll;
@@ -48,7 +47,7 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
         other => {
             return Err(ClientError::invalid(
                 "options",
-                cat!("must be an API key string or an options object with apiKey, got ", other.type_name()),
+                format!("must be an API key string or an options object with apiKey, got {}", other.type_name()),
             ))
         }
     };
@@ -72,7 +71,7 @@ fn parse_api_key(v: Option<&Value>) -> Result<String, ClientError> {
     let missing = "is required: pass new InstaVM({ apiKey: 'instavm_sk_...' }) or new InstaVM('instavm_sk_...')";
     let Some(v) = v else { return Err(ClientError::invalid("apiKey", missing)) };
     let Value::String(key) = v else {
-        return Err(ClientError::invalid("apiKey", cat!("must be a string, got ", v.type_name())));
+        return Err(ClientError::invalid("apiKey", format!("must be a string, got {}", v.type_name())));
     };
     if key.trim().is_empty() {
         return Err(ClientError::invalid("apiKey", missing));
@@ -91,7 +90,7 @@ fn parse_api_key(v: Option<&Value>) -> Result<String, ClientError> {
 pub fn normalise_base_url(url: &str) -> Result<String, ClientError> {
     let lower = url.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
-    let bad = |why: &str| ClientError::invalid("baseUrl", cat!(why, ", e.g. https://api.instavm.io or http://127.0.0.1:8787"));
+    let bad = |why: &str| ClientError::invalid("baseUrl", format!("{why}, e.g. https://api.instavm.io or http://127.0.0.1:8787"));
     let Some(rest) = rest else { return Err(bad("must be an absolute http:// or https:// URL")) };
     if rest.is_empty() || rest.starts_with('/') {
         return Err(bad("must name a host"));
@@ -109,19 +108,19 @@ pub fn normalise_base_url(url: &str) -> Result<String, ClientError> {
 /// header is the client's own and cannot be overridden here.
 pub fn parse_headers(field: &str, v: &Value) -> Result<Vec<(String, String)>, ClientError> {
     let Value::Object(members) = v else {
-        return Err(ClientError::invalid(field, cat!("must be an object of header names to strings, got ", v.type_name())));
+        return Err(ClientError::invalid(field, format!("must be an object of header names to strings, got {}", v.type_name())));
     };
     let mut out = Vec::with_capacity(members.len());
     for (name, value) in members {
-        let f = cat!(field, ".", name);
+        let f = format!("{field}.{name}");
         if name.is_empty() || !name.bytes().all(is_token_byte) {
-            return Err(ClientError::invalid(field, cat!(super::validate::quote(name), " is not a valid header name")).with_field(&f));
+            return Err(ClientError::invalid(field, format!("{} is not a valid header name", super::validate::quote(name))).with_field(&f));
         }
         if name.eq_ignore_ascii_case("x-api-key") {
             return Err(ClientError::invalid(&f, "the API key header is set from apiKey; do not pass it in headers"));
         }
         let Value::String(s) = value else {
-            return Err(ClientError::invalid(&f, cat!("must be a string, got ", value.type_name())));
+            return Err(ClientError::invalid(&f, format!("must be a string, got {}", value.type_name())));
         };
         if s.chars().any(|c| (c.is_control() && c != '\t') || c as u32 > 0xff) {
             return Err(ClientError::invalid(&f, "must not contain line breaks, control characters or characters above U+00FF"));
@@ -146,7 +145,7 @@ pub fn parse_call_options(v: &Value) -> Result<CallOptions, ClientError> {
     match v {
         Value::Null => Ok(CallOptions { timeout_ms: None }),
         Value::Object(_) => Ok(CallOptions { timeout_ms: present(v.get("timeoutMs")).map(|t| duration_ms("timeoutMs", t)).transpose()? }),
-        other => Err(ClientError::invalid("options", cat!("must be an object, got ", other.type_name()))),
+        other => Err(ClientError::invalid("options", format!("must be an object, got {}", other.type_name()))),
     }
 }
 
@@ -161,7 +160,7 @@ pub struct WaitOptions {
 
 pub fn parse_wait_options(v: &Value) -> Result<WaitOptions, ClientError> {
     if !matches!(v, Value::Null | Value::Object(_)) {
-        return Err(ClientError::invalid("options", cat!("must be an object, got ", v.type_name())));
+        return Err(ClientError::invalid("options", format!("must be an object, got {}", v.type_name())));
     }
     let ms = |k: &str, default: f64| present(v.get(k)).map_or(Ok(default), |x| duration_ms(k, x));
     let timeout_ms = ms("timeoutMs", poll::DEFAULT_WAIT_TIMEOUT_MS)?;
@@ -171,7 +170,7 @@ pub fn parse_wait_options(v: &Value) -> Result<WaitOptions, ClientError> {
     if max_poll_interval_ms < poll_interval_ms {
         return Err(ClientError::invalid(
             "maxPollIntervalMs",
-            cat!("must not be below pollIntervalMs (", show_number(poll_interval_ms), " ms), got ", show_number(max_poll_interval_ms)),
+            format!("must not be below pollIntervalMs ({} ms), got {}", show_number(poll_interval_ms), show_number(max_poll_interval_ms)),
         ));
     }
     Ok(WaitOptions { timeout_ms, poll_interval_ms, max_poll_interval_ms })

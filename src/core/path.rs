@@ -1,6 +1,5 @@
 //! Ids in URL paths: each id is exactly one percent-encoded segment.
 
-use crate::prelude::*;
 
 use super::error::ClientError;
 
@@ -13,7 +12,7 @@ pub fn encode_segment(field: &str, id: &str) -> Result<String, ClientError> {
         return Err(ClientError::invalid(field, "must be a non-empty string"));
     }
     if id == "." || id == ".." {
-        return Err(ClientError::invalid(field, cat!("'", id, "' is not a valid id")));
+        return Err(ClientError::invalid(field, format!("'{id}' is not a valid id")));
     }
     if id.len() > 1024 {
         return Err(ClientError::invalid(field, "is longer than 1024 bytes"));

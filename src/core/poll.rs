@@ -4,7 +4,6 @@
 //! builds promptly; growing the interval to a ceiling keeps a long build from
 //! costing hundreds of requests while bounding how late `ready` is noticed.
 
-use super::float::powi;
 /// Default first interval between polls.
 pub const DEFAULT_INTERVAL_MS: f64 = 1_000.0;
 /// Default ceiling of the interval.
@@ -43,7 +42,7 @@ pub fn phase(status: &str) -> Phase {
 /// (`random` in [0, 1)). Never above `max_interval`, so `ready` is seen at most
 /// one ceiling after it happens.
 pub fn delay_ms(poll: u32, interval_ms: f64, max_interval_ms: f64, random: f64) -> f64 {
-    let grown = interval_ms * powi(GROWTH, poll.min(64));
+    let grown = interval_ms * GROWTH.powi(poll.min(64) as i32);
     grown.min(max_interval_ms) * (1.0 - JITTER * random.clamp(0.0, 1.0))
 }
 

@@ -3,9 +3,7 @@
 //! Pure functions of (method, outcome, attempt, headers, clock, random draw), so
 //! every branch is tested natively. The platform layer only sleeps and re-sends.
 
-use crate::prelude::*;
 
-use super::float::powi;
 use super::validate::parse_decimal;
 
 /// HTTP methods the client sends.
@@ -65,7 +63,7 @@ pub fn is_retryable(method: Method, outcome: Outcome) -> bool {
 /// Exponential backoff for attempt `attempt` (0 for the first retry): 500 ms,
 /// 1 s, 2 s, ... capped at 8 s, less up to 25% jitter (`random` in [0, 1)).
 pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
-    let exp = INITIAL_BACKOFF_MS * powi(2.0, attempt.min(16));
+    let exp = INITIAL_BACKOFF_MS * 2f64.powi(attempt.min(16) as i32);
     exp.min(MAX_BACKOFF_MS) * (1.0 - 0.25 * random.clamp(0.0, 1.0))
 }
 

@@ -1,8 +1,6 @@
 //! Requests of the snapshots API: `POST /v1/snapshots` bodies and list queries.
 
-use crate::prelude::*;
 
-use super::float::fract;
 use super::error::ClientError;
 use super::path::percent_encode;
 use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, text, token};
@@ -19,7 +17,7 @@ const PACKAGE_FIELDS: [&str; 3] = ["extra_apt_packages", "extra_pip_packages", "
 /// "the server's default" and is left out.
 pub fn create_body(params: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = params else {
-        return Err(ClientError::invalid("params", cat!("must be an object with at least oci_image, got ", params.type_name())));
+        return Err(ClientError::invalid("params", format!("must be an object with at least oci_image, got {}", params.type_name())));
     };
     if present(params.get("oci_image")).is_none() {
         return Err(ClientError::invalid("oci_image", "is required, e.g. 'docker.io/library/python:3.11-slim'"));
@@ -46,12 +44,12 @@ pub fn create_body(params: &Value) -> Result<Value, ClientError> {
 
 fn build_args(v: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = v else {
-        return Err(ClientError::invalid("build_args", cat!("must be an object, got ", v.type_name())));
+        return Err(ClientError::invalid("build_args", format!("must be an object, got {}", v.type_name())));
     };
     let mut out = Vec::with_capacity(members.len());
     for (key, v) in members {
         let Some(v) = present(Some(v)) else { continue };
-        let field = cat!("build_args.", key);
+        let field = format!("build_args.{key}");
         let checked = match key.as_str() {
             k if PACKAGE_FIELDS.contains(&k) => Value::String(package_list(&field, v)?),
             "git_clone_url" => Value::String(token(&field, v, 2048)?),
@@ -73,9 +71,9 @@ fn build_args(v: &Value) -> Result<Value, ClientError> {
 /// building a smaller disk than the user asked for.
 fn disk_size_gb(field: &str, v: &Value) -> Result<i64, ClientError> {
     match integer_in(field, v, 1, 3) {
-        Err(e) if matches!(v, Value::Number(n) if n.is_finite() && fract(*n) == 0.0 && *n > 3.0) => Err(ClientError::invalid(
+        Err(e) if matches!(v, Value::Number(n) if n.is_finite() && n.fract() == 0.0 && *n > 3.0) => Err(ClientError::invalid(
             field,
-            cat!(e.message.strip_prefix(&*cat!(field, ": ")).unwrap_or(&e.message), " (the API would silently cap it to 3 GB, so larger values are refused)"),
+            format!("{} (the API would silently cap it to 3 GB, so larger values are refused)", e.message.strip_prefix(&*format!("{field}: ")).unwrap_or(&e.message)),
         )),
         other => other,
     }
@@ -87,43 +85,43 @@ fn package_list(field: &str, v: &Value) -> Result<String, ClientError> {
     match v {
         Value::String(s) => {
             if let Some(c) = s.chars().find(|c| c.is_control() && *c != '\t' && *c != '\n') {
-                return Err(ClientError::invalid(field, cat!("must not contain control characters (found ", super::validate::describe_char(c), ")")));
+                return Err(ClientError::invalid(field, format!("must not contain control characters (found {})", super::validate::describe_char(c))));
             }
             if s.len() > 65_536 {
                 return Err(ClientError::invalid(field, "must be at most 65536 bytes"));
             }
-            Ok(super::text::join(&s.split_whitespace().collect::<Vec<_>>(), " "))
+            Ok(s.split_whitespace().collect::<Vec<_>>().join(" "))
         }
         Value::Array(items) => {
             let mut names = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let f = cat!(field, "[", i, "]");
+                let f = format!("{field}[{i}]");
                 let Value::String(name) = item else {
-                    return Err(ClientError::invalid(&f, cat!("must be a package name string, got ", item.type_name())));
+                    return Err(ClientError::invalid(&f, format!("must be a package name string, got {}", item.type_name())));
                 };
                 if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                    return Err(ClientError::invalid(&f, cat!("must be one package name without whitespace, got ", quote(name))));
+                    return Err(ClientError::invalid(&f, format!("must be one package name without whitespace, got {}", quote(name))));
                 }
                 names.push(name.as_str());
             }
-            Ok(super::text::join(&names, " "))
+            Ok(names.join(" "))
         }
-        other => Err(ClientError::invalid(field, cat!("must be a space-separated string or an array of package names, got ", other.type_name()))),
+        other => Err(ClientError::invalid(field, format!("must be a space-separated string or an array of package names, got {}", other.type_name()))),
     }
 }
 
 fn envs(field: &str, v: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = v else {
-        return Err(ClientError::invalid(field, cat!("must be an object of variable names to string values, got ", v.type_name())));
+        return Err(ClientError::invalid(field, format!("must be an object of variable names to string values, got {}", v.type_name())));
     };
     let mut out = Vec::with_capacity(members.len());
     for (name, value) in members {
         if !is_env_name(name) {
-            return Err(ClientError::invalid(field, cat!(quote(name), " is not a valid variable name (letters, digits and _, not starting with a digit)")));
+            return Err(ClientError::invalid(field, format!("{} is not a valid variable name (letters, digits and _, not starting with a digit)", quote(name))));
         }
-        let f = cat!(field, ".", name);
+        let f = format!("{field}.{name}");
         let Value::String(s) = value else {
-            return Err(ClientError::invalid(&f, cat!("must be a string, got ", value.type_name())));
+            return Err(ClientError::invalid(&f, format!("must be a string, got {}", value.type_name())));
         };
         upsert(&mut out, name, Value::String(text(&f, &Value::String(s.clone()), 65_536)?));
     }
@@ -145,7 +143,7 @@ pub fn list_query(query: &Value) -> Result<String, ClientError> {
     let members = match query {
         Value::Null => return Ok(String::new()),
         Value::Object(m) => m,
-        other => return Err(ClientError::invalid("query", cat!("must be an object such as { type: 'user' }, got ", other.type_name()))),
+        other => return Err(ClientError::invalid("query", format!("must be an object such as {{ type: 'user' }}, got {}", other.type_name()))),
     };
     let mut parts = Vec::new();
     for (key, v) in members {
@@ -153,13 +151,13 @@ pub fn list_query(query: &Value) -> Result<String, ClientError> {
         let value = match (key.as_str(), v) {
             ("type", v) => one_of("type", v, &SNAPSHOT_TYPES)?,
             (_, Value::String(s)) => s.clone(),
-            (_, Value::Bool(b)) => cat!(b),
+            (_, Value::Bool(b)) => format!("{b}"),
             (_, Value::Number(n)) if n.is_finite() => super::validate::show_number(*n),
-            (k, other) => return Err(ClientError::invalid(k, cat!("must be a string, number or boolean query value, got ", other.type_name()))),
+            (k, other) => return Err(ClientError::invalid(k, format!("must be a string, number or boolean query value, got {}", other.type_name()))),
         };
-        parts.push(cat!(percent_encode(key), "=", percent_encode(&value)));
+        parts.push(format!("{}={}", percent_encode(key), percent_encode(&value)));
     }
-    Ok(if parts.is_empty() { String::new() } else { cat!("?", super::text::join(&parts, "&")) })
+    Ok(if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) })
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! Builders for the core's tests: JSON-shaped values written briefly.
 
-use crate::prelude::*;
 
 use super::value::Value;
 

@@ -1,9 +1,7 @@
 //! Field checks shared by every request builder. Each error names the field
 //! (dotted, `build_args.disk_size_gb`) and says what was expected and what came.
 
-use crate::prelude::*;
 
-use super::float::{fract, powi};
 use super::error::ClientError;
 use super::value::Value;
 
@@ -17,15 +15,15 @@ pub fn present(v: Option<&Value>) -> Option<&Value> {
 
 /// An integer in `min..=max`.
 pub fn integer_in(field: &str, v: &Value, min: i64, max: i64) -> Result<i64, ClientError> {
-    let expected = || cat!("must be an integer from ", min, " to ", max);
+    let expected = || format!("must be an integer from {min} to {max}");
     let Value::Number(n) = v else {
-        return Err(ClientError::invalid(field, cat!(expected(), ", got ", v.type_name())));
+        return Err(ClientError::invalid(field, format!("{}, got {}", expected(), v.type_name())));
     };
-    if !n.is_finite() || fract(*n) != 0.0 {
-        return Err(ClientError::invalid(field, cat!(expected(), ", got ", show_number(*n))));
+    if !n.is_finite() || n.fract() != 0.0 {
+        return Err(ClientError::invalid(field, format!("{}, got {}", expected(), show_number(*n))));
     }
     if *n < min as f64 || *n > max as f64 {
-        return Err(ClientError::invalid(field, cat!(expected(), ", got ", show_number(*n))));
+        return Err(ClientError::invalid(field, format!("{}, got {}", expected(), show_number(*n))));
     }
     Ok(*n as i64)
 }
@@ -37,9 +35,9 @@ pub fn duration_ms(field: &str, v: &Value) -> Result<f64, ClientError> {
         Value::Number(n) if n.is_finite() && *n > 0.0 && *n <= MAX_TIMER_MS => Ok(*n),
         Value::Number(n) => Err(ClientError::invalid(
             field,
-            cat!("must be a number of milliseconds above 0 and at most 2147483647, got ", show_number(*n)),
+            format!("must be a number of milliseconds above 0 and at most 2147483647, got {}", show_number(*n)),
         )),
-        other => Err(ClientError::invalid(field, cat!("must be a number of milliseconds, got ", other.type_name()))),
+        other => Err(ClientError::invalid(field, format!("must be a number of milliseconds, got {}", other.type_name()))),
     }
 }
 
@@ -48,7 +46,7 @@ pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 /// A string (any content), not another type.
 pub fn string<'a>(field: &str, v: &'a Value) -> Result<&'a str, ClientError> {
-    v.as_str().ok_or_else(|| ClientError::invalid(field, cat!("must be a string, got ", v.type_name())))
+    v.as_str().ok_or_else(|| ClientError::invalid(field, format!("must be a string, got {}", v.type_name())))
 }
 
 /// A non-empty string with no whitespace or control characters (an image
@@ -59,10 +57,10 @@ pub fn token(field: &str, v: &Value, max: usize) -> Result<String, ClientError> 
         return Err(ClientError::invalid(field, "must not be empty"));
     }
     if s.len() > max {
-        return Err(ClientError::invalid(field, cat!("must be at most ", max, " bytes, got ", s.len())));
+        return Err(ClientError::invalid(field, format!("must be at most {max} bytes, got {}", s.len())));
     }
     if let Some(c) = s.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return Err(ClientError::invalid(field, cat!("must not contain whitespace or control characters (found ", describe_char(c), ")")));
+        return Err(ClientError::invalid(field, format!("must not contain whitespace or control characters (found {})", describe_char(c))));
     }
     Ok(s.to_string())
 }
@@ -71,7 +69,7 @@ pub fn token(field: &str, v: &Value, max: usize) -> Result<String, ClientError> 
 pub fn text(field: &str, v: &Value, max: usize) -> Result<String, ClientError> {
     let s = string(field, v)?;
     if s.len() > max {
-        return Err(ClientError::invalid(field, cat!("must be at most ", max, " bytes, got ", s.len())));
+        return Err(ClientError::invalid(field, format!("must be at most {max} bytes, got {}", s.len())));
     }
     if s.contains('\0') {
         return Err(ClientError::invalid(field, "must not contain NUL characters"));
@@ -85,17 +83,17 @@ pub fn one_of(field: &str, v: &Value, allowed: &[&str]) -> Result<String, Client
     if allowed.contains(&s) {
         Ok(s.to_string())
     } else {
-        Err(ClientError::invalid(field, cat!("must be one of ", quoted_list(allowed), ", got ", quote(s))))
+        Err(ClientError::invalid(field, format!("must be one of {}, got {}", quoted_list(allowed), quote(s))))
     }
 }
 
 /// A value that JSON can carry (for keys passed through untouched).
 pub fn json_compatible(field: &str, v: &Value) -> Result<(), ClientError> {
     match v {
-        Value::Other(kind) => Err(ClientError::invalid(field, cat!("cannot be sent as JSON (got ", kind, ")"))),
-        Value::Number(n) if !n.is_finite() => Err(ClientError::invalid(field, cat!("must be a finite number, got ", show_number(*n)))),
-        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| json_compatible(&cat!(field, "[", i, "]"), item)),
-        Value::Object(members) => members.iter().try_for_each(|(k, item)| json_compatible(&cat!(field, ".", k), item)),
+        Value::Other(kind) => Err(ClientError::invalid(field, format!("cannot be sent as JSON (got {kind})"))),
+        Value::Number(n) if !n.is_finite() => Err(ClientError::invalid(field, format!("must be a finite number, got {}", show_number(*n)))),
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, item)| json_compatible(&format!("{field}[{i}]"), item)),
+        Value::Object(members) => members.iter().try_for_each(|(k, item)| json_compatible(&format!("{field}.{k}"), item)),
         _ => Ok(()),
     }
 }
@@ -127,17 +125,17 @@ pub fn show_number(n: f64) -> String {
             a /= 10.0;
             exp += 1;
         }
-        return cat!(sign, a as u8, "e+", exp);
+        return format!("{sign}{}e+{exp}", a as u8);
     }
-    let mut out = cat!(sign, a as u64);
-    let mut frac = fract(a);
+    let mut out = format!("{sign}{}", a as u64);
+    let mut frac = a.fract();
     if frac > 0.0 {
         out.push('.');
         for _ in 0..6 {
             frac *= 10.0;
             let digit = frac as u8;
             out.push(char::from(b'0' + digit.min(9)));
-            frac = fract(frac);
+            frac = frac.fract();
             if frac < 1e-9 {
                 break;
             }
@@ -163,7 +161,7 @@ pub fn parse_decimal(s: &str) -> Option<f64> {
         return None;
     }
     let digits = |d: &str| d.bytes().fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
-    Some(digits(int) as f64 + digits(frac) as f64 / powi(10.0, frac.len() as u32))
+    Some(digits(int) as f64 + digits(frac) as f64 / 10f64.powi(frac.len() as i32))
 }
 
 /// A user string inside a message: quoted, shortened, control characters escaped.
@@ -185,14 +183,14 @@ pub fn quote(s: &str) -> String {
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    super::text::join(&items.iter().map(|s| cat!("\"", s, "\"")).collect::<Vec<_>>(), " or ")
+    items.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(" or ")
 }
 
 pub fn describe_char(c: char) -> String {
     if c == ' ' {
         "a space".into()
     } else {
-        super::text::code_point(c)
+        format!("U+{:04X}", c as u32)
     }
 }
 

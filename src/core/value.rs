@@ -1,14 +1,18 @@
-//! A JSON-shaped value: what the platform layer reads out of a JS object, and
-//! what request bodies are built from.
+//! A JSON-shaped value: what a call's parameters are read into, and what
+//! request bodies are written from, both through serde.
 //!
-//! The client deliberately carries no serde: the JS engine parses responses, and
-//! bodies are small, so a hand-written writer is both smaller and faster in wasm.
+//! Reading is forgiving on purpose: whatever a caller passes (a function, a
+//! symbol, a cyclic object) becomes a value that validation can name in its
+//! message, never a deserialisation failure without a field. Objects keep
+//! their keys in the caller's order, and `__proto__` is plain data.
 
-use crate::prelude::*;
+use std::fmt;
 
-use super::float::fract;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
 /// A value read from JS. `Other` names what JSON cannot hold (a function, a
-/// symbol, a bigint) so that validation can say what it found.
+/// symbol, a nesting too deep) so that validation can say what it found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -16,11 +20,13 @@ pub enum Value {
     Number(f64),
     String(String),
     Array(Vec<Value>),
-    /// Own enumerable keys in insertion order; `undefined` members are left out,
-    /// as `JSON.stringify` does.
+    /// Own enumerable keys in insertion order.
     Object(Vec<(String, Value)>),
     Other(&'static str),
 }
+
+/// Nesting deeper than this is refused (it also stops cycles).
+pub const MAX_DEPTH: u32 = 32;
 
 impl Value {
     /// The JS-ish name of this value's type, for error messages.
@@ -53,79 +59,122 @@ impl Value {
         }
     }
 
-    /// Serialises to compact JSON. Non-finite numbers become `null`, as in JS;
-    /// validation refuses them before a body is ever written.
+    /// Compact JSON. Non-finite numbers become `null`, as in JS; validation
+    /// refuses them before a body is ever written.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.write_json(&mut out);
-        out
+        serde_json::to_string(self).unwrap_or_else(|_| "null".into())
     }
 
-    fn write_json(&self, out: &mut String) {
+    /// Reads any self-describing input (a JS value through
+    /// serde-wasm-bindgen, JSON text in tests) without ever failing.
+    pub fn read<'de, D: Deserializer<'de>>(input: D) -> Value {
+        Depth(0).deserialize(input).unwrap_or(Value::Other(NOT_JSON))
+    }
+}
+
+/// What a value that serde could not read is called in messages.
+const NOT_JSON: &str = "a value JSON cannot hold (a function, symbol or the like)";
+
+/// Reads one value at a nesting depth. A value the input cannot describe
+/// (serde-wasm-bindgen refuses functions and symbols) becomes
+/// [`Value::Other`] in place, so its siblings are still read and the
+/// check that meets it can name its field.
+#[derive(Clone, Copy)]
+struct Depth(u32);
+
+impl<'de> DeserializeSeed<'de> for Depth {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, input: D) -> Result<Value, D::Error> {
+        if self.0 >= MAX_DEPTH {
+            return input.deserialize_ignored_any(de::IgnoredAny).map(|_| Value::Other("too deeply nested value"));
+        }
+        Ok(input.deserialize_any(self).unwrap_or(Value::Other(NOT_JSON)))
+    }
+}
+
+impl<'de> Visitor<'de> for Depth {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON-shaped value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, input: D) -> Result<Value, D::Error> {
+        self.deserialize(input)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
+        Ok(Value::Number(n as f64))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
+        Ok(Value::Number(n as f64))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
+        Ok(Value::Number(n))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Value, E> {
+        Ok(Value::String(s))
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<Value, E> {
+        Ok(Value::Other("binary data"))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = items.next_element_seed(Depth(self.0 + 1))? {
+            out.push(item);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Value, A::Error> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        while let Some(key) = members.next_key::<String>()? {
+            let value = members.next_value_seed(Depth(self.0 + 1))?;
+            match out.iter_mut().find(|(k, _)| *k == key) {
+                Some(slot) => slot.1 = value,
+                None => out.push((key, value)),
+            }
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, out: S) -> Result<S::Ok, S::Error> {
         match self {
-            Value::Null | Value::Other(_) => out.push_str("null"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Number(n) => write_number(*n, out),
-            Value::String(s) => write_string(s, out),
+            Value::Null | Value::Other(_) => out.serialize_unit(),
+            Value::Bool(b) => out.serialize_bool(*b),
+            // Whole numbers print without a fraction, as JS prints them.
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 => out.serialize_i64(*n as i64),
+            Value::Number(n) if n.is_finite() => out.serialize_f64(*n),
+            Value::Number(_) => out.serialize_unit(),
+            Value::String(s) => out.serialize_str(s),
             Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.write_json(out);
+                let mut seq = out.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
                 }
-                out.push(']');
+                seq.end()
             }
             Value::Object(members) => {
-                out.push('{');
-                for (i, (k, v)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_string(k, out);
-                    out.push(':');
-                    v.write_json(out);
+                let mut map = out.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(k, v)?;
                 }
-                out.push('}');
+                map.end()
             }
         }
     }
-}
-
-fn write_number(n: f64, out: &mut String) {
-    if !n.is_finite() {
-        out.push_str("null");
-    } else if fract(n) == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
-        // Integers print without a fraction, as JS prints them.
-        out.push_str(&cat!(n as i64));
-    } else {
-        out.push_str(&n.to_string());
-    }
-}
-
-fn write_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                out.push(hex_digit((c as u32) >> 4));
-                out.push(hex_digit(c as u32 & 0xf));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-fn hex_digit(n: u32) -> char {
-    char::from_digit(n & 0xf, 16).unwrap_or('0')
 }
 
 #[cfg(test)]
@@ -134,6 +183,10 @@ mod tests {
 
     fn obj(members: &[(&str, Value)]) -> Value {
         Value::Object(members.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
+    }
+
+    fn parse(json: &str) -> Value {
+        Value::read(&mut serde_json::Deserializer::from_str(json))
     }
 
     #[test]
@@ -156,19 +209,34 @@ mod tests {
     fn special_keys_are_plain_data() {
         let v = obj(&[("__proto__", Value::String("x".into()))]);
         assert_eq!(v.to_json(), r#"{"__proto__":"x"}"#);
+        assert_eq!(parse(r#"{"__proto__":"x"}"#), v);
     }
 
     #[test]
     fn non_finite_numbers_write_null_and_negative_integers_stay_integral() {
         assert_eq!(Value::Number(f64::NAN).to_json(), "null");
         assert_eq!(Value::Number(-3.0).to_json(), "-3");
-        assert_eq!(Value::Number(1e300).to_json(), 1e300f64.to_string());
+        assert_eq!(Value::Number(1e300).to_json(), "1e+300");
     }
 
     #[test]
-    fn get_returns_the_last_duplicate_like_js() {
-        let v = obj(&[("k", Value::Number(1.0)), ("k", Value::Number(2.0))]);
+    fn reads_keep_order_and_the_last_duplicate_like_js() {
+        let v = parse(r#"{"k":1,"a":[true,null,"s"],"k":2}"#);
+        assert_eq!(v, obj(&[("k", Value::Number(2.0)), ("a", Value::Array(vec![Value::Bool(true), Value::Null, Value::String("s".into())]))]));
         assert_eq!(v.get("k"), Some(&Value::Number(2.0)));
         assert_eq!(Value::Null.get("k"), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_cut_off_in_place() {
+        let json = format!("{}1{}", "[".repeat(40), "]".repeat(40));
+        let mut v = &parse(&json);
+        let mut depth = 0;
+        while let Value::Array(items) = v {
+            v = &items[0];
+            depth += 1;
+        }
+        assert_eq!(depth, MAX_DEPTH);
+        assert_eq!(v, &Value::Other("too deeply nested value"));
     }
 }

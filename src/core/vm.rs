@@ -1,7 +1,6 @@
 //! Requests of the VM API: bodies for create, update, snapshot, clone,
 //! stage-env and volume mounts, and the `wait` argument in both its forms.
 
-use crate::prelude::*;
 
 use super::error::ClientError;
 use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, string, text, token};
@@ -55,7 +54,7 @@ pub fn create_body(body: &Value, idempotency_key: &str) -> Result<Value, ClientE
             json_compatible("metadata", &Value::Object(m.clone()))?;
             m.clone()
         }
-        Some(other) => return Err(ClientError::invalid("metadata", cat!("must be an object, got ", other.type_name()))),
+        Some(other) => return Err(ClientError::invalid("metadata", format!("must be an object, got {}", other.type_name()))),
     };
     metadata.retain(|(k, _)| k != IDEMPOTENCY_METADATA_KEY);
     metadata.push((IDEMPOTENCY_METADATA_KEY.to_string(), Value::String(idempotency_key.to_string())));
@@ -77,7 +76,7 @@ fn vm_field(key: &str, v: &Value) -> Result<Value, ClientError> {
             json_compatible(key, v)?;
             match v {
                 Value::Object(_) => v.clone(),
-                other => return Err(ClientError::invalid(key, cat!("must be an object, got ", other.type_name()))),
+                other => return Err(ClientError::invalid(key, format!("must be an object, got {}", other.type_name()))),
             }
         }
         "volumes" => volumes(v)?,
@@ -94,7 +93,7 @@ fn vm_field(key: &str, v: &Value) -> Result<Value, ClientError> {
 /// `vms.update(vmId, patch)`: the documented fields are checked; others pass.
 pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = patch else {
-        return Err(ClientError::invalid("patch", cat!("must be an object, got ", patch.type_name())));
+        return Err(ClientError::invalid("patch", format!("must be an object, got {}", patch.type_name())));
     };
     let mut out = Vec::with_capacity(members.len());
     for (key, v) in members {
@@ -130,7 +129,7 @@ pub fn named_body(body: &Value, field: &str) -> Result<Value, ClientError> {
 /// Values are secrets: no message ever quotes one.
 pub fn stage_env_body(env: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = env else {
-        return Err(ClientError::invalid("env", cat!("must be an object of variable names to string values, got ", env.type_name())));
+        return Err(ClientError::invalid("env", format!("must be an object of variable names to string values, got {}", env.type_name())));
     };
     if members.is_empty() {
         return Err(ClientError::invalid("env", "must hold at least one variable"));
@@ -138,11 +137,11 @@ pub fn stage_env_body(env: &Value) -> Result<Value, ClientError> {
     let mut entries = Vec::with_capacity(members.len());
     for (name, value) in members {
         if !is_env_name(name) {
-            return Err(ClientError::invalid("env", cat!(quote(name), " is not a valid variable name (letters, digits and _, not starting with a digit)")));
+            return Err(ClientError::invalid("env", format!("{} is not a valid variable name (letters, digits and _, not starting with a digit)", quote(name))));
         }
-        let field = cat!("env.", name);
+        let field = format!("env.{name}");
         let Value::String(secret) = value else {
-            return Err(ClientError::invalid(&field, cat!("must be a string, got ", value.type_name())));
+            return Err(ClientError::invalid(&field, format!("must be a string, got {}", value.type_name())));
         };
         if secret.contains('\0') || secret.len() > 65_536 {
             return Err(ClientError::invalid(&field, "must be at most 65536 bytes without NUL characters (the value is not shown)"));
@@ -158,15 +157,15 @@ pub fn stage_env_body(env: &Value) -> Result<Value, ClientError> {
 /// One volume mount: `{ volume_id, mount_path, mode?, checkpoint_id? }`.
 pub fn volume(field: &str, v: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = v else {
-        return Err(ClientError::invalid(field, cat!("must be an object with volume_id and mount_path, got ", v.type_name())));
+        return Err(ClientError::invalid(field, format!("must be an object with volume_id and mount_path, got {}", v.type_name())));
     };
-    let sub = |k: &str| cat!(field, ".", k).trim_start_matches('.').to_string();
+    let sub = |k: &str| format!("{field}.{k}").trim_start_matches('.').to_string();
     let volume_id = present(v.get("volume_id")).ok_or_else(|| ClientError::invalid(&sub("volume_id"), "is required"))?;
     let mount_path = present(v.get("mount_path")).ok_or_else(|| ClientError::invalid(&sub("mount_path"), "is required"))?;
     token(&sub("volume_id"), volume_id, 1024)?;
     let path = token(&sub("mount_path"), mount_path, 4096)?;
     if !path.starts_with('/') {
-        return Err(ClientError::invalid(&sub("mount_path"), cat!("must be an absolute path, got ", quote(&path))));
+        return Err(ClientError::invalid(&sub("mount_path"), format!("must be an absolute path, got {}", quote(&path))));
     }
     let mode = present(v.get("mode")).map(|m| one_of(&sub("mode"), m, &VOLUME_MODES)).transpose()?;
     if let Some(c) = present(v.get("checkpoint_id")) {
@@ -187,19 +186,19 @@ pub fn volume(field: &str, v: &Value) -> Result<Value, ClientError> {
 
 fn volumes(v: &Value) -> Result<Value, ClientError> {
     let Value::Array(items) = v else {
-        return Err(ClientError::invalid("volumes", cat!("must be an array of mounts, got ", v.type_name())));
+        return Err(ClientError::invalid("volumes", format!("must be an array of mounts, got {}", v.type_name())));
     };
-    items.iter().enumerate().map(|(i, item)| volume(&cat!("volumes[", i, "]"), item)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+    items.iter().enumerate().map(|(i, item)| volume(&format!("volumes[{i}]"), item)).collect::<Result<Vec<_>, _>>().map(Value::Array)
 }
 
 fn egress_policy(v: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = v else {
-        return Err(ClientError::invalid("egress_policy", cat!("must be an object, got ", v.type_name())));
+        return Err(ClientError::invalid("egress_policy", format!("must be an object, got {}", v.type_name())));
     };
     let mut out = Vec::new();
     for (key, item) in members {
         let Some(item) = present(Some(item)) else { continue };
-        let field = cat!("egress_policy.", key);
+        let field = format!("egress_policy.{key}");
         let checked = match key.as_str() {
             "allow_public_repos" | "allow_http" | "allow_https" => boolean(&field, item)?,
             "allowed_domains" => string_list(&field, item)?,
@@ -208,7 +207,7 @@ fn egress_policy(v: &Value) -> Result<Value, ClientError> {
                 if let Value::Array(cidrs) = &list {
                     for (i, c) in cidrs.iter().enumerate() {
                         if !c.as_str().is_some_and(is_cidr) {
-                            return Err(ClientError::invalid(&cat!(field, "[", i, "]"), cat!("must be a CIDR such as 10.0.0.0/8, got ", quote(c.as_str().unwrap_or("")))));
+                            return Err(ClientError::invalid(&format!("{field}[{i}]"), format!("must be a CIDR such as 10.0.0.0/8, got {}", quote(c.as_str().unwrap_or("")))));
                         }
                     }
                 }
@@ -239,7 +238,7 @@ fn is_cidr(s: &str) -> bool {
 fn memory_mb(field: &str, v: &Value) -> Result<Value, ClientError> {
     let n = integer_in(field, v, 128, 8192)?;
     if n % 2 != 0 {
-        return Err(ClientError::invalid(field, cat!("must be an even number of MB from 128 to 8192, got ", n)));
+        return Err(ClientError::invalid(field, format!("must be an even number of MB from 128 to 8192, got {n}")));
     }
     Ok(Value::Number(n as f64))
 }
@@ -247,16 +246,16 @@ fn memory_mb(field: &str, v: &Value) -> Result<Value, ClientError> {
 fn boolean(field: &str, v: &Value) -> Result<Value, ClientError> {
     match v {
         Value::Bool(b) => Ok(Value::Bool(*b)),
-        other => Err(ClientError::invalid(field, cat!("must be true or false, got ", other.type_name()))),
+        other => Err(ClientError::invalid(field, format!("must be true or false, got {}", other.type_name()))),
     }
 }
 
 fn string_list(field: &str, v: &Value) -> Result<Value, ClientError> {
     let Value::Array(items) = v else {
-        return Err(ClientError::invalid(field, cat!("must be an array of strings, got ", v.type_name())));
+        return Err(ClientError::invalid(field, format!("must be an array of strings, got {}", v.type_name())));
     };
     for (i, item) in items.iter().enumerate() {
-        token(&cat!(field, "[", i, "]"), item, 1024)?;
+        token(&format!("{field}[{i}]"), item, 1024)?;
     }
     Ok(v.clone())
 }
@@ -265,7 +264,7 @@ fn object_or_empty<'a>(field: &str, v: &'a Value) -> Result<&'a [(String, Value)
     match v {
         Value::Null => Ok(&[]),
         Value::Object(m) => Ok(m),
-        other => Err(ClientError::invalid(field, cat!("must be an object, got ", other.type_name()))),
+        other => Err(ClientError::invalid(field, format!("must be an object, got {}", other.type_name()))),
     }
 }
 
@@ -278,9 +277,9 @@ pub fn wait_flag(arg: &Value, default: bool) -> Result<bool, ClientError> {
         Value::Object(_) => match present(arg.get("wait")) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
-            Some(other) => Err(ClientError::invalid("wait", cat!("must be true or false, got ", other.type_name()))),
+            Some(other) => Err(ClientError::invalid("wait", format!("must be true or false, got {}", other.type_name()))),
         },
-        other => Err(ClientError::invalid("wait", cat!("must be true, false or an options object, got ", other.type_name()))),
+        other => Err(ClientError::invalid("wait", format!("must be true, false or an options object, got {}", other.type_name()))),
     }
 }
 

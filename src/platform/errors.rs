@@ -2,18 +2,20 @@
 //! abort reason, what a user callback threw) or a described client error that
 //! becomes an instance of the package's `Error` subclasses.
 
-use crate::prelude::*;
+
+use std::cell::RefCell;
 
 use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::convert::{get, object, set};
-use super::global::Global;
 use crate::core::{ClientError, ErrorKind};
 
-/// Turns a descriptor object into a real `Error` subclass instance. Set by
-/// the JS layer at load time (`setErrorFactory`), where the classes live.
-static FACTORY: Global<Option<Function>> = Global::new(None);
+thread_local! {
+    /// Turns a descriptor object into a real `Error` subclass instance. Set by
+    /// the JS layer at load time (`setErrorFactory`), where the classes live.
+    static FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
 
 pub fn set_factory(factory: Function) {
     FACTORY.with(|f| *f.borrow_mut() = Some(factory));

@@ -1,15 +1,21 @@
-//! One HTTP attempt over `fetch`, bounded by a per-request timeout and the
-//! caller's signal; its JS half is fetch.js beside this file. Retrying is the
-//! transport's job, not this file's.
+//! One HTTP attempt: a request built with gloo-net's `RequestBuilder`, handed
+//! to `fetch`, bounded by a per-request timeout (a gloo-timers timer) and the
+//! caller's signal. Retrying is the transport's job, not this file's.
+//!
+//! An attempt is started synchronously ([`Attempt::start`]) and finished
+//! asynchronously ([`Attempt::finish`]), so that a call can hand its
+//! request to `fetch` before it returns its Promise.
 
-use crate::prelude::*;
-
-use js_sys::{Array, Function, Promise};
-use wasm_bindgen::prelude::*;
+use gloo_net::http::{Method, RequestBuilder, Response};
+use gloo_timers::callback::Timeout;
+use js_sys::{Function, Promise};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, RequestRedirect};
 
-use super::bindings::{AbortSignal, Response};
+use super::abort::Listening;
 use super::convert::get;
+use super::timer::timer_ms;
 
 /// What came back from one attempt. The body stays a JS string: it is parsed
 /// by the engine's `JSON.parse` and never copied through wasm memory.
@@ -29,60 +35,104 @@ pub enum SendError {
     Network(String),
 }
 
-/// What to send, besides the URL.
+/// What to send.
 pub struct Request<'a> {
-    /// `GET`, `POST`, ... as a JS string.
-    pub method: JsValue,
-    /// A plain object of header names to values.
-    pub headers: JsValue,
+    pub method: Method,
+    pub url: &'a str,
+    /// Every header of the request, fresh for this attempt.
+    pub headers: Headers,
     /// JSON text, for the requests that carry one.
     pub body: Option<&'a JsValue>,
 }
 
-#[wasm_bindgen(module = "/src/platform/fetch.js")]
-extern "C" {
-    /// See fetch.js: resolves with `[response, text]`, rejects with `[why, value]`.
-    fn attempt(fetch: &Function, url: &str, method: &JsValue, headers: &JsValue, body: Option<&JsValue>, timeout_ms: f64, signal: Option<&AbortSignal>) -> Promise;
+/// An attempt under way: the request is in `fetch`'s hands. Dropping it
+/// clears the timer and removes the listener on the caller's signal.
+pub struct Attempt {
+    state: Result<Sent, SendError>,
 }
 
-/// Sends one request, with a signal that fires on the timeout or the
-/// caller's abort, whichever is first.
-pub async fn send(fetch: &Function, url: &str, request: Request<'_>, timeout_ms: f64, signal: Option<&AbortSignal>) -> Result<Received, SendError> {
-    let sent = attempt(fetch, url, &request.method, &request.headers, request.body, timeout_ms.max(0.0), signal);
-    match JsFuture::from(sent).await {
-        Ok(pair) => {
-            let pair: Array = pair.unchecked_into();
-            let response: Response = pair.get(0).unchecked_into();
-            Ok(Received { status: response.status(), body: pair.get(1), response })
-        }
-        // Anything but a `[why, value]` pair was thrown before the request
-        // was made (a runtime without AbortController, say): a network failure.
-        Err(thrown) if !Array::is_array(&thrown) => Err(SendError::Network(describe(&thrown))),
-        Err(why) => {
-            let why: Array = why.unchecked_into();
-            Err(match why.get(0).as_f64() {
-                Some(ABORTED) => SendError::Aborted(why.get(1)),
-                Some(TIMED_OUT) => SendError::TimedOut,
-                _ => SendError::Network(describe(&why.get(1))),
-            })
-        }
+struct Sent {
+    answer: JsFuture,
+    controller: AbortController,
+    signal: Option<AbortSignal>,
+    _listening: Option<Listening>,
+    _timer: Timeout,
+}
+
+impl Attempt {
+    /// Builds the request and calls `fetch` now. `fetch` is called with
+    /// `this` undefined: workerd and user overrides expect a bare call.
+    pub fn start(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<&AbortSignal>) -> Attempt {
+        Attempt { state: send(fetch, request, timeout_ms, signal) }
+    }
+
+    /// Waits for the response and reads its body.
+    pub async fn finish(self) -> Result<Received, SendError> {
+        // The timer and the listener live until the body is read.
+        let Sent { answer, controller, signal, _listening, _timer } = self.state?;
+        read(answer).await.map_err(|thrown| match signal.filter(AbortSignal::aborted) {
+            Some(s) => SendError::Aborted(s.reason()),
+            None if controller.signal().aborted() => SendError::TimedOut,
+            None => SendError::Network(describe(&thrown)),
+        })
     }
 }
 
-/// The reasons `attempt` rejects with (fetch.js).
-const ABORTED: f64 = 1.0;
-const TIMED_OUT: f64 = 2.0;
+fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<&AbortSignal>) -> Result<Sent, SendError> {
+    if let Some(s) = signal.filter(|s| s.aborted()) {
+        return Err(SendError::Aborted(s.reason()));
+    }
+    let network = |e: JsValue| SendError::Network(describe(&e));
+    let controller = AbortController::new().map_err(network)?;
+    // redirect: 'manual', because fetch would carry X-API-Key to wherever a
+    // redirect points; the transport follows those that stay on the API's origin.
+    let builder = RequestBuilder::new(request.url)
+        .method(request.method)
+        .headers(gloo_net::http::Headers::from_raw(request.headers))
+        .redirect(RequestRedirect::Manual)
+        .abort_signal(Some(&controller.signal()));
+    let built = match request.body {
+        Some(body) => builder.body(body.clone()),
+        None => builder.build(),
+    };
+    let built: web_sys::Request = built.map_err(|e| SendError::Network(e.to_string()))?.into();
+    // Listening first: the caller may abort while fetch is being called.
+    let listening = match signal {
+        Some(s) => {
+            let ours = controller.clone();
+            Some(Listening::call(s, move || ours.abort()).map_err(network)?)
+        }
+        None => None,
+    };
+    let answer = match fetch.call1(&JsValue::UNDEFINED, &built) {
+        Ok(value) => JsFuture::from(Promise::resolve(&value)),
+        Err(thrown) => JsFuture::from(Promise::reject(&thrown)),
+    };
+    // The timer is armed once the request is on its way: a runtime's first
+    // setTimeout can be slow (Deno's took 4 ms), and it then overlaps the
+    // wait for the answer instead of delaying the request.
+    let ours = controller.clone();
+    let timer = Timeout::new(timer_ms(timeout_ms), move || ours.abort());
+    Ok(Sent { answer, controller, signal: signal.cloned(), _listening: listening, _timer: timer })
+}
+
+/// The response and its body text.
+async fn read(answer: JsFuture) -> Result<Received, JsValue> {
+    let response = answer.await?;
+    if !response.is_object() {
+        return Err(js_sys::TypeError::new("fetch resolved to something that is not a Response").into());
+    }
+    let raw: web_sys::Response = response.unchecked_into();
+    let body = JsFuture::from(raw.text()?).await?;
+    let response = Response::from(raw);
+    Ok(Received { status: response.status(), body, response })
+}
 
 impl Received {
     /// A response header; read only on the error path (a success needs none,
     /// and each read copies a string into wasm).
     pub fn header(&self, name: &str) -> Option<String> {
-        let headers = self.response.headers();
-        if headers.is_object() {
-            headers.get(name)
-        } else {
-            None
-        }
+        self.response.headers().get(name)
     }
 }
 
@@ -91,7 +141,7 @@ fn describe(e: &JsValue) -> String {
     let message = get(e, "message").as_string().or_else(|| e.as_string()).unwrap_or_else(|| "unknown error".into());
     let cause = get(&get(e, "cause"), "code").as_string().or_else(|| get(&get(e, "cause"), "message").as_string());
     match cause {
-        Some(c) if !c.is_empty() && !crate::core::text::contains(&message, &c) => cat!(message, " (", c, ")"),
+        Some(c) if !c.is_empty() && !message.contains(&c) => format!("{message} ({c})"),
         _ => message,
     }
 }

@@ -1,14 +1,12 @@
-//! The only code that touches JS globals: `fetch`, timers, `AbortSignal`, the
-//! clock, randomness and JS error objects. It binds the *global* `fetch` and
-//! `setTimeout` (never `window`), so one build runs in pages, workers, Node,
+//! The only code that touches JS globals: `fetch` (requests built with
+//! gloo-net), timers (gloo-timers), `AbortSignal` (web-sys), the clock,
+//! randomness, JS values (serde-wasm-bindgen) and JS error objects. Nothing
+//! here goes through `window`, so one build runs in pages, workers, Node,
 //! Deno, Bun and workerd.
 
-pub mod alloc;
-pub mod bindings;
+pub mod abort;
 pub mod convert;
 pub mod errors;
 pub mod fetch;
-pub mod global;
 pub mod random;
-pub mod task;
 pub mod timer;

@@ -1,6 +1,5 @@
 //! Randomness for jitter and idempotency keys.
 
-use crate::prelude::*;
 
 /// A draw in [0, 1).
 pub fn unit() -> f64 {
