@@ -12,9 +12,9 @@ if (plain) {
   await (await fetch(`${baseUrl}/v1/snapshots`, { headers: { 'X-API-Key': 'bench' } })).json();
 } else {
   const { InstaVM } = await import(env('COLD_MODULE') ?? 'instavm-wasm');
-  const fetchSpy = (url, init) => {
+  const fetchSpy = (request) => {
     sentAt ||= performance.now();
-    return fetch(url, init);
+    return fetch(request);
   };
   await new InstaVM({ apiKey: 'bench', baseUrl, fetch: fetchSpy }).snapshots.list();
 }

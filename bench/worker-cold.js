@@ -8,9 +8,9 @@ export default {
     const base = new URL(request.url).searchParams.get('base');
     let sentAt = 0;
     const t0 = performance.now();
-    const spy = (url, init) => {
+    const spy = (request) => {
       sentAt ||= performance.now();
-      return fetch(url, init);
+      return fetch(request);
     };
     await new InstaVM({ apiKey: 'bench', baseUrl: base, fetch: spy }).snapshots.list();
     return new Response(String(sentAt - t0));

@@ -60,8 +60,12 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Retries of transient failures, default 2 (0..10). */
   maxRetries?: number;
-  /** A replacement for the global fetch; called with `this` undefined. */
-  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+  /**
+   * A replacement for the global fetch, called with `this` undefined and one
+   * argument: the built `Request` (method, headers, body, `redirect: 'manual'`
+   * and the request's own abort signal are on it).
+   */
+  fetch?: (request: Request) => Promise<Response>;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
 }

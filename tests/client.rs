@@ -18,15 +18,27 @@ fn scripted_fetch(script: &str) -> Function {
         "script",
         r#"
         const calls = [];
-        const f = function (url, init) {
+        // The client hands fetch one built Request. Each call is recorded
+        // as the parts the tests look at: url, method, redirect, signal, the
+        // client's headers and the body text.
+        const f = function (request, extra) {
           'use strict';
-          calls.push({ url, init, thisValue: this });
-          const step = script[Math.min(calls.length - 1, script.length - 1)];
-          if (step === 'hang') {
-            return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+          const init = { method: request.method, redirect: request.redirect, signal: request.signal, headers: {}, extra };
+          for (const name of ['Accept', 'Content-Type', 'Idempotency-Key', 'X-API-Key', 'X-Trace']) {
+            const value = request.headers.get(name);
+            if (value !== null) init.headers[name] = value;
           }
-          if (step === 'fail') return Promise.reject(new TypeError('fetch failed'));
-          return Promise.resolve(new Response(step.body ?? '', { status: step.status, headers: step.headers ?? {} }));
+          calls.push({ url: request.url, init, isRequest: request instanceof Request, thisValue: this });
+          const step = script[Math.min(calls.length - 1, script.length - 1)];
+          const bodyRead = request.text().then((text) => { if (text) init.body = text; });
+          if (step === 'hang') {
+            return bodyRead.then(() => new Promise((_, reject) => {
+              if (init.signal.aborted) reject(init.signal.reason);
+              init.signal.addEventListener('abort', () => reject(init.signal.reason));
+            }));
+          }
+          if (step === 'fail') return bodyRead.then(() => Promise.reject(new TypeError('fetch failed')));
+          return bodyRead.then(() => new Response(step.body ?? '', { status: step.status, headers: step.headers ?? {} }));
         };
         f.calls = calls;
         return f;
@@ -83,6 +95,8 @@ async fn records_get_both_id_and_both_type_fields_and_fetch_is_called_unbound() 
     let call = calls(&fetch).get(0);
     assert_eq!(prop(&call, "url"), "http://emulator.test/v1/snapshots/snap_1");
     assert!(prop(&call, "thisValue").is_undefined(), "fetch must be called with this undefined");
+    assert_eq!(prop(&call, "isRequest"), JsValue::TRUE, "fetch gets one built Request");
+    assert!(prop(&call, "init.extra").is_undefined(), "and nothing beside it");
     assert_eq!(prop(&call, "init.headers.X-API-Key"), "instavm_sk_test");
     assert_eq!(prop(&call, "init.method"), "GET");
 }
@@ -190,6 +204,19 @@ async fn malformed_answers_are_typed_errors_and_the_client_keeps_working() {
 }
 
 #[wasm_bindgen_test]
+async fn a_fetch_override_that_answers_with_no_response_is_a_network_error() {
+    let junk = Function::new_with_args("request", "return Promise.resolve(42);");
+    let c = client(&junk, r#","maxRetries":0"#);
+    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    assert_eq!(prop(&err, "name"), "NetworkError");
+    assert!(prop(&err, "message").as_string().unwrap_or_default().contains("not a Response"));
+    let throwing = Function::new_with_args("request", "throw new TypeError('no network here');");
+    let c = client(&throwing, r#","maxRetries":0"#);
+    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    assert!(prop(&err, "message").as_string().unwrap_or_default().contains("no network here"));
+}
+
+#[wasm_bindgen_test]
 async fn a_delete_whose_first_answer_was_lost_counts_a_later_404_as_done() {
     let fetch = scripted_fetch(r#"["fail",{"status":404,"body":"{\"detail\":\"Snapshot not found\"}"}]"#);
     let result = settle(client(&fetch, "").delete_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
@@ -224,7 +251,7 @@ fn the_allocator_keeps_contents_through_growth_and_reuses_freed_blocks() {
     let round = |seed: usize| {
         let mut strings: Vec<String> = (0..300).map(|i| "x".repeat((i * 37 + seed) % 5000)).collect();
         for (i, s) in strings.iter_mut().enumerate() {
-            // Growth through realloc, across size classes.
+            // Growth through realloc.
             for _ in 0..(i % 7) {
                 s.push_str("abcdefghij");
             }
@@ -237,7 +264,7 @@ fn the_allocator_keeps_contents_through_growth_and_reuses_freed_blocks() {
         let big = vec![7u8; 300_000];
         assert!(big.iter().all(|b| *b == 7));
     };
-    // Size classes are not merged: the first pass sets each class's peak,
+    // The default allocator (dlmalloc): the first pass sets the heap's peak,
     // and the same work again must fit in what the first pass took.
     for seed in 0..20 {
         round(seed);

@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { sizes } from '../scripts/lib/build.mjs';
 
 // Everything a browser downloads: the wasm and the browser entry (one
-// module: the glue and the JS layer, bundled and minified). The performance
-// issue's target is 32 KB; it is not reached (see the README's size
-// section), so this asserts today's ceiling with a little room, and growth
-// past it is a decision made here. History: 60 KB for the snapshots client;
+// module: the glue and the JS layer, bundled and minified). Sizes are
+// deterministic, so growth past this ceiling is a decision made here. It is
+// the measured figure plus 5%. History: 60 KB for the snapshots client;
 // 72 KB once the VM API came in; 56 KB after the performance work (no std,
-// bundled entries, no str searcher or format!; measured 53.6 KB).
-const BROWSER_BUDGET_GZIP = 56 * 1024;
+// hand-written stand-ins for the crates; 53.6 KB); 91 KB on the specified
+// crates (gloo-net, gloo-timers, web-sys, serde-wasm-bindgen, serde_json,
+// the default allocator; measured 88.7 KB, over the 80 KB goal: see the
+// README's size section for where the bytes go).
+const BROWSER_BUDGET_GZIP = 91 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();

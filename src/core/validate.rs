@@ -256,6 +256,14 @@ mod tests {
     }
 
     #[test]
+    fn characters_are_described_by_code_point() {
+        assert_eq!(describe_char(' '), "a space");
+        assert_eq!(describe_char('\n'), "U+000A");
+        assert_eq!(describe_char('\u{2028}'), "U+2028");
+        assert_eq!(describe_char('\u{1F600}'), "U+1F600");
+    }
+
+    #[test]
     fn quoting_shortens_and_escapes() {
         assert_eq!(quote("a\nb"), "\"a\\nb\"");
         assert!(quote(&"y".repeat(500)).chars().count() < 70);

@@ -228,6 +228,18 @@ mod tests {
     }
 
     #[test]
+    fn input_serde_cannot_read_is_a_value_for_validation_to_name() {
+        assert_eq!(parse("{"), Value::Other(NOT_JSON));
+        assert_eq!(parse("{").type_name(), NOT_JSON);
+    }
+
+    #[test]
+    fn objects_and_arrays_serialise_through_serde_json_unchanged() {
+        let v = parse(r#"{"a":{"b":[1,2.5,"x",null,false]},"c":-0.125}"#);
+        assert_eq!(v.to_json(), r#"{"a":{"b":[1,2.5,"x",null,false]},"c":-0.125}"#);
+    }
+
+    #[test]
     fn deep_nesting_is_cut_off_in_place() {
         let json = format!("{}1{}", "[".repeat(40), "]".repeat(40));
         let mut v = &parse(&json);

@@ -62,7 +62,7 @@ test("the official SDK's documented calls work unchanged", async () => {
   assert.equal(snap.status, 'ready');
   // The key alone works too (the cloud URL is the default: check it is what would be called).
   const calls = [];
-  const bare = new InstaVM({ apiKey: 'instavm_sk_x', fetch: async (url) => { calls.push(url); return new Response('[]'); } });
+  const bare = new InstaVM({ apiKey: 'instavm_sk_x', fetch: async (request) => { calls.push(request.url); return new Response('[]'); } });
   await bare.vms.list();
   assert.deepEqual(calls, ['https://api.instavm.io/v1/vms']);
 });
@@ -162,9 +162,9 @@ test('a create whose answer is lost is found by its idempotency key, not made tw
   const key = freshKey('ambiguous');
   let dropped = 0;
   // The first POST reaches the server, but its answer is "lost" on the way back.
-  const lossy = async (url, init) => {
-    const response = await fetch(url, init);
-    if (init.method === 'POST' && dropped++ === 0) throw new TypeError('fetch failed (connection reset)');
+  const lossy = async (request) => {
+    const response = await fetch(request);
+    if (request.method === 'POST' && dropped++ === 0) throw new TypeError('fetch failed (connection reset)');
     return response;
   };
   const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL, fetch: lossy });

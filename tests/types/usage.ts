@@ -29,7 +29,7 @@ export async function everything(): Promise<void> {
     baseUrl: 'http://127.0.0.1:8787',
     timeoutMs: 5_000,
     maxRetries: 1,
-    fetch: (input, init) => fetch(input, init),
+    fetch: (request) => fetch(request),
     headers: { 'X-Trace': '1' },
   };
   const client = new InstaVM(options);
