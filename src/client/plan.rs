@@ -100,10 +100,8 @@ async fn run(t: &Transport, plan: Plan, begun: Begun) -> Result<JsValue, Failure
     let mut begun = Some(begun);
     let mut attempt = 0;
     let value = loop {
-        let reply = match begun.take() {
-            Some(first) => t.complete(call.clone(), first).await,
-            None => t.send(call.clone()).await,
-        };
+        let first = begun.take().unwrap_or_else(|| t.begin(&call));
+        let reply = t.complete(call.clone(), first).await;
         let failure = match reply.and_then(|reply| shaped(reply, &plan.shape)) {
             Ok(value) => break value,
             Err(f) => f,

@@ -28,6 +28,7 @@ pub struct Transport {
 
 /// A call whose first attempt has been handed to `fetch`: see [`Transport::begin`].
 pub struct Begun {
+    url: String,
     idempotency_key: Option<String>,
     attempt: Result<Attempt, Failure>,
 }
@@ -98,7 +99,7 @@ impl Transport {
         };
         let url = format!("{}{}", self.config.base_url, call.path);
         let attempt = self.start(call, &url, idempotency_key.as_deref());
-        Begun { idempotency_key, attempt }
+        Begun { url, idempotency_key, attempt }
     }
 
     pub async fn send(&self, call: Call<'_>) -> Result<Reply, Failure> {
@@ -117,9 +118,8 @@ impl Transport {
     /// Finishes a begun call: its first attempt, then whatever the retry
     /// policy allows.
     pub async fn complete(&self, call: Call<'_>, begun: Begun) -> Result<Reply, Failure> {
-        let Begun { idempotency_key, attempt: first } = begun;
+        let Begun { mut url, idempotency_key, attempt: first } = begun;
         let mut next = Some(first);
-        let mut url = format!("{}{}", self.config.base_url, call.path);
         let mut redirects = 0;
         let mut attempt = 0;
         // Set once an attempt may have reached the server without us seeing

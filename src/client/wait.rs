@@ -147,10 +147,8 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
                     return Err(timed_out(target, id, opts.timeout_ms, last_seen, last_status, last_problem));
                 }
                 let call = poll_call(t, &path, ctx, remaining);
-                let reply = match begun.take() {
-                    Some(first_poll) => t.complete(call, first_poll).await,
-                    None => t.send(call).await,
-                };
+                let first_poll = begun.take().unwrap_or_else(|| t.begin(&call));
+                let reply = t.complete(call, first_poll).await;
                 match reply.and_then(|r| records::one(r, target.aliases)) {
                     Ok(record) => Some(record),
                     Err(f) if is_transient(&f) => {
