@@ -111,7 +111,7 @@ impl Transport {
     fn start(&self, call: &Call<'_>, url: &str, idempotency_key: Option<&str>) -> Result<Attempt, Failure> {
         let fetch = self.fetch_fn()?;
         let headers = self.headers(call, idempotency_key).map_err(|_| ClientError::new(ErrorKind::Network, "The runtime refused the request's headers"))?;
-        let request = Request { method: http_method(call.method), url, headers, body: call.body.as_ref() };
+        let request = Request { method: call.method.as_str(), url, headers, body: call.body.as_ref() };
         Ok(Attempt::start(&fetch, request, call.timeout_ms, call.signal))
     }
 
@@ -224,14 +224,6 @@ impl Transport {
 /// Redirects followed within the API's origin before giving up.
 const MAX_REDIRECTS: u32 = 3;
 
-fn http_method(m: Method) -> gloo_net::http::Method {
-    match m {
-        Method::Get => gloo_net::http::Method::GET,
-        Method::Post => gloo_net::http::Method::POST,
-        Method::Patch => gloo_net::http::Method::PATCH,
-        Method::Delete => gloo_net::http::Method::DELETE,
-    }
-}
 
 fn redirect_refused(r: &Received, base: &str) -> Failure {
     let to = r.header("location").and_then(|l| Url::new_with_base(&l, base).ok()).map(|u| u.origin());

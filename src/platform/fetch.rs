@@ -1,17 +1,24 @@
-//! One HTTP attempt: a request built with gloo-net's `RequestBuilder`, handed
-//! to `fetch`, bounded by a per-request timeout (a gloo-timers timer) and the
-//! caller's signal. Retrying is the transport's job, not this file's.
+//! One HTTP attempt: one `web_sys::Request`, handed to `fetch`, bounded by a
+//! per-request timeout (a gloo-timers timer) and the caller's signal; the
+//! answer is read through gloo-net's `Response`. Retrying is the transport's
+//! job, not this file's.
+//!
+//! The request is built from a `RequestInit` rather than with gloo-net's
+//! `RequestBuilder`: its `build` constructs a throwaway `Request` and a `URL`
+//! to merge query parameters (which we never use: paths arrive encoded), and
+//! in Node every `Request` costs an `AbortSignal` of its own. That step was
+//! the largest single share of the per-call overhead (README, "Size and speed").
 //!
 //! An attempt is started synchronously ([`Attempt::start`]) and finished
 //! asynchronously ([`Attempt::finish`]), so that a call can hand its
 //! request to `fetch` before it returns its Promise.
 
-use gloo_net::http::{Method, RequestBuilder, Response};
+use gloo_net::http::Response;
 use gloo_timers::callback::Timeout;
 use js_sys::{Function, Promise};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestRedirect};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, RequestRedirect};
 
 use super::abort::Listening;
 use super::convert::get;
@@ -37,7 +44,8 @@ pub enum SendError {
 
 /// What to send.
 pub struct Request<'a> {
-    pub method: Method,
+    /// `GET`, `POST`, ...
+    pub method: &'static str,
     pub url: &'a str,
     /// Every header of the request, fresh for this attempt.
     pub headers: Headers,
@@ -86,16 +94,15 @@ fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<
     let controller = AbortController::new().map_err(network)?;
     // redirect: 'manual', because fetch would carry X-API-Key to wherever a
     // redirect points; the transport follows those that stay on the API's origin.
-    let builder = RequestBuilder::new(request.url)
-        .method(request.method)
-        .headers(gloo_net::http::Headers::from_raw(request.headers))
-        .redirect(RequestRedirect::Manual)
-        .abort_signal(Some(&controller.signal()));
-    let built = match request.body {
-        Some(body) => builder.body(body.clone()),
-        None => builder.build(),
-    };
-    let built: web_sys::Request = built.map_err(|e| SendError::Network(e.to_string()))?.into();
+    let init = RequestInit::new();
+    init.set_method(request.method);
+    init.set_headers(&request.headers);
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&controller.signal()));
+    if let Some(body) = request.body {
+        init.set_body(body);
+    }
+    let built = web_sys::Request::new_with_str_and_init(request.url, &init).map_err(network)?;
     // Listening first: the caller may abort while fetch is being called.
     let listening = match signal {
         Some(s) => {
