@@ -154,3 +154,75 @@ fn percent_decode(s: &str) -> String {
     }
     String::from_utf8(out).unwrap_or_default()
 }
+
+// ---- image fingerprints (snapshots.ensure): the canonical form
+
+mod fingerprints {
+    use instavm_wasm::core::image::{ImageSpec, Manager, Resources};
+    use instavm_wasm::core::Value;
+    use proptest::prelude::*;
+
+    fn names() -> impl Strategy<Value = Vec<String>> {
+        prop::collection::vec("[a-z][a-z0-9.=@~-]{0,8}", 1..8)
+    }
+    fn strs(names: &[String]) -> Vec<Value> {
+        names.iter().map(|n| Value::String(n.clone())).collect()
+    }
+    fn with(manager: Manager, names: &[String]) -> ImageSpec {
+        ImageSpec::from_image(&Value::String("alpine".into())).unwrap().install(manager, &strs(names)).unwrap()
+    }
+    fn fp(spec: &ImageSpec) -> String {
+        spec.fingerprint(&Resources::default())
+    }
+
+    proptest! {
+        #[test]
+        fn permutations_and_duplicates_never_change_it(list in names(), seed in any::<u64>(), dup in 0usize..8) {
+            let mut shuffled = list.clone();
+            // A deterministic shuffle from the seed.
+            let mut state = seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                shuffled.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            shuffled.push(list[dup % list.len()].clone());
+            for m in [Manager::Apt, Manager::Pip, Manager::Npm] {
+                prop_assert_eq!(fp(&with(m, &list)), fp(&with(m, &shuffled)));
+            }
+            // Split across two calls, in either order: the same set.
+            let (a, b) = shuffled.split_at(shuffled.len() / 2);
+            let two = with(Manager::Pip, a).install(Manager::Pip, &strs(b)).unwrap();
+            prop_assert_eq!(fp(&two), fp(&with(Manager::Pip, &list)));
+        }
+
+        #[test]
+        fn any_change_of_a_value_changes_it(list in names(), extra in "[a-z]{1,8}", env in "[a-z0-9 ]{0,12}", cmd in "[a-z][a-z ]{0,11}", gb in 1i64..=3, cpus in 1i64..=8) {
+            let base = with(Manager::Apt, &list).env(&Value::Object(vec![("A".into(), Value::String(env.clone()))])).unwrap().run(&Value::String(cmd.clone())).unwrap();
+            let f = fp(&base);
+            if !list.contains(&extra) {
+                prop_assert_ne!(&f, &fp(&base.install(Manager::Apt, &[Value::String(extra.clone())]).unwrap()));
+            }
+            prop_assert_ne!(&f, &fp(&base.install(Manager::Npm, &[Value::String(extra.clone())]).unwrap()));
+            prop_assert_ne!(&f, &fp(&base.env(&Value::Object(vec![("A".into(), Value::String(format!("{env}x")))])).unwrap()));
+            prop_assert_ne!(&f, &fp(&base.env(&Value::Object(vec![("B".into(), Value::String(env.clone()))])).unwrap()));
+            prop_assert_ne!(&f, &fp(&base.run(&Value::String(cmd.clone())).unwrap()));
+            prop_assert_ne!(&f, &fp(&base.disk(&Value::Number(gb as f64)).unwrap()));
+            prop_assert_ne!(&f, &fp(&base.git_clone(&Value::String("https://g/x".into()), None).unwrap()));
+            let with_branch = base.git_clone(&Value::String("https://g/x".into()), Some(&Value::String("main".into()))).unwrap();
+            prop_assert_ne!(fp(&with_branch), fp(&base.git_clone(&Value::String("https://g/x".into()), None).unwrap()));
+            prop_assert_ne!(&f, &base.fingerprint(&Resources { vcpu_count: Some(cpus), ..Resources::default() }));
+            let other_image = ImageSpec { oci_image: "alpine:3".into(), ..base.clone() };
+            prop_assert_ne!(&f, &fp(&other_image));
+        }
+
+        #[test]
+        fn building_from_any_params_never_panics(v in super::value()) {
+            if let Ok((spec, resources)) = ImageSpec::from_params(&v) {
+                prop_assert_eq!(spec.fingerprint(&resources).len(), 64);
+            }
+            let _ = Resources::from_options(&v);
+        }
+    }
+}

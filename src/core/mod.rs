@@ -6,10 +6,12 @@
 //! function that native tests can pin down.
 
 pub mod error;
+pub mod image;
 pub mod options;
 pub mod path;
 pub mod poll;
 pub mod record;
+pub mod reuse;
 pub mod retry;
 pub mod snapshot;
 pub mod validate;

@@ -69,7 +69,7 @@ fn build_args(v: &Value) -> Result<Value, ClientError> {
 
 /// The API silently caps the disk at 3 GB: refusing more is kinder than
 /// building a smaller disk than the user asked for.
-fn disk_size_gb(field: &str, v: &Value) -> Result<i64, ClientError> {
+pub fn disk_size_gb(field: &str, v: &Value) -> Result<i64, ClientError> {
     match integer_in(field, v, 1, 3) {
         Err(e) if matches!(v, Value::Number(n) if n.is_finite() && n.fract() == 0.0 && *n > 3.0) => Err(ClientError::invalid(
             field,
@@ -80,7 +80,7 @@ fn disk_size_gb(field: &str, v: &Value) -> Result<i64, ClientError> {
 }
 
 /// A package list: a space-separated string, or an array of names. Names may
-/// carry version specs (`numpy==2.0`, `left-pad@1`) but no whitespace.
+/// carry version specs (`numpy==2.0`, `left-pad@1`), checked by [`package_name`].
 fn package_list(field: &str, v: &Value) -> Result<String, ClientError> {
     match v {
         Value::String(s) => {
@@ -90,19 +90,16 @@ fn package_list(field: &str, v: &Value) -> Result<String, ClientError> {
             if s.len() > 65_536 {
                 return Err(ClientError::invalid(field, "must be at most 65536 bytes"));
             }
-            Ok(s.split_whitespace().collect::<Vec<_>>().join(" "))
+            let names: Vec<&str> = s.split_whitespace().collect();
+            for name in &names {
+                package_name(field, &Value::String(name.to_string()))?;
+            }
+            Ok(names.join(" "))
         }
         Value::Array(items) => {
             let mut names = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
-                let f = format!("{field}[{i}]");
-                let Value::String(name) = item else {
-                    return Err(ClientError::invalid(&f, format!("must be a package name string, got {}", item.type_name())));
-                };
-                if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                    return Err(ClientError::invalid(&f, format!("must be one package name without whitespace, got {}", quote(name))));
-                }
-                names.push(name.as_str());
+                names.push(package_name(&format!("{field}[{i}]"), item)?);
             }
             Ok(names.join(" "))
         }
@@ -110,11 +107,36 @@ fn package_list(field: &str, v: &Value) -> Result<String, ClientError> {
     }
 }
 
+/// Characters a shell gives a meaning to: the server runs the package lists
+/// in an install command, so a name holding one could run something else.
+/// Globs (`*?[]`) stay allowed: pip specs use them (`numpy==2.*`, `pkg[extra]`).
+const SHELL_METACHARACTERS: &str = ";&|<>()$`\\\"'{}#";
+
+/// One package name: no whitespace, control or shell metacharacter.
+pub fn package_name(field: &str, item: &Value) -> Result<String, ClientError> {
+    let Value::String(name) = item else {
+        return Err(ClientError::invalid(field, format!("must be a package name string, got {}", item.type_name())));
+    };
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ClientError::invalid(field, format!("must be one package name without whitespace, got {}", quote(name))));
+    }
+    if let Some(c) = name.chars().find(|c| SHELL_METACHARACTERS.contains(*c)) {
+        let hint = if matches!(c, '<' | '>') { " (pin versions with == or ~=)" } else { "" };
+        return Err(ClientError::invalid(field, format!("must not contain the shell character {}{hint}, got {}", quote(&c.to_string()), quote(name))));
+    }
+    Ok(name.clone())
+}
+
 fn envs(field: &str, v: &Value) -> Result<Value, ClientError> {
+    Ok(Value::Object(checked_envs(field, v)?.into_iter().map(|(k, v)| (k, Value::String(v))).collect()))
+}
+
+/// `envs`: variable names to string values, in the caller's order.
+pub fn checked_envs(field: &str, v: &Value) -> Result<Vec<(String, String)>, ClientError> {
     let Value::Object(members) = v else {
         return Err(ClientError::invalid(field, format!("must be an object of variable names to string values, got {}", v.type_name())));
     };
-    let mut out = Vec::with_capacity(members.len());
+    let mut out: Vec<(String, String)> = Vec::with_capacity(members.len());
     for (name, value) in members {
         if !is_env_name(name) {
             return Err(ClientError::invalid(field, format!("{} is not a valid variable name (letters, digits and _, not starting with a digit)", quote(name))));
@@ -123,9 +145,13 @@ fn envs(field: &str, v: &Value) -> Result<Value, ClientError> {
         let Value::String(s) = value else {
             return Err(ClientError::invalid(&f, format!("must be a string, got {}", value.type_name())));
         };
-        upsert(&mut out, name, Value::String(text(&f, &Value::String(s.clone()), 65_536)?));
+        let checked = text(&f, &Value::String(s.clone()), 65_536)?;
+        match out.iter_mut().find(|(k, _)| k == name) {
+            Some(slot) => slot.1 = checked,
+            None => out.push((name.clone(), checked)),
+        }
     }
-    Ok(Value::Object(out))
+    Ok(out)
 }
 
 /// Inserts or replaces a member, keeping the first position (JS semantics).
