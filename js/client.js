@@ -14,6 +14,11 @@ export function _setLoader(load) {
   loader = load;
 }
 
+/** Whether the wasm is instantiated (`Image` needs it synchronously). */
+export function isLoaded() {
+  return loaded;
+}
+
 /** Marks the wasm as instantiated. */
 function markLoaded() {
   loaded = true;
@@ -78,6 +83,11 @@ export class InstaVM {
   }
 }
 
+/** An `Image` becomes its create parameters, with `{ name, vcpu_count, memory_mb, type }` from the options. */
+function asParams(params, options) {
+  return params instanceof wasm.Image ? params.toParams(options ?? null) : params;
+}
+
 class Snapshots {
   #with;
 
@@ -95,7 +105,17 @@ class Snapshots {
    * it is ready (the other options are those of `waitUntilReady`).
    */
   create(params, options) {
-    return this.#with((c) => c.createSnapshot(params, options ?? null));
+    return this.#with((c) => c.createSnapshot(asParams(params, options), options ?? null));
+  }
+
+  /**
+   * Resolves with a `ready` snapshot built from exactly this spec (an `Image`
+   * or create parameters): reused when one exists, waited for when one is
+   * being built, built otherwise (once, however many clients ask at once).
+   * `reused` on the result says whether this call started no build.
+   */
+  ensure(imageOrParams, options) {
+    return this.#with((c) => c.ensureSnapshot(asParams(imageOrParams, options), options ?? null));
   }
 
   get(id, options) {

@@ -6,3 +6,4 @@ _initSync(Deno.readFileSync(new URL('./instavm_wasm_bg.wasm', import.meta.url)))
 
 export { InstaVM, init } from './client.js';
 export * from './errors.js';
+export { Image } from './image.js';

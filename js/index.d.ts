@@ -97,10 +97,70 @@ export interface DeleteResult {
   [key: string]: unknown;
 }
 
+/** What besides the build spec decides a snapshot (and its fingerprint). */
+export interface ImageResources {
+  /** 1..8; absent means the server's default (2), and fingerprints as absent. */
+  vcpu_count?: number | null;
+  /** 128..8192; absent means the server's default (512). */
+  memory_mb?: number | null;
+  type?: SnapshotType | null;
+}
+
+/**
+ * A declarative, immutable build spec: every method checks its input at once
+ * (a `ValidationError` naming the `snapshots.create` field) and returns a new
+ * `Image`. In a page, `await init()` before the first `Image.from`.
+ */
+export declare class Image {
+  private constructor();
+  static from(ociImage: string): Image;
+  aptInstall(...names: string[]): Image;
+  pipInstall(...names: string[]): Image;
+  npmInstall(...names: string[]): Image;
+  /** Cloned into /app/repo. */
+  gitClone(url: string, options?: { branch?: string }): Image;
+  /** Merged over earlier calls. */
+  env(vars: Record<string, string>): Image;
+  /** Commands run in call order, joined with ` && ` into `post_build_cmd`. */
+  run(command: string): Image;
+  /** 1..3 GB. */
+  disk(gb: number): Image;
+  /** The plain `snapshots.create` parameters. */
+  toParams(options?: ImageResources & { name?: string }): CreateSnapshotParams;
+  /** Lowercase hex SHA-256 of the canonical spec (package sets sorted, env by name, run commands in order). */
+  fingerprint(options?: ImageResources): string;
+  /** Releases the wasm memory now rather than when garbage-collected. */
+  free(): void;
+}
+
+/** A snapshot handed back by `ensure`. */
+export interface EnsuredSnapshot extends Snapshot {
+  status: 'ready';
+  /** True when this call started no build: a ready one was found, or another caller's build was joined. */
+  reused: boolean;
+}
+
+export interface EnsureOptions extends WaitOptions, ImageResources {
+  /** The snapshot is named `<name>-<12 hex of the fingerprint>`; default `image`. */
+  name?: string;
+  /** Build again when the only snapshots of this spec failed (default true); false rejects with SnapshotBuildFailedError. */
+  rebuildFailed?: boolean;
+}
+
 export declare class Snapshots {
   list(query?: ListSnapshotsQuery | null, options?: RequestOptions): Promise<Snapshot[]>;
   create(params: CreateSnapshotParams, options?: RequestOptions & { wait?: false }): Promise<Snapshot>;
   create(params: CreateSnapshotParams, options: WaitOptions & { wait: true }): Promise<Snapshot>;
+  /** An `Image` with its name and resources in the options. */
+  create(image: Image, options?: RequestOptions & ImageResources & { name?: string; wait?: false }): Promise<Snapshot>;
+  create(image: Image, options: WaitOptions & ImageResources & { name?: string; wait: true }): Promise<Snapshot>;
+  /**
+   * A `ready` snapshot built from exactly this spec: reused when one exists,
+   * waited for when one is being built, built otherwise, once however many
+   * clients ask at the same time.
+   */
+  ensure(spec: Image, options?: EnsureOptions): Promise<EnsuredSnapshot>;
+  ensure(params: CreateSnapshotParams, options?: Omit<EnsureOptions, keyof ImageResources>): Promise<EnsuredSnapshot>;
   get(id: string, options?: RequestOptions): Promise<Snapshot>;
   delete(id: string, options?: RequestOptions): Promise<DeleteResult>;
   waitUntilReady(id: string, options?: WaitOptions): Promise<Snapshot>;

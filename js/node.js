@@ -16,3 +16,4 @@ else _setLoader(async () => _initSync((await import('node:fs')).readFileSync(was
 
 export { InstaVM, init, _wasmMemoryBytes } from './client.js';
 export * from './errors.js';
+export { Image } from './image.js';

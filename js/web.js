@@ -7,3 +7,4 @@ _setLoader((input) => load(input === undefined ? undefined : { module_or_path: i
 
 export { InstaVM, init } from './client.js';
 export * from './errors.js';
+export { Image } from './image.js';

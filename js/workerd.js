@@ -8,3 +8,4 @@ _initSync(wasmModule);
 
 export { InstaVM, init } from './client.js';
 export * from './errors.js';
+export { Image } from './image.js';

@@ -10,3 +10,4 @@ _initSync(readFileSync(join(__dirname, 'instavm_wasm_bg.wasm')));
 
 export { InstaVM, init } from '../client.js';
 export * from '../errors.js';
+export { Image } from '../image.js';

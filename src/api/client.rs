@@ -59,6 +59,12 @@ impl Client {
         self.run(snapshots::delete(&id, &options))
     }
 
+    /// Resolves with a ready snapshot of exactly this spec, reused or built.
+    #[wasm_bindgen(js_name = ensureSnapshot)]
+    pub fn ensure_snapshot(&self, params: JsValue, options: JsValue) -> Promise {
+        self.run(crate::client::ensure::plan(&params, &options))
+    }
+
     /// Resolves with the ready snapshot.
     #[wasm_bindgen(js_name = waitSnapshot)]
     pub fn wait_snapshot(&self, id: JsValue, options: JsValue) -> Promise {

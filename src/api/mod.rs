@@ -2,3 +2,4 @@
 //! layer (`js/client.js`) wraps into the public `InstaVM` API.
 
 pub mod client;
+pub mod image;

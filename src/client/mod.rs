@@ -7,6 +7,7 @@
 //! of both `core` and `platform`.
 
 pub mod args;
+pub mod ensure;
 pub mod plan;
 pub mod records;
 pub mod snapshots;

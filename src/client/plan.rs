@@ -62,11 +62,13 @@ pub enum Op {
     Request(Plan),
     /// A wait with no request first: `waitUntilReady(id)`.
     Wait { target: Target, id: String, ctx: WaitContext },
+    /// `snapshots.ensure`: list, then reuse, join or build.
+    Ensure(Box<super::ensure::Ensure>),
 }
 
 impl Plan {
     /// The request this plan sends first.
-    fn call<'a>(&'a self, t: &Transport) -> Call<'a> {
+    pub(super) fn call<'a>(&'a self, t: &Transport) -> Call<'a> {
         let mut call = t.call(self.method, self.path.clone(), self.signal.as_ref(), self.timeout_ms);
         call.body = self.body.clone();
         call.idempotency_key = self.idempotency_key.clone();
@@ -82,12 +84,14 @@ pub fn begin(t: &Transport, op: &Op) -> Begun {
     match op {
         Op::Request(plan) => t.begin(&plan.call(t)),
         Op::Wait { target, id, ctx } => wait::begin(t, *target, id, ctx),
+        Op::Ensure(e) => super::ensure::begin(t, e),
     }
 }
 
 pub async fn execute(t: &Transport, op: Op, begun: Begun) -> Result<JsValue, Failure> {
     match op {
         Op::Wait { target, id, ctx } => wait::until(t, target, &id, &ctx, JsValue::UNDEFINED, Some(begun)).await,
+        Op::Ensure(e) => super::ensure::run(t, *e, begun).await,
         Op::Request(plan) => {
             let scrub = plan.scrub.clone();
             run(t, plan, begun).await.map_err(|f| if scrub.is_empty() { f } else { f.scrubbed(&scrub) })
@@ -95,21 +99,41 @@ pub async fn execute(t: &Transport, op: Op, begun: Begun) -> Result<JsValue, Fai
     }
 }
 
-async fn run(t: &Transport, plan: Plan, begun: Begun) -> Result<JsValue, Failure> {
+/// One planned request: sent, retried with its key when ambiguous, shaped,
+/// then followed when the plan says so.
+async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<JsValue, Failure> {
+    let then_wait = plan.then_wait.take();
+    let (value, _) = send(t, &plan, begun).await?;
+    match then_wait {
+        None => Ok(value),
+        Some((target, ctx)) => {
+            let id = get(&value, target.id_field).as_string().unwrap_or_default();
+            wait::until(t, target, &id, &ctx, value, None).await
+        }
+    }
+}
+
+/// The plan's request, repeated with the same idempotency key after an
+/// ambiguous failure; the shaped answer, and whether the server said it
+/// replayed an earlier answer to that key (`Idempotent-Replayed: true`).
+pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(JsValue, bool), Failure> {
     let call = plan.call(t);
     let mut begun = Some(begun);
     let mut attempt = 0;
-    let value = loop {
+    loop {
         let first = begun.take().unwrap_or_else(|| t.begin(&call));
         let reply = t.complete(call.clone(), first).await;
-        let failure = match reply.and_then(|reply| shaped(reply, &plan.shape)) {
-            Ok(value) => break value,
+        let failure = match reply.and_then(|reply| {
+            let replayed = reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            shaped(reply, &plan.shape).map(|v| (v, replayed))
+        }) {
+            Ok(answer) => return Ok(answer),
             Err(f) => f,
         };
         let Some(key) = plan.idempotency_key.as_deref().filter(|_| is_ambiguous(&failure)) else { return Err(failure) };
         if plan.find_vm_by_key {
             if let Some(vm) = find_vm(t, key, call.signal).await {
-                break vm;
+                return Ok((vm, false));
             }
         }
         if attempt >= call.max_retries {
@@ -117,13 +141,6 @@ async fn run(t: &Transport, plan: Plan, begun: Begun) -> Result<JsValue, Failure
         }
         timer::sleep(retry::backoff_ms(attempt, random::unit()), call.signal).await.map_err(Failure::Raw)?;
         attempt += 1;
-    };
-    match plan.then_wait {
-        None => Ok(value),
-        Some((target, ctx)) => {
-            let id = get(&value, target.id_field).as_string().unwrap_or_default();
-            wait::until(t, target, &id, &ctx, value, None).await
-        }
     }
 }
 

@@ -59,7 +59,12 @@ pub struct Reply {
 impl Reply {
     /// The server's `X-Request-Id`, read on demand (only errors need it).
     pub fn request_id(&self) -> Option<String> {
-        self.received.as_ref()?.header("x-request-id")
+        self.header("x-request-id")
+    }
+
+    /// A response header, read on demand.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.received.as_ref()?.header(name)
     }
 }
 

@@ -82,3 +82,8 @@ pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
     }
     obj
 }
+
+/// A fresh JS value holding `v` (by way of its JSON text).
+pub fn to_js(v: &Value) -> Result<JsValue, JsValue> {
+    json_parse(&to_json_string(v))
+}

@@ -14,6 +14,9 @@ import {
   NetworkError,
   TimeoutError,
   SnapshotBuildFailedError,
+  Image,
+  type EnsuredSnapshot,
+  type EnsureOptions,
   type Snapshot,
   type Vm,
   type ClientOptions,
@@ -66,6 +69,26 @@ export async function everything(): Promise<void> {
   const list: Snapshot[] = await client.snapshots.list({ type: 'user', extra: 1 });
   const one: Snapshot = await client.snapshots.get(list[0]?.id ?? waited.id);
   await client.snapshots.delete(one.id);
+
+  const image: Image = Image.from('docker.io/library/python:3.11-slim')
+    .aptInstall('git', 'curl')
+    .pipInstall('numpy')
+    .npmInstall()
+    .gitClone('https://github.com/example/repo.git', { branch: 'main' })
+    .env({ APP_ENV: 'prod' })
+    .run('make')
+    .disk(2);
+  const fingerprint: string = image.fingerprint({ vcpu_count: 2 });
+  const asParams: CreateSnapshotParams = image.toParams({ name: 'py', memory_mb: 1024, type: 'user' });
+  const fromImage: Snapshot = await client.snapshots.create(image, { name: 'py', wait: true, signal });
+  const ensureOptions: EnsureOptions = { name: 'py', vcpu_count: 2, rebuildFailed: false, signal, timeoutMs: 1000, onStatus: (s) => void s.status };
+  const ensured: EnsuredSnapshot = await client.snapshots.ensure(image, ensureOptions);
+  const fromParams: EnsuredSnapshot = await client.snapshots.ensure(asParams, { name: 'py' });
+  const reused: boolean = ensured.reused && fromParams.reused;
+  image.free();
+  void fingerprint;
+  void fromImage;
+  void reused;
 
   const vm: Vm = await client.vms.create({}, true);
   const vm2: Vm = await client.vms.create(

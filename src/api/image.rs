@@ -1,0 +1,98 @@
+//! `Image`: a declarative, immutable build spec. Every method checks its
+//! input at once (a `ValidationError` naming the `snapshots.create` field)
+//! and returns a new `Image`. The spec and its fingerprint are the core's
+//! (`core::image`); this class only carries one across the boundary.
+
+use wasm_bindgen::prelude::*;
+
+use crate::client::args::shallow;
+use crate::core::error::ClientError;
+use crate::core::image::{ImageSpec, Manager, Resources};
+use crate::core::validate::{present, text};
+use crate::core::Value;
+use crate::platform::convert::{from_js, get, to_js};
+use crate::platform::errors::Failure;
+
+#[wasm_bindgen]
+pub struct Image {
+    spec: ImageSpec,
+}
+
+fn thrown(e: ClientError) -> JsValue {
+    Failure::from(e).into_js("")
+}
+
+fn next(spec: Result<ImageSpec, ClientError>) -> Result<Image, JsValue> {
+    spec.map(|spec| Image { spec }).map_err(thrown)
+}
+
+/// The names of a variadic call, handed over as one array by `js/image.js`.
+fn names(list: &JsValue) -> Vec<Value> {
+    match from_js(list) {
+        Value::Array(items) => items,
+        other => vec![other],
+    }
+}
+
+#[wasm_bindgen]
+impl Image {
+    /// `Image.from('docker.io/library/python:3.11-slim')`.
+    #[wasm_bindgen(js_name = from)]
+    pub fn from_oci_image(oci_image: JsValue) -> Result<Image, JsValue> {
+        next(ImageSpec::from_image(&from_js(&oci_image)))
+    }
+
+    #[wasm_bindgen(js_name = aptInstall)]
+    pub fn apt_install(&self, names_: JsValue) -> Result<Image, JsValue> {
+        next(self.spec.install(Manager::Apt, &names(&names_)))
+    }
+
+    #[wasm_bindgen(js_name = pipInstall)]
+    pub fn pip_install(&self, names_: JsValue) -> Result<Image, JsValue> {
+        next(self.spec.install(Manager::Pip, &names(&names_)))
+    }
+
+    #[wasm_bindgen(js_name = npmInstall)]
+    pub fn npm_install(&self, names_: JsValue) -> Result<Image, JsValue> {
+        next(self.spec.install(Manager::Npm, &names(&names_)))
+    }
+
+    /// `gitClone(url, { branch })`: cloned into `/app/repo`.
+    #[wasm_bindgen(js_name = gitClone)]
+    pub fn git_clone(&self, url: JsValue, options: JsValue) -> Result<Image, JsValue> {
+        let branch = from_js(&get(&options, "branch"));
+        next(self.spec.git_clone(&from_js(&url), Some(&branch)))
+    }
+
+    /// `env({ NAME: 'value' })`, merged over earlier calls.
+    pub fn env(&self, vars: JsValue) -> Result<Image, JsValue> {
+        next(self.spec.env(&from_js(&vars)))
+    }
+
+    /// `run(cmd)`: commands run in call order, joined with ` && `.
+    pub fn run(&self, cmd: JsValue) -> Result<Image, JsValue> {
+        next(self.spec.run(&from_js(&cmd)))
+    }
+
+    /// `disk(gb)`: from 1 to 3.
+    pub fn disk(&self, gb: JsValue) -> Result<Image, JsValue> {
+        next(self.spec.disk(&from_js(&gb)))
+    }
+
+    /// The plain `snapshots.create` parameters: `{ name, vcpu_count,
+    /// memory_mb, type }` from `options`, the rest from the spec.
+    #[wasm_bindgen(js_name = toParams)]
+    pub fn to_params(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let opts = shallow(&options);
+        let resources = Resources::from_options(&opts).map_err(thrown)?;
+        let name = present(opts.get("name")).map(|n| text("name", n, 1024)).transpose().map_err(thrown)?;
+        to_js(&self.spec.to_params(name.as_deref(), &resources))
+    }
+
+    /// Lowercase hex SHA-256 of the spec's canonical form, with `{ vcpu_count,
+    /// memory_mb, type }` from `options` (what `ensure` names snapshots by).
+    pub fn fingerprint(&self, options: JsValue) -> Result<String, JsValue> {
+        let resources = Resources::from_options(&shallow(&options)).map_err(thrown)?;
+        Ok(self.spec.fingerprint(&resources))
+    }
+}
