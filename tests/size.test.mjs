@@ -13,8 +13,10 @@ import { sizes } from '../scripts/lib/build.mjs';
 // hand-written stand-ins for the crates; 53.6 KB); 91 KB on the specified
 // crates (gloo-net, gloo-timers, web-sys, serde-wasm-bindgen, serde_json,
 // the default allocator; measured 88.7 KB, over the 80 KB goal: see the
-// README's size section for where the bytes go).
-const BROWSER_BUDGET_GZIP = 91 * 1024;
+// README's size section for where the bytes go); 103 KB with declarative
+// images and ensure (the Image class, SHA-256, the reuse logic; measured
+// 98.3 KB, of which the request path's own diet took 2.2 KB back).
+const BROWSER_BUDGET_GZIP = 103 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();

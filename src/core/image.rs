@@ -235,8 +235,9 @@ impl ImageSpec {
 
     /// Lowercase hex SHA-256 of the canonical form.
     pub fn fingerprint(&self, resources: &Resources) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = Sha256::digest(self.canonical(resources).as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        digest.iter().flat_map(|b| [HEX[usize::from(b >> 4)] as char, HEX[usize::from(b & 15)] as char]).collect()
     }
 }
 

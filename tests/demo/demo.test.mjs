@@ -99,6 +99,29 @@ test('build a snapshot through the form: statuses appear live, details, delete',
   await page.close();
 });
 
+test('"Reuse an identical ready snapshot" builds once, then reuses it and says so', async () => {
+  const { page, key } = await open();
+  await page.getByLabel('OCI image').fill('docker.io/library/python:3.11-slim');
+  await page.getByLabel('Name', { exact: true }).fill('demo-reuse');
+  await page.getByLabel('pip packages').fill('numpy pandas');
+  await page.getByLabel('Reuse an identical ready snapshot').check();
+  await page.getByRole('button', { name: 'Create snapshot' }).click();
+  const first = page.getByRole('article', { name: 'Ensure demo-reuse' }).first();
+  await first.locator('li[data-status="building"]').waitFor({ timeout: 20_000 });
+  await first.getByText(/^Built demo-reuse-[0-9a-f]{12}/).waitFor({ timeout: 20_000 });
+  assert.equal((await requests(key)).filter((r) => r.method === 'POST').length, 1);
+
+  // The same spec with the packages in another order: reused, nothing built.
+  await page.getByLabel('pip packages').fill('pandas numpy numpy');
+  await page.getByRole('button', { name: 'Create snapshot' }).click();
+  await page.getByText(/^Reused demo-reuse-[0-9a-f]{12}: an identical snapshot/).waitFor({ timeout: 20_000 });
+  assert.equal((await requests(key)).filter((r) => r.method === 'POST').length, 1, 'the second submit sent no POST');
+  const rows = page.locator('#snapshot-table tbody tr', { hasText: 'demo-reuse-' });
+  await rows.first().getByText('ready').waitFor();
+  assert.equal(await rows.count(), 1);
+  await page.close();
+});
+
 test('a .invalid image shows the failure and its last_error', async () => {
   const { page } = await open();
   await page.getByLabel('OCI image').fill('registry.example.invalid/app:1');

@@ -8,8 +8,8 @@ import { BASE_URL, freshKey } from './helpers.mjs';
 
 const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
 
-function block(section) {
-  const start = readme.indexOf(`\n## ${section}\n`);
+function block(section, level = '##') {
+  const start = readme.indexOf(`\n${level} ${section}\n`);
   assert.ok(start >= 0, `README has a "${section}" section`);
   const m = readme.slice(start).match(/```js\n([\s\S]*?)```/);
   assert.ok(m, `the "${section}" section has a js example`);
@@ -39,3 +39,30 @@ for (const section of ['Use', 'VMs']) {
     }
   });
 }
+
+test("the README's deploy script builds once, and reuses the snapshot when run again", async () => {
+  const key = freshKey('readmeDeploy');
+  const code = block('Declarative images and build reuse', '###').replace(
+    'new InstaVM(process.env.INSTAVM_API_KEY)',
+    `new InstaVM({ apiKey: ${JSON.stringify(key)}, baseUrl: ${JSON.stringify(BASE_URL)} })`,
+  );
+  assert.ok(code.includes(key), 'the example constructs its client as expected');
+  const run = async (n) => {
+    const file = new URL(`./readme-deploy-${n}.mjs`, import.meta.url);
+    writeFileSync(file, code);
+    const logged = [];
+    const log = console.log;
+    console.log = (...args) => logged.push(args.map(String).join(' '));
+    try {
+      await import(pathToFileURL(file.pathname).href);
+    } finally {
+      console.log = log;
+    }
+    return logged;
+  };
+  const first = await run(1);
+  assert.deepEqual(first.slice(0, -1), ['pending', 'building', 'ready']);
+  assert.match(first.at(-1), /^built app-[0-9a-f]{12} \(snap_\S+\)$/);
+  const second = await run(2);
+  assert.deepEqual(second, [first.at(-1).replace(/^built/, 'reused')]);
+});

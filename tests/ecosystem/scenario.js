@@ -49,6 +49,15 @@ export async function scenario({ pkg, baseUrl, apiKey }) {
     for await (const s of client.snapshots.watch(watched.id, FAST)) statuses.push(s.status);
     check('watch yields each status and ends', statuses.join() === 'pending,building,ready', statuses.join());
 
+    // A page loads the wasm on first use; Image runs in it synchronously.
+    await pkg.init();
+    const image = pkg.Image.from('docker.io/library/python:3.11-slim').aptInstall('git', 'curl').env({ RUN: apiKey.replace(/\W/g, '_') }).run('echo ok');
+    const reordered = pkg.Image.from('docker.io/library/python:3.11-slim').run('echo ok').aptInstall('curl', 'git', 'git').env({ RUN: apiKey.replace(/\W/g, '_') });
+    check('an Image fingerprints its spec, not the call order', /^[0-9a-f]{64}$/.test(image.fingerprint()) && image.fingerprint() === reordered.fingerprint(), image.fingerprint());
+    const built = await client.snapshots.ensure(image, { name: 'eco', ...FAST });
+    const again = await client.snapshots.ensure(reordered, { name: 'eco', ...FAST });
+    check('ensure builds once, then reuses the ready snapshot', built.status === 'ready' && !built.reused && again.reused && again.id === built.id && built.name === `eco-${image.fingerprint().slice(0, 12)}`, JSON.stringify([built, again]));
+
     const vm = await client.vms.create({}, true);
     check('a VM is created live', vm.status === 'active' && vm.id === vm.vm_id, JSON.stringify(vm));
     const vmSnap = await client.vms.snapshot(vm.vm_id, { name: 'ecosystem-vm' }, { wait: true, ...FAST });

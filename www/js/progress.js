@@ -42,6 +42,11 @@ export class BuildProgress {
     announce(`${this.title} is ready`);
   }
 
+  /** A line under the outcome (ensure: reused or built). */
+  note(text) {
+    this.node.append(el('p', { class: 'outcome-note' }, text));
+  }
+
   failed(lastError) {
     this.#finish('failed', 'The build failed.');
     this.node.append(el('p', { class: 'last-error', role: 'alert' }, lastError || 'No reason was given.'));

@@ -61,15 +61,22 @@ export function initSnapshots(app) {
     event.preventDefault();
     clearFieldErrors(form);
     clearErrors();
+    /** A ValidationError shown beside its field; false for anything else. */
+    const besideField = (e) => {
+      if (!(e instanceof app.sdk.ValidationError && e.field && fieldError(form, errorTarget(e.field), e.message))) return false;
+      announce(`Not sent: ${e.message}`);
+      return true;
+    };
+    if ($('reuse-identical').checked) {
+      await busy($('create-snapshot-button'), () => ensure(params(), besideField));
+      return;
+    }
     await busy($('create-snapshot-button'), async () => {
       let created;
       try {
         created = await app.client().snapshots.create(params());
       } catch (e) {
-        if (e instanceof app.sdk.ValidationError && e.field && fieldError(form, errorTarget(e.field), e.message)) {
-          announce(`Not sent: ${e.message}`);
-          return;
-        }
+        if (besideField(e)) return;
         showError(e, () => form.requestSubmit());
         return;
       }
@@ -78,6 +85,37 @@ export function initSnapshots(app) {
       refresh();
     });
   });
+
+  /**
+   * `snapshots.ensure`: the ready snapshot of exactly this spec, reused when
+   * one exists, built (and followed in a card) otherwise. The card's outcome
+   * says which; the name carries the spec's fingerprint.
+   */
+  async function ensure(p, besideField) {
+    const { name, ...spec } = p;
+    const progress = new BuildProgress(`Ensure ${name ?? 'image'}`);
+    try {
+      const s = await app.client().snapshots.ensure(spec, {
+        name,
+        signal: progress.signal,
+        onStatus: (record) => {
+          progress.status(record);
+          refresh();
+        },
+      });
+      progress.ready(s);
+      progress.note(s.reused ? `Reused ${s.name}: an identical snapshot was already there, nothing was built.` : `Built ${s.name}: no identical snapshot existed.`);
+      announce(s.reused ? `Reused ${s.name}` : `Built ${s.name}`);
+    } catch (e) {
+      if (e instanceof app.sdk.SnapshotBuildFailedError) progress.failed(e.lastError ?? e.message);
+      else if (progress.signal.aborted) progress.cancelled();
+      else {
+        progress.node.remove();
+        if (!besideField(e)) showError(e, () => form.requestSubmit());
+      }
+    }
+    refresh();
+  }
 
   /** Follows a build to its end in a progress card. */
   async function follow(snapshot) {
