@@ -9,29 +9,41 @@ const key = (k) => ({ 'X-API-Key': k });
 const results = {};
 
 // ---- per-call overhead: 2000 sequential gets each way, alternated call by call
-// (the order flips every round), so drift in the machine or the emulator
-// falls on both sides alike.
+// (the order rotates every round), so drift in the machine or the emulator
+// falls on every side alike. `floor` is what any client that hands fetch a
+// built Request pays (one Request with its own AbortController and a
+// timeout timer, then fetch copies it): the design's floor, without the wasm.
 {
   const client = new InstaVM({ apiKey: 'bench-calls', baseUrl: base });
   const created = await client.snapshots.create({ oci_image: 'alpine' });
   const url = `${base}/v1/snapshots/${created.id}`;
-  const plain = async () => (await fetch(url, { headers: { ...key('bench-calls'), Accept: 'application/json' } })).json();
-  const ours = () => client.snapshots.get(created.id);
-  for (let i = 0; i < 300; i++) {
-    await ours();
-    await plain();
-  }
-  let clientMs = 0;
-  let plainMs = 0;
+  const headers = { ...key('bench-calls'), Accept: 'application/json' };
+  const sides = {
+    plain: async () => (await fetch(url, { headers })).json(),
+    client: () => client.snapshots.get(created.id),
+    floor: async () => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 60_000);
+      try {
+        const answer = await fetch(new Request(url, { headers, redirect: 'manual', signal: controller.signal }));
+        return JSON.parse(await answer.text());
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  const names = Object.keys(sides);
+  for (let i = 0; i < 300; i++) for (const n of names) await sides[n]();
+  const ms = Object.fromEntries(names.map((n) => [n, 0]));
   for (let i = 0; i < 2000; i++) {
-    for (const side of i % 2 ? ['plain', 'client'] : ['client', 'plain']) {
+    for (let j = 0; j < names.length; j++) {
+      const n = names[(i + j) % names.length];
       const t = performance.now();
-      await (side === 'client' ? ours() : plain());
-      if (side === 'client') clientMs += performance.now() - t;
-      else plainMs += performance.now() - t;
+      await sides[n]();
+      ms[n] += performance.now() - t;
     }
   }
-  results.per_call = { calls: 2000, client_ms: clientMs, plain_ms: plainMs, ratio: clientMs / plainMs };
+  results.per_call = { calls: 2000, client_ms: ms.client, plain_ms: ms.plain, floor_ms: ms.floor, ratio: ms.client / ms.plain, floor_ratio: ms.floor / ms.plain };
 }
 
 // ---- a list of 10 000 records

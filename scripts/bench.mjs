@@ -118,6 +118,7 @@ function printTable(r) {
     ...Object.entries(r.cold_start_ms).map(([k, v]) => [`cold start to first request: ${k}`, `${f(v.client)} ms vs plain fetch ${f(v.plain_fetch)} ms (+${f(v.added)} ms)`]),
     ...Object.entries(r.cold_start_to_answer_ms).map(([k, v]) => [`cold start to first answer: ${k}`, `${f(v.client)} ms vs plain fetch ${f(v.plain_fetch)} ms (+${f(v.added)} ms)`]),
     ['per-call overhead: 2000 x get', `${f(r.per_call.client_ms, 0)} ms vs plain ${f(r.per_call.plain_ms, 0)} ms, ratio ${f(r.per_call.ratio, 3)}`],
+    ['per-call floor: fetch(new Request(...)) with a signal and a timer', `${f(r.per_call.floor_ms, 0)} ms, ratio ${f(r.per_call.floor_ratio, 3)} to plain`],
     ['list of 10 000 records', `${f(r.large_list.client_ms)} ms vs plain ${f(r.large_list.plain_ms)} ms, ratio ${f(r.large_list.ratio, 3)}`],
     ['memory across 10 000 calls: wasm', `${kb(r.memory.wasm_before)} -> ${kb(r.memory.wasm_after)}`],
     ['memory across 10 000 calls: JS heap', `${f(r.memory.heap_before / 2 ** 20)} MB -> ${f(r.memory.heap_after / 2 ** 20)} MB`],

@@ -81,9 +81,9 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
     for _ in 0..MAX_ROUNDS {
         let (records, seen) = named(t, &e, begun.take()).await?;
         let key = match decide(&e.fingerprint, &seen, e.rebuild_failed, stale.as_deref()) {
-            Decision::Reuse(i) => return Ok(marked(records[i].clone(), true)),
+            Decision::Reuse(i) => return Ok(marked(at(&records, i)?, true)),
             // A failed one is handed to the wait, which rejects with it at once.
-            Decision::Join(i) | Decision::Refuse(i) => return follow(t, &e, &seen[i].id, records[i].clone(), true).await,
+            Decision::Join(i) | Decision::Refuse(i) => return follow(t, &e, at(&records, i)?, true).await,
             Decision::Build(key) => key,
         };
         let (created, replayed) = create(t, &e, key).await?;
@@ -91,14 +91,15 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
         // Looked at again: with a server that ignored the key, another client's
         // build may be older than ours, and every client follows the oldest.
         let (records, seen) = named(t, &e, None).await?;
-        let live = seen.iter().position(|s| s.id == created_id);
+        let live = seen.iter().any(|s| s.id == created_id);
+        let theirs = |i: usize| replayed || seen.get(i).map_or(true, |s| s.id != created_id);
         match decide(&e.fingerprint, &seen, true, None) {
-            Decision::Reuse(i) => return Ok(marked(records[i].clone(), replayed || seen[i].id != created_id)),
-            Decision::Join(i) => return follow(t, &e, &seen[i].id, records[i].clone(), replayed || seen[i].id != created_id).await,
+            Decision::Reuse(i) => return Ok(marked(at(&records, i)?, theirs(i))),
+            Decision::Join(i) => return follow(t, &e, at(&records, i)?, theirs(i)).await,
             // The snapshot the create answered with is gone: the key was
             // answered from an earlier, deleted build. Move past it.
-            _ if live.is_none() => stale = Some(created_id),
-            _ => return follow(t, &e, &created_id, created, replayed).await,
+            _ if !live => stale = Some(created_id),
+            _ => return follow(t, &e, created, replayed).await,
         }
     }
     Err(ClientError::new(ErrorKind::Api, format!("snapshots.ensure: no usable snapshot named {} after {MAX_ROUNDS} rounds; the server's answers disagree", e.name)).into())
@@ -134,10 +135,16 @@ async fn create(t: &Transport, e: &Ensure, key: String) -> Result<(JsValue, bool
     plan::send(t, &plan, begun).await
 }
 
+/// The listed record the decision picked.
+fn at(records: &[JsValue], i: usize) -> Result<JsValue, Failure> {
+    records.get(i).cloned().ok_or_else(|| ClientError::new(ErrorKind::Api, "snapshots.ensure: the listing changed while it was read").into())
+}
+
 /// Waits for the snapshot to be ready; `reused` is true when this call did
 /// not start its build.
-async fn follow(t: &Transport, e: &Ensure, id: &str, record: JsValue, reused: bool) -> Result<JsValue, Failure> {
-    let ready = wait::until(t, SNAPSHOT_READY, id, &e.ctx, record, None).await?;
+async fn follow(t: &Transport, e: &Ensure, record: JsValue, reused: bool) -> Result<JsValue, Failure> {
+    let id = get(&record, "id").as_string().unwrap_or_default();
+    let ready = wait::until(t, SNAPSHOT_READY, &id, &e.ctx, record, None).await?;
     Ok(marked(ready, reused))
 }
 

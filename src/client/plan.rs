@@ -124,7 +124,8 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
         let first = begun.take().unwrap_or_else(|| t.begin(&call));
         let reply = t.complete(call.clone(), first).await;
         let failure = match reply.and_then(|reply| {
-            let replayed = reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            // Read only for keyed requests: every header read is a crossing and a copy.
+            let replayed = plan.idempotency_key.is_some() && reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             shaped(reply, &plan.shape).map(|v| (v, replayed))
         }) {
             Ok(answer) => return Ok(answer),

@@ -41,7 +41,9 @@ impl Manager {
 pub struct ImageSpec {
     pub oci_image: String,
     /// Package names per manager, deduplicated and sorted.
-    pub packages: [Vec<String>; 3],
+    pub apt: Vec<String>,
+    pub pip: Vec<String>,
+    pub npm: Vec<String>,
     pub git_clone_url: Option<String>,
     pub git_clone_branch: Option<String>,
     pub envs: Vec<(String, String)>,
@@ -78,7 +80,7 @@ impl ImageSpec {
         let mut next = self.clone();
         for (i, name) in names.iter().enumerate() {
             let name = package_name(&format!("{field}[{i}]"), name)?;
-            let set = &mut next.packages[manager as usize];
+            let set = next.packages_mut(manager);
             if let Err(at) = set.binary_search(&name) {
                 set.insert(at, name);
             }
@@ -122,6 +124,22 @@ impl ImageSpec {
         let mut next = self.clone();
         next.disk_size_gb = Some(super::snapshot::disk_size_gb("build_args.disk_size_gb", gb)?);
         Ok(next)
+    }
+
+    pub fn packages(&self, manager: Manager) -> &Vec<String> {
+        match manager {
+            Manager::Apt => &self.apt,
+            Manager::Pip => &self.pip,
+            Manager::Npm => &self.npm,
+        }
+    }
+
+    fn packages_mut(&mut self, manager: Manager) -> &mut Vec<String> {
+        match manager {
+            Manager::Apt => &mut self.apt,
+            Manager::Pip => &mut self.pip,
+            Manager::Npm => &mut self.npm,
+        }
     }
 
     pub fn post_build_cmd(&self) -> Option<String> {
@@ -180,7 +198,7 @@ impl ImageSpec {
     pub fn build_args(&self) -> Value {
         let mut args = Vec::new();
         for m in MANAGERS {
-            let names = &self.packages[m as usize];
+            let names = self.packages(m);
             if !names.is_empty() {
                 args.push((m.field().to_string(), Value::String(names.iter().map(String::as_str).collect::<Vec<_>>().join(" "))));
             }
@@ -235,9 +253,9 @@ impl ImageSpec {
 
     /// Lowercase hex SHA-256 of the canonical form.
     pub fn fingerprint(&self, resources: &Resources) -> String {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let digest = Sha256::digest(self.canonical(resources).as_bytes());
-        digest.iter().flat_map(|b| [HEX[usize::from(b >> 4)] as char, HEX[usize::from(b & 15)] as char]).collect()
+        let nibble = |n: u8| char::from_digit(u32::from(n), 16).unwrap_or('0');
+        digest.iter().flat_map(|b| [nibble(b >> 4), nibble(b & 15)]).collect()
     }
 }
 
@@ -261,13 +279,17 @@ impl Resources {
 
 /// The name an ensured snapshot gets: `<name>-<first 12 hex of the fingerprint>`.
 pub fn ensured_name(base: &str, fingerprint: &str) -> String {
-    format!("{base}-{}", &fingerprint[..fingerprint.len().min(12)])
+    format!("{base}-{}", fingerprint.get(..12).unwrap_or(fingerprint))
 }
 
 /// Sets `key` in a list kept sorted by key.
 fn put<V>(list: &mut Vec<(String, V)>, key: String, value: V) {
     match list.binary_search_by(|(k, _)| k.as_str().cmp(&key)) {
-        Ok(at) => list[at].1 = value,
+        Ok(at) => {
+            if let Some(slot) = list.get_mut(at) {
+                slot.1 = value;
+            }
+        }
         Err(at) => list.insert(at, (key, value)),
     }
 }

@@ -30,19 +30,19 @@ pub enum Decision {
 /// answered with although the snapshot is gone (deleted after an earlier
 /// ensure): the next key moves past it, as every client seeing it will.
 pub fn decide(fingerprint: &str, seen: &[Seen], rebuild_failed: bool, stale: Option<&str>) -> Decision {
-    let oldest = |want: Phase| (0..seen.len()).filter(|&i| phase(&seen[i].status) == want).min_by(|&a, &b| order(&seen[a], &seen[b]));
-    if let Some(i) = oldest(Phase::Ready) {
+    let oldest = |want: Phase| seen.iter().enumerate().filter(|(_, s)| phase(&s.status) == want).min_by(|(_, a), (_, b)| order(a, b));
+    if let Some((i, _)) = oldest(Phase::Ready) {
         return Decision::Reuse(i);
     }
-    if let Some(i) = oldest(Phase::InProgress) {
+    if let Some((i, _)) = oldest(Phase::InProgress) {
         return Decision::Join(i);
     }
-    let newest_failed = (0..seen.len()).max_by(|&a, &b| order(&seen[a], &seen[b]));
+    let newest_failed = seen.iter().enumerate().max_by(|(_, a), (_, b)| order(a, b));
     match (newest_failed, rebuild_failed, stale) {
-        (Some(i), false, _) => Decision::Refuse(i),
+        (Some((i, _)), false, _) => Decision::Refuse(i),
         // Keyed after the failure: a second ensure of a failed spec builds
         // again, once, however many clients ask at the same moment.
-        (Some(i), true, _) => Decision::Build(format!("ensure-{fingerprint}-after-{}", seen[i].id)),
+        (Some((_, failed)), true, _) => Decision::Build(format!("ensure-{fingerprint}-after-{}", failed.id)),
         (None, _, Some(gone)) => Decision::Build(format!("ensure-{fingerprint}-after-{gone}")),
         (None, _, None) => Decision::Build(format!("ensure-{fingerprint}")),
     }
