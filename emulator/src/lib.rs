@@ -1,64 +1,98 @@
-//! A local stand-in for the InstaVM API, speaking the wire contract in
-//! `shared/CONTRACT.md`: the demo page and every test run against it.
-//!
-//! State lives in memory, per API key. Build progress is derived from the clock
-//! at read time (no background tasks), so a snapshot's status depends only on
-//! how long ago it was created.
+//! The emulator's server host: axum and tokio over `instavm-emulator-core`,
+//! which holds every route, the state and the faults. This host turns HTTP
+//! into the core's requests and back, sleeps when the core asks it to wait,
+//! drops the connection for a `reset`, supplies the clock, and serves the
+//! static folders (the demo page) beside the API.
 
-mod faults;
-mod http;
-mod idempotency;
-mod inspect;
-mod oci;
-mod snapshots;
-mod state;
-mod time;
-mod validate;
-mod vms;
-
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::routing::{delete, get, post};
+use axum::body::{to_bytes, Body};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use axum::Router;
+use instavm_emulator_core::{Clock, Emulator, Outcome, MAX_BODY_BYTES};
 use tower_http::services::ServeDir;
 
-pub use faults::Fault;
-pub use state::Settings;
+pub use instavm_emulator_core::{parse_faults, Fault, Settings};
 
-/// Builds the whole API as a router.
-pub fn app(settings: Settings) -> Router {
-    let statics = settings.statics.clone();
-    let shared = Arc::new(state::Shared::new(settings));
-    let mut router = Router::new()
-        .route("/v1/snapshots", get(snapshots::list).post(snapshots::create))
-        .route("/v1/snapshots/{id}", get(snapshots::get).delete(snapshots::delete))
-        .route("/v1/vms", get(vms::list_running).post(vms::create))
-        .route("/v1/vms/", get(vms::list_all))
-        .route("/v1/vms/{id}", get(vms::get).patch(vms::update).delete(vms::delete))
-        .route("/v1/vms/{id}/snapshot", post(vms::snapshot))
-        .route("/v1/vms/{id}/clone", post(vms::clone))
-        .route("/v1/vms/{id}/suspend", post(vms::suspend))
-        .route("/v1/vms/{id}/resume", post(vms::resume))
-        .route("/v1/vms/{id}/stage-env", post(vms::stage_env))
-        .route("/v1/vms/{id}/volumes", get(vms::list_volumes).post(vms::mount_volume))
-        .route("/v1/vms/{id}/volumes/{volume_id}", delete(vms::unmount_volume))
-        .route("/_emulator/requests", get(inspect::requests))
-        .fallback(http::not_found)
-        .method_not_allowed_fallback(http::method_not_allowed);
-    for (prefix, dir) in statics {
-        // Unknown files answer like unknown API routes: a JSON 404.
-        let files = ServeDir::new(dir).not_found_service(axum::routing::any(http::not_found).with_state(()));
-        router = if prefix == "/" { router.fallback_service(files) } else { router.nest_service(&prefix, files) };
+/// The real clock: monotonic from start-up, and the wall clock for records.
+struct SystemClock(Instant);
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
     }
-    router
-        .layer(axum::middleware::from_fn_with_state(shared.clone(), idempotency::middleware))
-        .layer(axum::middleware::from_fn_with_state(shared.clone(), http::inject_faults))
-        .layer(axum::middleware::from_fn_with_state(shared.clone(), http::record_and_tag))
-        .layer(http::cors())
-        .with_state(shared)
+
+    fn epoch_ms(&self) -> i64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    }
 }
 
-/// Parses a `--faults` spec (`429:0.10,reset:0.05`).
-pub fn parse_faults(spec: &str) -> Result<Vec<(Fault, f64)>, String> {
-    faults::Faults::parse_spec(spec)
+/// The whole API as a router.
+pub fn app(settings: Settings) -> Router {
+    app_with_statics(settings, Vec::new())
+}
+
+/// The API, plus folders served as static files: `(URL prefix, folder)`; the
+/// prefix `/` serves everything the API does not (the demo page). Unknown
+/// files answer as unknown API routes do: a JSON 404 from the core.
+pub fn app_with_statics(settings: Settings, statics: Vec<(String, PathBuf)>) -> Router {
+    let emulator = Arc::new(Emulator::new(settings, Arc::new(SystemClock(Instant::now()))));
+    let api = any(handle).with_state(emulator.clone());
+    let mut router = Router::new()
+        .route("/v1", api.clone())
+        .route("/v1/{*rest}", api.clone())
+        .route("/_emulator/{*rest}", api.clone())
+        .fallback_service(api.clone());
+    for (prefix, dir) in statics {
+        let files = ServeDir::new(dir).call_fallback_on_method_not_allowed(true).not_found_service(api.clone());
+        router = if prefix == "/" { router.fallback_service(files) } else { router.nest_service(&prefix, files) };
+    }
+    router.layer(DefaultBodyLimit::disable())
+}
+
+/// One request through the core: waits where it asks, then answers.
+async fn handle(State(emulator): State<Arc<Emulator>>, request: axum::extract::Request) -> Response {
+    let (parts, body) = request.into_parts();
+    // Past the limit the content no longer matters: the core refuses it by size.
+    let body = to_bytes(body, MAX_BODY_BYTES + 1).await.map(|b| b.to_vec()).unwrap_or_else(|_| vec![0; MAX_BODY_BYTES + 1]);
+    let request = instavm_emulator_core::Request {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts.headers.iter().filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string()))).collect(),
+        body,
+    };
+    let mut outcome = emulator.handle(request);
+    loop {
+        match outcome {
+            Outcome::Answer(answer) => return into_axum(answer),
+            Outcome::Reset => return connection_reset(),
+            Outcome::Later { ms, then } => {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                outcome = emulator.resume(then);
+            }
+        }
+    }
+}
+
+fn into_axum(answer: instavm_emulator_core::Response) -> Response {
+    let mut response = (StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer.body).into_response();
+    for (name, value) in answer.headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
+            response.headers_mut().insert(n, v);
+        }
+    }
+    response
+}
+
+/// A response whose body fails at once: the connection is dropped without a
+/// complete answer, as after a reset.
+fn connection_reset() -> Response {
+    let failing = futures_util::stream::once(async { Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected reset")) });
+    Response::new(Body::from_stream(failing))
 }

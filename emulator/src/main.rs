@@ -3,12 +3,12 @@
 
 use std::process::ExitCode;
 
-use instavm_emulator::{app, Settings};
+use instavm_emulator::{app_with_statics, Settings};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (settings, host, port) = match parse_args(&args) {
+    let (settings, statics, host, port) = match parse_args(&args) {
         Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("instavm-emulator: {message}\n{USAGE}");
@@ -34,7 +34,7 @@ async fn main() -> ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(e) = axum::serve(listener, app(settings)).with_graceful_shutdown(shutdown).await {
+    if let Err(e) = axum::serve(listener, app_with_statics(settings, statics)).with_graceful_shutdown(shutdown).await {
         eprintln!("instavm-emulator: {e}");
         return ExitCode::from(1);
     }
@@ -43,8 +43,9 @@ async fn main() -> ExitCode {
 
 const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500] [--static [/prefix=]DIR]...\n       [--faults 429:0.1,503:0.05,500:0.05,reset:0.05,slow:0.05,malformed:0.02] [--seed N] [--latency-ms MIN..MAX] [--slow-ms 5000]";
 
-fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
+fn parse_args(args: &[String]) -> Result<(Settings, Vec<(String, std::path::PathBuf)>, String, u16), String> {
     let mut settings = Settings::default();
+    let mut statics = Vec::new();
     let (mut host, mut port) = ("127.0.0.1".to_string(), 8787u16);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -60,7 +61,7 @@ fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
                 if !prefix.starts_with('/') || !std::path::Path::new(&dir).is_dir() {
                     return Err(format!("--static takes DIR or /prefix=DIR with an existing folder, got {spec}"));
                 }
-                settings.statics.push((prefix, dir.into()));
+                statics.push((prefix, dir.into()));
             }
             "--faults" => settings.faults = instavm_emulator::parse_faults(&value()?)?,
             "--seed" => settings.seed = value()?.parse().map_err(|_| "--seed takes a whole number".to_string())?,
@@ -76,5 +77,5 @@ fn parse_args(args: &[String]) -> Result<(Settings, String, u16), String> {
             other => return Err(format!("unknown option {other}")),
         }
     }
-    Ok((settings, host, port))
+    Ok((settings, statics, host, port))
 }

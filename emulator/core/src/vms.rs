@@ -2,29 +2,25 @@
 //! `suspended`; resume mints a new VM; delete leaves a `terminated` record
 //! that only the all-records list (`GET /v1/vms/`) shows.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use crate::http::{api_key, json_response, ApiError};
 use crate::snapshots::{new_snapshot, view as snapshot_view};
 use crate::state::{Shared, Tenant, Vm};
-use crate::time::{iso_from_epoch_ms, now_iso};
+use crate::time::iso_from_epoch_ms;
 use crate::validate::{CreateSnapshot, Problems};
+use crate::wire::{api_key, json_response, ApiError, Request};
+use crate::{Reply, Step};
 
-type Q = Query<HashMap<String, String>>;
-
-fn wants_wait(q: &HashMap<String, String>) -> bool {
-    q.get("wait").is_some_and(|w| w == "true")
+fn wants_wait(request: &Request) -> bool {
+    request.query_param("wait").is_some_and(|w| w == "true")
 }
 
-fn parse_body(bytes: &Bytes) -> Result<Value, ApiError> {
+/// The `{id}` of the route.
+fn param(params: &[String], i: usize) -> String {
+    params.get(i).cloned().unwrap_or_default()
+}
+
+fn parse_body(bytes: &[u8]) -> Result<Value, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -108,7 +104,7 @@ fn new_vm(shared: &Shared, fields: Map<String, Value>, waited: bool, starting: &
     let (session, _) = shared.new_id("sess");
     let mut record = fields;
     let lifetime = record.get("vm_lifetime_seconds").and_then(Value::as_i64).unwrap_or(3600);
-    let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
+    let now_ms = shared.clock.epoch_ms();
     record.insert("vm_id".into(), json!(id));
     record.insert("id".into(), json!(id));
     record.entry("session_id").or_insert_with(|| json!(session));
@@ -116,25 +112,39 @@ fn new_vm(shared: &Shared, fields: Map<String, Value>, waited: bool, starting: &
     record.entry("memory_mb").or_insert(json!(512));
     record.entry("snapshot_id").or_insert(Value::Null);
     record.insert("ssh_host".into(), json!(format!("{id}.ssh.emulator.invalid")));
-    record.insert("created_at".into(), json!(now_iso()));
+    record.insert("created_at".into(), json!(shared.now_iso()));
     record.insert("expires_at".into(), json!(iso_from_epoch_ms(now_ms + lifetime * 1000)));
-    let boot = Instant::now() + Duration::from_millis(shared.settings.boot_ms);
+    let boot = shared.now_ms() + shared.settings.boot_ms as f64;
     let (status, next) = if waited { ("active", None) } else { (starting, Some((boot, "active"))) };
     record.insert("status".into(), json!(status));
     Vm { seq, record, next, volumes: Vec::new() }
 }
 
-/// Holds the answer of a waited call until the VM would have booted.
-async fn boot_delay(shared: &Shared, waited: bool) {
+/// The answer about VM `id`: at once, or, for a call that waited, once the
+/// VM would have booted.
+fn vm_reply(shared: &Shared, key: String, id: String, status: u16, waited: bool) -> Reply {
     if waited {
-        tokio::time::sleep(Duration::from_millis(shared.settings.boot_ms)).await;
+        return Reply::Later { ms: shared.settings.boot_ms, step: Step::Vm { key, id, status } };
+    }
+    answer(shared, &key, &id, status)
+}
+
+/// The VM's record as it is now.
+pub(crate) fn answer(shared: &Shared, key: &str, id: &str, status: u16) -> Reply {
+    let mut tenants = shared.tenants();
+    match vm_mut(tenants.get_mut(key), id) {
+        Ok(vm) => {
+            vm.settle(shared.now_ms());
+            Reply::Now(json_response(status, Value::Object(vm.record.clone())))
+        }
+        Err(e) => Reply::Now(e.into_response()),
     }
 }
 
 /// A VM that may still be changed: known, and not terminated.
-fn not_terminated<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, ApiError> {
+fn not_terminated<'a>(tenant: Option<&'a mut Tenant>, id: &str, now_ms: f64) -> Result<&'a mut Vm, ApiError> {
     let vm = vm_mut(tenant, id)?;
-    let status = vm.settle();
+    let status = vm.settle(now_ms);
     if status == "terminated" {
         return Err(conflict(id, &status, "not terminated"));
     }
@@ -145,35 +155,32 @@ fn vm_mut<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, Ap
     tenant.and_then(|t| t.vms.get_mut(id)).ok_or_else(|| not_found(id))
 }
 
-pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, Query(q): Q, bytes: Bytes) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let body = parse_body(&bytes)?;
+pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let body = parse_body(&request.body)?;
     let fields = object(&body)?.clone();
     check_create(&fields)?;
-    let waited = wants_wait(&q);
+    let waited = wants_wait(request);
     let id = {
         let mut tenants = shared.tenants();
         let tenant = tenants.entry(key.clone()).or_default();
         if let Some(snap_id) = fields.get("snapshot_id").and_then(Value::as_str) {
             let snap = tenant.snapshots.get(snap_id).ok_or_else(|| ApiError::new(404, format!("Snapshot '{snap_id}' not found")))?;
-            let status = snapshot_view(snap, shared.settings.build_ms)["status"].as_str().unwrap_or("").to_string();
+            let status = snapshot_view(shared, snap)["status"].as_str().unwrap_or("").to_string();
             if status != "ready" {
                 return Err(ApiError::new(409, format!("Snapshot '{snap_id}' is {status}; a VM can boot only from a ready snapshot")));
             }
         }
-        let vm = new_vm(&shared, fields, waited, "creating");
+        let vm = new_vm(shared, fields, waited, "creating");
         let id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
         tenant.vms.insert(id.clone(), vm);
         id
     };
-    boot_delay(&shared, waited).await;
-    let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    vm.settle();
-    Ok(json_response(201, Value::Object(vm.record.clone())))
+    Ok(vm_reply(shared, key, id, 201, waited))
 }
 
 fn list(shared: &Shared, key: &str, all: bool) -> Value {
+    let now_ms = shared.now_ms();
     let mut tenants = shared.tenants();
     let Some(tenant) = tenants.get_mut(key) else { return json!([]) };
     let mut vms: Vec<&mut Vm> = tenant.vms.values_mut().collect();
@@ -181,32 +188,34 @@ fn list(shared: &Shared, key: &str, all: bool) -> Value {
     let records = vms
         .into_iter()
         .filter_map(|vm| {
-            let status = vm.settle();
+            let status = vm.settle(now_ms);
             (all || !matches!(status.as_str(), "terminated" | "suspended")).then(|| Value::Object(vm.record.clone()))
         })
         .collect();
     Value::Array(records)
 }
 
-pub async fn list_running(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    Ok(json_response(200, list(&shared, &api_key(&headers)?, false)))
+pub(crate) fn list_running(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
+    Ok(Reply::Now(json_response(200, list(shared, &api_key(request)?, false))))
 }
 
-pub async fn list_all(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Result<Response, ApiError> {
-    Ok(json_response(200, list(&shared, &api_key(&headers)?, true)))
+pub(crate) fn list_all(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
+    Ok(Reply::Now(json_response(200, list(shared, &api_key(request)?, true))))
 }
 
-pub async fn get(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
+pub(crate) fn get(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
     let mut tenants = shared.tenants();
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    vm.settle();
-    Ok(json_response(200, Value::Object(vm.record.clone())))
+    vm.settle(shared.now_ms());
+    Ok(Reply::Now(json_response(200, Value::Object(vm.record.clone()))))
 }
 
-pub async fn update(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let body = parse_body(&bytes)?;
+pub(crate) fn update(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let body = parse_body(&request.body)?;
     let fields = object(&body)?;
     let mut p = Problems::default();
     if let Some(m) = p.int_in(fields, &["memory_mb"], 128, 8192) {
@@ -218,53 +227,53 @@ pub async fn update(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
         return Err(ApiError::unprocessable(p.0));
     }
     let mut tenants = shared.tenants();
-    let vm = not_terminated(tenants.get_mut(&key), &id)?;
+    let vm = not_terminated(tenants.get_mut(&key), &id, shared.now_ms())?;
     for (k, v) in fields {
         if matches!(k.as_str(), "memory_mb" | "snapshot_on_terminate" | "snapshot_name" | "vault_ids" | "auto_suspend" | "auto_resume") {
             vm.record.insert(k.clone(), v.clone());
         }
     }
-    Ok(json_response(200, json!({ "status": "ok" })))
+    Ok(Reply::Now(json_response(200, json!({ "status": "ok" }))))
 }
 
-pub async fn delete(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
+pub(crate) fn delete(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let now = shared.now_iso();
     let mut tenants = shared.tenants();
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
     vm.next = None;
     vm.record.insert("status".into(), json!("terminated"));
-    vm.record.entry("terminated_at").or_insert_with(|| json!(now_iso()));
-    Ok(json_response(200, json!({ "status": "ok" })))
+    vm.record.entry("terminated_at").or_insert_with(|| json!(now));
+    Ok(Reply::Now(json_response(200, json!({ "status": "ok" }))))
 }
 
 /// Snapshots a live VM into the snapshots API, where it builds like any other
 /// snapshot. A name ending in `.fail` makes the capture fail (for tests).
-pub async fn snapshot(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(q): Q, bytes: Bytes) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let body = parse_body(&bytes)?;
+pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let body = parse_body(&request.body)?;
     let name = object(&body)?.get("name").and_then(Value::as_str).map(str::to_string);
     let answer = {
         let mut tenants = shared.tenants();
         let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
-        let snapshot = capture(&shared, tenant, &id, name, false)?;
-        let answer = snapshot_view(&snapshot, shared.settings.build_ms);
+        let snapshot = capture(shared, tenant, &id, name, false)?;
+        let answer = snapshot_view(shared, &snapshot);
         tenant.snapshots.insert(answer["id"].as_str().unwrap_or_default().to_string(), snapshot);
         answer
     };
-    if wants_wait(&q) {
-        tokio::time::sleep(Duration::from_millis(shared.settings.build_ms)).await;
-        let tenants = shared.tenants();
-        if let Some(s) = tenants.get(&key).and_then(|t| t.snapshots.get(answer["id"].as_str().unwrap_or_default())) {
-            return Ok(json_response(201, snapshot_view(s, shared.settings.build_ms)));
-        }
+    if wants_wait(request) {
+        let snap_id = answer["id"].as_str().unwrap_or_default().to_string();
+        return Ok(Reply::Later { ms: shared.settings.build_ms, step: Step::Snapshot { key, id: snap_id, fallback: answer } });
     }
-    Ok(json_response(201, answer))
+    Ok(Reply::Now(json_response(201, answer)))
 }
 
 /// A snapshot of VM `id` (which must be live); `built` makes one already ready.
 fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>, built: bool) -> Result<crate::state::Snapshot, ApiError> {
     let vm = vm_mut(Some(tenant), id)?;
-    let status = vm.settle();
+    let status = vm.settle(shared.now_ms());
     if status != "active" {
         return Err(conflict(id, &status, "active"));
     }
@@ -277,25 +286,22 @@ fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>,
         snapshot_type: "user".into(),
         build_args: None,
     };
-    let created = if built {
-        Instant::now().checked_sub(Duration::from_millis(shared.settings.build_ms + 1)).unwrap_or_else(Instant::now)
-    } else {
-        Instant::now()
-    };
+    let created = if built { shared.now_ms() - (shared.settings.build_ms + 1) as f64 } else { shared.now_ms() };
     let mut snapshot = new_snapshot(shared, &req, failure, created);
     snapshot.record.insert("source_vm_id".into(), json!(id));
     Ok(snapshot)
 }
 
-pub async fn clone(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(q): Q, bytes: Bytes) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let body = parse_body(&bytes)?;
+pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let body = parse_body(&request.body)?;
     let name = object(&body)?.get("snapshot_name").and_then(Value::as_str).map(str::to_string);
-    let waited = wants_wait(&q);
+    let waited = wants_wait(request);
     let new_id = {
         let mut tenants = shared.tenants();
         let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
-        let snapshot = capture(&shared, tenant, &id, name, true)?;
+        let snapshot = capture(shared, tenant, &id, name, true)?;
         let snap_id = snapshot.record["id"].as_str().unwrap_or_default().to_string();
         tenant.snapshots.insert(snap_id.clone(), snapshot);
         let mut fields = vm_mut(Some(tenant), &id)?.record.clone();
@@ -304,43 +310,40 @@ pub async fn clone(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(i
         }
         fields.insert("snapshot_id".into(), json!(snap_id));
         fields.insert("cloned_from".into(), json!(id));
-        let vm = new_vm(&shared, fields, waited, "creating");
+        let vm = new_vm(shared, fields, waited, "creating");
         let new_id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
         tenant.vms.insert(new_id.clone(), vm);
         new_id
     };
-    boot_delay(&shared, waited).await;
-    get(State(shared), headers, Path(new_id)).await.map(|r| with_status(r, 201))
+    Ok(vm_reply(shared, key, new_id, 201, waited))
 }
 
-fn with_status(mut r: Response, status: u16) -> Response {
-    *r.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK);
-    r
-}
-
-pub async fn suspend(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
+pub(crate) fn suspend(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let now_ms = shared.now_ms();
     let mut tenants = shared.tenants();
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    let status = vm.settle();
+    let status = vm.settle(now_ms);
     if status != "active" {
         return Err(conflict(&id, &status, "active"));
     }
     vm.record.insert("status".into(), json!("suspending"));
-    vm.next = Some((Instant::now() + Duration::from_millis(shared.settings.boot_ms), "suspended"));
-    Ok(json_response(200, json!({ "vm_id": id, "id": id, "status": "suspending" })))
+    vm.next = Some((now_ms + shared.settings.boot_ms as f64, "suspended"));
+    Ok(Reply::Now(json_response(200, json!({ "vm_id": id, "id": id, "status": "suspending" }))))
 }
 
 /// Resuming mints a new VM id; the suspended record ends `terminated`,
 /// naming its successor.
-pub async fn resume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, Query(q): Q) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let waited = wants_wait(&q);
+pub(crate) fn resume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let waited = wants_wait(request);
     let new_id = {
         let mut tenants = shared.tenants();
         let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
         let old = vm_mut(Some(&mut *tenant), &id)?;
-        let status = old.settle();
+        let status = old.settle(shared.now_ms());
         if status != "suspended" {
             return Err(conflict(&id, &status, "suspended"));
         }
@@ -349,7 +352,7 @@ pub async fn resume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
             fields.remove(k);
         }
         fields.insert("resumed_from".into(), json!(id));
-        let vm = new_vm(&shared, fields, waited, "resuming");
+        let vm = new_vm(shared, fields, waited, "resuming");
         let new_id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
         let old = vm_mut(Some(&mut *tenant), &id)?;
         old.record.insert("status".into(), json!("terminated"));
@@ -357,14 +360,14 @@ pub async fn resume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(
         tenant.vms.insert(new_id.clone(), vm);
         new_id
     };
-    boot_delay(&shared, waited).await;
-    get(State(shared), headers, Path(new_id)).await
+    Ok(vm_reply(shared, key, new_id, 200, waited))
 }
 
 /// Checks the entries and stores nothing: a value is never echoed back.
-pub async fn stage_env(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let body = parse_body(&bytes)?;
+pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let body = parse_body(&request.body)?;
     let entries = object(&body)?.get("entries").and_then(Value::as_array).cloned().ok_or_else(|| {
         ApiError::unprocessable(vec![json!({ "loc": ["body", "entries"], "msg": "Field required", "type": "missing" })])
     })?;
@@ -385,13 +388,14 @@ pub async fn stage_env(State(shared): State<Arc<Shared>>, headers: HeaderMap, Pa
         return Err(ApiError::unprocessable(p.0));
     }
     let mut tenants = shared.tenants();
-    not_terminated(tenants.get_mut(&key), &id)?;
-    Ok(json_response(200, json!({ "status": "ok", "staged": entries.len() })))
+    not_terminated(tenants.get_mut(&key), &id, shared.now_ms())?;
+    Ok(Reply::Now(json_response(200, json!({ "status": "ok", "staged": entries.len() }))))
 }
 
-pub async fn mount_volume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>, bytes: Bytes) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let body = parse_body(&bytes)?;
+pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
+    let body = parse_body(&request.body)?;
     let mut p = Problems::default();
     check_volume(&mut p, &body, "");
     if !p.0.is_empty() {
@@ -399,7 +403,7 @@ pub async fn mount_volume(State(shared): State<Arc<Shared>>, headers: HeaderMap,
     }
     let mut tenants = shared.tenants();
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    let status = vm.settle();
+    let status = vm.settle(shared.now_ms());
     if status != "active" {
         return Err(conflict(&id, &status, "active"));
     }
@@ -417,25 +421,27 @@ pub async fn mount_volume(State(shared): State<Arc<Shared>>, headers: HeaderMap,
         mounted["checkpoint_id"] = c.clone();
     }
     vm.volumes.push(mounted.clone());
-    Ok(json_response(201, mounted))
+    Ok(Reply::Now(json_response(201, mounted)))
 }
 
-pub async fn list_volumes(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
+pub(crate) fn list_volumes(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = param(params, 0);
     let mut tenants = shared.tenants();
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    Ok(json_response(200, Value::Array(vm.volumes.clone())))
+    Ok(Reply::Now(json_response(200, Value::Array(vm.volumes.clone()))))
 }
 
-pub async fn unmount_volume(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path((id, volume_id)): Path<(String, String)>, Query(q): Q) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
+pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let (id, volume_id) = (param(params, 0), param(params, 1));
     let mut tenants = shared.tenants();
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
     let before = vm.volumes.len();
-    let mount_path = q.get("mount_path");
-    vm.volumes.retain(|v| !(v["volume_id"] == volume_id.as_str() && mount_path.is_none_or(|m| v["mount_path"] == m.as_str())));
+    let mount_path = request.query_param("mount_path");
+    vm.volumes.retain(|v| !(v["volume_id"] == volume_id.as_str() && mount_path.as_deref().is_none_or(|m| v["mount_path"] == m)));
     if vm.volumes.len() == before {
         return Err(ApiError::new(404, format!("Volume '{volume_id}' is not mounted on VM '{id}'")));
     }
-    Ok(json_response(200, json!({ "status": "ok" })))
+    Ok(Reply::Now(json_response(200, json!({ "status": "ok" }))))
 }

@@ -1,11 +1,19 @@
-//! The emulator's memory: per-key tenants holding snapshots and idempotency keys.
+//! The emulator's memory: per-key tenants holding snapshots and idempotency
+//! keys. Time is the host's (`Clock`): instants are milliseconds on its
+//! monotonic clock.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde_json::Value;
+
+/// The host's time. `now_ms` is monotonic (builds and boots are measured on
+/// it; a test host may move it forward); `epoch_ms` stamps records.
+pub trait Clock: Send + Sync {
+    fn now_ms(&self) -> f64;
+    fn epoch_ms(&self) -> i64;
+}
 
 /// What the command line can change.
 #[derive(Debug, Clone)]
@@ -14,9 +22,6 @@ pub struct Settings {
     pub build_ms: u64,
     /// How long a VM takes to boot, suspend or resume, in milliseconds.
     pub boot_ms: u64,
-    /// Folders served as static files: `(URL prefix, folder)`; the prefix `/`
-    /// serves everything the API does not (the demo page).
-    pub statics: Vec<(String, std::path::PathBuf)>,
     /// Injected faults and their probabilities per request (`--faults`).
     pub faults: Vec<(crate::faults::Fault, f64)>,
     /// Seed of the fault sequence (`--seed`).
@@ -29,14 +34,13 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { build_ms: 3000, boot_ms: 500, statics: Vec::new(), faults: Vec::new(), seed: 1, latency_ms: (0, 0), slow_ms: 5000 }
+        Settings { build_ms: 3000, boot_ms: 500, faults: Vec::new(), seed: 1, latency_ms: (0, 0), slow_ms: 5000 }
     }
 }
 
 pub struct Shared {
     pub settings: Settings,
-    /// One lock per (API key, path, Idempotency-Key) in use.
-    idempotency_locks: Mutex<HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    pub clock: Arc<dyn Clock>,
     pub faults: crate::faults::Faults,
     tenants: Mutex<HashMap<String, Tenant>>,
     next_id: AtomicU64,
@@ -49,8 +53,9 @@ pub struct Shared {
 pub struct Tenant {
     pub snapshots: HashMap<String, Snapshot>,
     pub vms: HashMap<String, Vm>,
-    /// "path Idempotency-Key" -> (the request body, the status and body first answered).
-    pub idempotency: HashMap<String, (Vec<u8>, u16, Vec<u8>)>,
+    /// "path Idempotency-Key" -> the request body and, once answered, the
+    /// status and body first answered (`None` while the first is in flight).
+    pub idempotency: HashMap<String, (Vec<u8>, Option<(u16, Vec<u8>)>)>,
     pub requests: Vec<Value>,
 }
 
@@ -59,15 +64,15 @@ pub struct Tenant {
 pub struct Vm {
     pub seq: u64,
     pub record: serde_json::Map<String, Value>,
-    pub next: Option<(Instant, &'static str)>,
+    pub next: Option<(f64, &'static str)>,
     pub volumes: Vec<Value>,
 }
 
 impl Vm {
-    /// Applies a transition that has come due, and returns the status.
-    pub fn settle(&mut self) -> String {
+    /// Applies a transition that has come due by `now_ms`, and returns the status.
+    pub fn settle(&mut self, now_ms: f64) -> String {
         if let Some((at, status)) = self.next {
-            if Instant::now() >= at {
+            if now_ms >= at {
                 self.record.insert("status".into(), Value::from(status));
                 self.next = None;
             }
@@ -84,20 +89,27 @@ impl Vm {
 pub struct Snapshot {
     pub seq: u64,
     pub record: serde_json::Map<String, Value>,
-    pub created: Instant,
+    /// On the host's monotonic clock, in milliseconds.
+    pub created: f64,
     /// `Some(reason)` when the build is going to fail.
     pub failure: Option<String>,
     pub size_bytes: u64,
 }
 
 impl Shared {
-    pub fn new(settings: Settings) -> Self {
-        let id_salt = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x5eed);
+    pub fn new(settings: Settings, clock: Arc<dyn Clock>) -> Self {
+        let id_salt = (clock.epoch_ms() as u64).wrapping_mul(1_000_003) ^ (clock.now_ms().to_bits());
         let faults = crate::faults::Faults::new(settings.faults.clone(), settings.seed, settings.latency_ms, settings.slow_ms);
-        Shared { settings, faults, idempotency_locks: Mutex::new(HashMap::new()), tenants: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), id_salt }
+        Shared { settings, clock, faults, tenants: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), id_salt }
+    }
+
+    pub fn now_ms(&self) -> f64 {
+        self.clock.now_ms()
+    }
+
+    /// Now as `2026-11-27T09:33:35.123Z`.
+    pub fn now_iso(&self) -> String {
+        crate::time::iso_from_epoch_ms(self.clock.epoch_ms())
     }
 
     /// Locks the tenant table. A poisoned lock (a handler panicked) is still
@@ -106,16 +118,15 @@ impl Shared {
         self.tenants.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The lock that orders requests sharing an idempotency scope.
-    pub fn idempotency_lock(&self, key: &str, scope: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.idempotency_locks.lock().unwrap_or_else(|p| p.into_inner());
-        locks.entry(format!("{key} {scope}")).or_default().clone()
-    }
-
     /// A fresh id such as `snap_3f9a0c1e5b7d2a48`, and its sequence number.
     pub fn new_id(&self, prefix: &str) -> (String, u64) {
         let seq = self.next_id.fetch_add(1, Ordering::Relaxed);
         (format!("{prefix}_{:016x}", mix(seq ^ self.id_salt)), seq)
+    }
+
+    /// A number that orders events across keys.
+    pub fn next_seq(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
     pub fn new_request_id(&self) -> String {

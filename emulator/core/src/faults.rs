@@ -14,7 +14,55 @@
 //! `wrong-shape`, `no-status`, `huge`) answer instead of acting.
 
 use std::sync::Mutex;
-use std::time::Duration;
+
+use crate::state::Shared;
+use crate::wire::{ApiError, Request, Response};
+use crate::{Reply, Step};
+
+/// The fault striking this `/v1` request, if any: a refusal or a malformed
+/// answer given instead of acting, or `reset` set to drop the connection
+/// after acting (mutating methods) or at once (the others).
+pub(crate) fn strike(shared: &Shared, request: &Request, reset: &mut bool) -> Option<Reply> {
+    let fault = shared.faults.pick(request.header("x-emulator-fault"))?;
+    let mutating = matches!(request.method.as_str(), "POST" | "PATCH" | "DELETE");
+    let raw = |status: u16, content_type: &str, body: String| Some(Reply::Now(Response::new(status, Some(content_type), body)));
+    match fault {
+        Fault::Reset if mutating => {
+            // The server acts; the answer is lost on the way back.
+            *reset = true;
+            None
+        }
+        Fault::Reset => Some(Reply::Reset),
+        Fault::TooManyRequests => {
+            let mut r = ApiError::new(429, "Rate limit exceeded").into_response();
+            r.set_header("retry-after", "1");
+            r.set_header("retry-after-ms", "100");
+            Some(Reply::Now(r))
+        }
+        Fault::Unavailable => Some(Reply::Now(ApiError::new(503, "Service temporarily unavailable").into_response())),
+        Fault::Internal => Some(Reply::Now(ApiError::new(500, "Internal server error").into_response())),
+        Fault::Slow => Some(Reply::Later {
+            ms: shared.faults.slow_ms,
+            step: Step::Answer(ApiError::new(503, "Service temporarily unavailable (answered late)").into_response()),
+        }),
+        Fault::Malformed => raw(200, "application/json", "{\"id\": \"snap_x\", \"status\": ready,,}".into()),
+        Fault::Truncated => raw(200, "application/json", "{\"id\":\"snap_truncated\",\"status\":\"rea".into()),
+        Fault::Html => raw(502, "text/html", "<!doctype html><html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>".into()),
+        Fault::WrongShape => raw(200, "application/json", "\"not a record\"".into()),
+        Fault::NoStatus => raw(200, "application/json", "{\"id\":\"snap_nostatus\",\"snapshot_id\":\"snap_nostatus\"}".into()),
+        Fault::Huge => {
+            // 8 MB: a record with a very long field.
+            let padding = "x".repeat(8 * 1024 * 1024);
+            raw(200, "application/json", format!("{{\"id\":\"snap_huge\",\"snapshot_id\":\"snap_huge\",\"status\":\"ready\",\"padding\":\"{padding}\"}}"))
+        }
+        Fault::Redirect => {
+            let to = request.header("x-emulator-redirect-to").unwrap_or("http://127.0.0.1:9/elsewhere");
+            let mut r = Response::new(307, None, Vec::new());
+            r.set_header("location", to);
+            Some(Reply::Now(r))
+        }
+    }
+}
 
 /// One kind of misbehaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,13 +167,14 @@ impl Faults {
         None
     }
 
-    pub fn latency(&self) -> Option<Duration> {
+    /// Milliseconds to hold this request before acting on it, if any.
+    pub fn latency_ms(&self) -> Option<u64> {
         let (lo, hi) = self.latency_ms;
         if hi == 0 {
             return None;
         }
         let span = hi.saturating_sub(lo);
-        Some(Duration::from_millis(lo + (self.draw() * (span as f64 + 1.0)) as u64))
+        Some(lo + (self.draw() * (span as f64 + 1.0)) as u64)
     }
 }
 

@@ -1,13 +1,5 @@
 //! ISO-8601 timestamps without a date crate.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Now as `2026-11-27T09:33:35.123Z`.
-pub fn now_iso() -> String {
-    let ms = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0);
-    iso_from_epoch_ms(ms)
-}
-
 pub fn iso_from_epoch_ms(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));

@@ -1,30 +1,19 @@
 //! `/v1/snapshots`: build from an OCI image, list, get, delete.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Instant;
-
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use crate::http::{api_key, json_response, ApiError};
 use crate::state::{Shared, Snapshot};
-use crate::time::now_iso;
 use crate::validate::{self, planned_failure, size_bytes};
+use crate::wire::{api_key, json_response, ApiError, Request};
+use crate::Reply;
 
 /// The share of a build spent `pending` before it turns `building`.
 const PENDING_SHARE: f64 = 0.25;
 
-pub async fn list(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let wanted = query.get("type").map(String::as_str);
+pub(crate) fn list(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let wanted = request.query_param("type");
+    let wanted = wanted.as_deref();
     if let Some(t) = wanted {
         if t != "user" && t != "system" {
             return Err(ApiError::unprocessable(vec![json!({
@@ -38,27 +27,27 @@ pub async fn list(
         .map(|t| t.snapshots.values().filter(|s| wanted.is_none_or(|w| s.record["type"] == w)).collect())
         .unwrap_or_default();
     found.sort_by_key(|s| s.seq);
-    let records: Vec<Value> = found.into_iter().map(|s| view(s, shared.settings.build_ms)).collect();
-    Ok(json_response(200, Value::Array(records)))
+    let records: Vec<Value> = found.into_iter().map(|s| view(shared, s)).collect();
+    Ok(Reply::Now(json_response(200, Value::Array(records))))
 }
 
-pub async fn create(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
-    let body: Value = serde_json::from_slice(&body).map_err(|e| {
+pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let body: Value = serde_json::from_slice(&request.body).map_err(|e| {
         ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": format!("JSON decode error: {e}"), "type": "json_invalid" })])
     })?;
     let req = validate::create_snapshot(&body).map_err(ApiError::unprocessable)?;
     let mut tenants = shared.tenants();
     let tenant = tenants.entry(key).or_default();
-    let snapshot = new_snapshot(&shared, &req, planned_failure(&req), Instant::now());
-    let response = view(&snapshot, shared.settings.build_ms);
+    let snapshot = new_snapshot(shared, &req, planned_failure(&req), shared.now_ms());
+    let response = view(shared, &snapshot);
     tenant.snapshots.insert(snapshot.record["id"].as_str().unwrap_or_default().to_string(), snapshot);
-    Ok(json_response(201, response))
+    Ok(Reply::Now(json_response(201, response)))
 }
 
-/// A snapshot record as the build starts (`created` may lie in the past, to
-/// make one that is already built).
-pub fn new_snapshot(shared: &Shared, req: &validate::CreateSnapshot, failure: Option<String>, created: Instant) -> Snapshot {
+/// A snapshot record as the build starts (`created`, on the host's clock,
+/// may lie in the past, to make one that is already built).
+pub(crate) fn new_snapshot(shared: &Shared, req: &validate::CreateSnapshot, failure: Option<String>, created: f64) -> Snapshot {
     let (id, seq) = shared.new_id("snap");
     let mut record = Map::new();
     record.insert("id".into(), json!(id));
@@ -71,22 +60,32 @@ pub fn new_snapshot(shared: &Shared, req: &validate::CreateSnapshot, failure: Op
     record.insert("memory_mb".into(), json!(req.memory_mb));
     record.insert("build_args".into(), json!(req.build_args));
     record.insert("is_public".into(), json!(false));
-    record.insert("created_at".into(), json!(now_iso()));
+    record.insert("created_at".into(), json!(shared.now_iso()));
     Snapshot { seq, record, created, failure, size_bytes: size_bytes(req) }
 }
 
-pub async fn get(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
+pub(crate) fn get(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = params.first().map(String::as_str).unwrap_or_default();
     let tenants = shared.tenants();
-    let snapshot = tenants.get(&key).and_then(|t| t.snapshots.get(&id)).ok_or_else(|| not_found(&id))?;
-    Ok(json_response(200, view(snapshot, shared.settings.build_ms)))
+    let snapshot = tenants.get(&key).and_then(|t| t.snapshots.get(id)).ok_or_else(|| not_found(id))?;
+    Ok(Reply::Now(json_response(200, view(shared, snapshot))))
 }
 
-pub async fn delete(State(shared): State<Arc<Shared>>, headers: HeaderMap, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let key = api_key(&headers)?;
+pub(crate) fn delete(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let key = api_key(request)?;
+    let id = params.first().map(String::as_str).unwrap_or_default();
     let mut tenants = shared.tenants();
-    tenants.get_mut(&key).and_then(|t| t.snapshots.remove(&id)).ok_or_else(|| not_found(&id))?;
-    Ok(json_response(200, json!({ "status": "ok", "id": id, "deleted": true })))
+    tenants.get_mut(&key).and_then(|t| t.snapshots.remove(id)).ok_or_else(|| not_found(id))?;
+    Ok(Reply::Now(json_response(200, json!({ "status": "ok", "id": id, "deleted": true }))))
+}
+
+/// The end of a call that waited for a build: the record as it is now, or
+/// what was answered at first when it is gone.
+pub(crate) fn answer(shared: &Shared, key: &str, id: &str, fallback: Value) -> Reply {
+    let tenants = shared.tenants();
+    let record = tenants.get(key).and_then(|t| t.snapshots.get(id)).map_or(fallback, |s| view(shared, s));
+    Reply::Now(json_response(201, record))
 }
 
 fn not_found(id: &str) -> ApiError {
@@ -94,9 +93,9 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// The record as of now: the status follows from the time since creation.
-pub fn view(s: &Snapshot, build_ms: u64) -> Value {
-    let elapsed = s.created.elapsed().as_secs_f64() * 1000.0;
-    let build_ms = build_ms as f64;
+pub(crate) fn view(shared: &Shared, s: &Snapshot) -> Value {
+    let elapsed = shared.now_ms() - s.created;
+    let build_ms = shared.settings.build_ms as f64;
     let status = if elapsed < build_ms * PENDING_SHARE {
         "pending"
     } else if elapsed < build_ms {

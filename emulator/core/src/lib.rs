@@ -1,0 +1,168 @@
+//! The InstaVM API emulator as a state machine with no host in it: the wire
+//! contract in `shared/CONTRACT.md`, per-key state, builds and VM lifecycles
+//! that follow the clock, idempotency keys and injected faults.
+//!
+//! A host hands each request to [`Emulator::handle`] and gets an
+//! [`Outcome`]: an answer, a dropped connection, or "ask again after `ms`"
+//! ([`Emulator::resume`]), which is how latency, slow answers and the calls
+//! that answer only once a VM has booted are told without a runtime here.
+//! Time comes from the host's [`Clock`]. Two hosts: the axum server
+//! (`instavm-emulator`) and the wasm build behind `instavm-wasm/testing`.
+
+mod faults;
+mod idempotency;
+mod inspect;
+mod oci;
+mod routes;
+mod snapshots;
+mod state;
+mod time;
+mod validate;
+mod vms;
+mod wire;
+
+use std::sync::Arc;
+
+pub use faults::Fault;
+pub use state::{Clock, Settings};
+pub use time::iso_from_epoch_ms;
+pub use wire::{Request, Response};
+
+use state::Shared;
+use wire::{preflight, with_cors, ApiError};
+
+/// Parses a `--faults` spec (`429:0.10,reset:0.05`).
+pub fn parse_faults(spec: &str) -> Result<Vec<(Fault, f64)>, String> {
+    faults::Faults::parse_spec(spec)
+}
+
+/// Bodies above this are refused (413) before anything is parsed.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// What became of a request.
+pub enum Outcome {
+    Answer(Response),
+    /// The connection is dropped without a complete answer (the `reset`
+    /// fault); on a POST, PATCH or DELETE the server acted first.
+    Reset,
+    /// Wait `ms` on the host's clock, then [`Emulator::resume`] with `then`.
+    Later { ms: u64, then: Then },
+}
+
+/// A request part-way through: what to do when its wait is over.
+pub struct Then {
+    request_id: String,
+    idem: Option<idempotency::Claim>,
+    reset: bool,
+    step: Step,
+}
+
+/// The continuation of a request that waits.
+pub(crate) enum Step {
+    /// Latency is over: act on it.
+    Proceed(Request),
+    /// An idempotent repeat waiting for the first request with its key.
+    Retry(Request),
+    /// A fixed answer, given late (the `slow` fault).
+    Answer(Response),
+    /// The VM's record as it is by then.
+    Vm { key: String, id: String, status: u16 },
+    /// The snapshot's record as it is by then, or `fallback` when it is gone.
+    Snapshot { key: String, id: String, fallback: serde_json::Value },
+}
+
+/// What a route hands back.
+pub(crate) enum Reply {
+    Now(Response),
+    Later { ms: u64, step: Step },
+    Reset,
+}
+
+pub struct Emulator {
+    shared: Shared,
+}
+
+impl Emulator {
+    pub fn new(settings: Settings, clock: Arc<dyn Clock>) -> Emulator {
+        Emulator { shared: Shared::new(settings, clock) }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.shared.settings
+    }
+
+    /// The `/v1` requests received, oldest first: one key's, or every key's.
+    pub fn requests(&self, key: Option<&str>) -> Vec<serde_json::Value> {
+        let tenants = self.shared.tenants();
+        match key {
+            Some(k) => tenants.get(k).map(|t| t.requests.clone()).unwrap_or_default(),
+            None => {
+                let mut all: Vec<serde_json::Value> = tenants.values().flat_map(|t| t.requests.iter().cloned()).collect();
+                all.sort_by_key(|r| r["seq"].as_u64().unwrap_or(0));
+                all
+            }
+        }
+    }
+
+    /// Takes one request. Every answer carries `X-Request-Id` and CORS headers.
+    pub fn handle(&self, request: Request) -> Outcome {
+        if request.method == "OPTIONS" {
+            return Outcome::Answer(preflight(&request));
+        }
+        let request_id = self.shared.new_request_id();
+        let api = request.path.starts_with("/v1");
+        if api {
+            inspect::record(&self.shared, &request, &request_id);
+        }
+        let latency = if api { self.shared.faults.latency_ms() } else { None };
+        let then = Then { request_id, idem: None, reset: false, step: Step::Proceed(request) };
+        match latency {
+            Some(ms) if ms > 0 => Outcome::Later { ms, then },
+            _ => self.resume(then),
+        }
+    }
+
+    /// Carries on with a request once its wait is over.
+    pub fn resume(&self, then: Then) -> Outcome {
+        let Then { request_id, mut idem, mut reset, step } = then;
+        let reply = match step {
+            Step::Proceed(request) => self.act(request, &mut idem, &mut reset),
+            Step::Retry(request) => idempotency::check(&self.shared, request, &mut idem),
+            Step::Answer(response) => Reply::Now(response),
+            Step::Vm { key, id, status } => vms::answer(&self.shared, &key, &id, status),
+            Step::Snapshot { key, id, fallback } => snapshots::answer(&self.shared, &key, &id, fallback),
+        };
+        match reply {
+            Reply::Later { ms, step } => Outcome::Later { ms, then: Then { request_id, idem, reset, step } },
+            Reply::Reset => Outcome::Reset,
+            Reply::Now(mut response) => {
+                if let Some(claim) = idem {
+                    idempotency::settle(&self.shared, claim, &response);
+                }
+                if reset {
+                    return Outcome::Reset;
+                }
+                response.set_header("x-request-id", request_id);
+                Outcome::Answer(with_cors(response))
+            }
+        }
+    }
+
+    /// Injected faults first, then idempotency, then the route.
+    fn act(&self, request: Request, idem: &mut Option<idempotency::Claim>, reset: &mut bool) -> Reply {
+        if request.path.starts_with("/v1") {
+            if let Some(reply) = faults::strike(&self.shared, &request, reset) {
+                return reply;
+            }
+        }
+        if request.body.len() > MAX_BODY_BYTES {
+            return Reply::Now(ApiError::new(413, "Request body too large").into_response());
+        }
+        idempotency::check(&self.shared, request, idem)
+    }
+}
+
+/// Runs the route for a request (after faults and idempotency).
+pub(crate) fn route(shared: &Shared, request: &Request) -> Reply {
+    routes::dispatch(shared, request).unwrap_or_else(|e| Reply::Now(e.into_response()))
+}

@@ -1,0 +1,87 @@
+//! The route table: method and path pattern to handler. `{}` matches one
+//! non-empty path segment, handed to the handler percent-decoded.
+
+use crate::state::Shared;
+use crate::wire::{ApiError, Request};
+use crate::{inspect, snapshots, vms, Reply};
+
+pub(crate) type Handler = fn(&Shared, &Request, &[String]) -> Result<Reply, ApiError>;
+
+const ROUTES: &[(&str, &str, Handler)] = &[
+    ("GET", "/v1/snapshots", snapshots::list),
+    ("POST", "/v1/snapshots", snapshots::create),
+    ("GET", "/v1/snapshots/{}", snapshots::get),
+    ("DELETE", "/v1/snapshots/{}", snapshots::delete),
+    ("GET", "/v1/vms", vms::list_running),
+    ("POST", "/v1/vms", vms::create),
+    ("GET", "/v1/vms/", vms::list_all),
+    ("GET", "/v1/vms/{}", vms::get),
+    ("PATCH", "/v1/vms/{}", vms::update),
+    ("DELETE", "/v1/vms/{}", vms::delete),
+    ("POST", "/v1/vms/{}/snapshot", vms::snapshot),
+    ("POST", "/v1/vms/{}/clone", vms::clone),
+    ("POST", "/v1/vms/{}/suspend", vms::suspend),
+    ("POST", "/v1/vms/{}/resume", vms::resume),
+    ("POST", "/v1/vms/{}/stage-env", vms::stage_env),
+    ("GET", "/v1/vms/{}/volumes", vms::list_volumes),
+    ("POST", "/v1/vms/{}/volumes", vms::mount_volume),
+    ("DELETE", "/v1/vms/{}/volumes/{}", vms::unmount_volume),
+    ("GET", "/_emulator/requests", inspect::requests),
+];
+
+/// The segments a pattern captures from a path, when it matches.
+fn captures(pattern: &str, path: &str) -> Option<Vec<String>> {
+    let (mut want, mut have) = (pattern.split('/'), path.split('/'));
+    let mut out = Vec::new();
+    loop {
+        match (want.next(), have.next()) {
+            (None, None) => return Some(out),
+            (Some("{}"), Some(seg)) if !seg.is_empty() => out.push(crate::wire::percent_decode(seg)),
+            (Some(w), Some(h)) if w == h => {}
+            _ => return None,
+        }
+    }
+}
+
+pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Result<Reply, ApiError> {
+    // HEAD is a GET without the body, as HTTP servers answer it.
+    let method = if request.method == "HEAD" { "GET" } else { request.method.as_str() };
+    let mut allowed = Vec::new();
+    for (m, pattern, handler) in ROUTES {
+        let Some(params) = captures(pattern, &request.path) else { continue };
+        if *m == method {
+            let reply = handler(shared, request, &params)?;
+            return Ok(match (reply, request.method == "HEAD") {
+                (Reply::Now(mut r), true) => {
+                    r.body.clear();
+                    Reply::Now(r)
+                }
+                (reply, _) => reply,
+            });
+        }
+        allowed.push(*m);
+    }
+    if allowed.is_empty() {
+        return Err(ApiError::new(404, "Not Found"));
+    }
+    if allowed.contains(&"GET") {
+        allowed.insert(allowed.iter().position(|m| *m == "GET").map_or(0, |i| i + 1), "HEAD");
+    }
+    let mut r = ApiError::new(405, "Method Not Allowed").into_response();
+    r.set_header("allow", allowed.join(","));
+    Ok(Reply::Now(r))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::captures;
+
+    #[test]
+    fn patterns_capture_decoded_segments_and_respect_trailing_slashes() {
+        assert_eq!(captures("/v1/snapshots/{}", "/v1/snapshots/a%2Fb"), Some(vec!["a/b".to_string()]));
+        assert_eq!(captures("/v1/snapshots/{}", "/v1/snapshots/"), None);
+        assert_eq!(captures("/v1/vms", "/v1/vms/"), None);
+        assert_eq!(captures("/v1/vms/", "/v1/vms/"), Some(vec![]));
+        assert_eq!(captures("/v1/vms/{}/volumes/{}", "/v1/vms/x/volumes/y"), Some(vec!["x".to_string(), "y".to_string()]));
+    }
+}
