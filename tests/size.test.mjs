@@ -3,7 +3,9 @@
 // to make here, consciously.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sizes } from '../scripts/lib/build.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pkgDir, sizes } from '../scripts/lib/build.mjs';
 
 // Everything a browser downloads: the wasm and the browser entry (one
 // module: the glue and the JS layer, bundled and minified). Sizes are
@@ -31,5 +33,36 @@ test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
 test('the package ships one module per entry and nothing unbundled', () => {
   const shipped = Object.keys(sizes()).sort();
   // (sizes() leaves out the type declarations.)
-  assert.deepEqual(shipped, ['deno.js', 'instavm_wasm_bg.wasm', 'node.cjs', 'node.js', 'web.js', 'workerd.js']);
+  assert.deepEqual(shipped, [
+    'deno.js',
+    'instavm_emulator_bg.wasm',
+    'instavm_wasm_bg.wasm',
+    'node.cjs',
+    'node.js',
+    'testing-deno.js',
+    'testing-node.cjs',
+    'testing-node.js',
+    'testing-web.js',
+    'testing-workerd.js',
+    'web.js',
+    'workerd.js',
+  ]);
+});
+
+// instavm-wasm/testing, checked on its own: the emulator's wasm and its
+// browser entry (measured 104.4 KB gzip with the whole API; plus 5%).
+const TESTING_BUDGET_GZIP = 110 * 1024;
+
+test(`instavm-wasm/testing downloads at most ${TESTING_BUDGET_GZIP} bytes gzip in a browser`, () => {
+  const s = sizes();
+  const total = s['instavm_emulator_bg.wasm'].gzip + s['testing-web.js'].gzip;
+  console.log(`testing entry: emulator wasm ${s['instavm_emulator_bg.wasm'].gzip} B gzip + testing-web.js ${s['testing-web.js'].gzip} B gzip = ${total} B`);
+  assert.ok(total <= TESTING_BUDGET_GZIP, `${total} B gzip is over the ${TESTING_BUDGET_GZIP} B budget`);
+});
+
+test('the main entries never load the emulator: instavm-wasm/testing costs its users only', () => {
+  for (const entry of ['web.js', 'node.js', 'node.cjs', 'deno.js', 'workerd.js']) {
+    const text = readFileSync(join(pkgDir, entry), 'utf8');
+    assert.ok(!text.includes('instavm_emulator'), `${entry} mentions the emulator`);
+  }
 });

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::body::{to_bytes, Body};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 use instavm_emulator_core::{Clock, Emulator, Outcome, MAX_BODY_BYTES};
@@ -80,8 +80,10 @@ async fn handle(State(emulator): State<Arc<Emulator>>, request: axum::extract::R
     }
 }
 
+/// Exactly the core's status, headers and body (no content type of axum's own).
 fn into_axum(answer: instavm_emulator_core::Response) -> Response {
-    let mut response = (StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), answer.body).into_response();
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in answer.headers {
         if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) {
             response.headers_mut().insert(n, v);

@@ -9,6 +9,10 @@ import { ensureAll } from './toolchain.mjs';
 export const pkgDir = join(root, 'pkg');
 const wasmIn = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'instavm_wasm.wasm');
 const wasmOut = join(pkgDir, 'instavm_wasm_bg.wasm');
+// The emulator's in-process host, behind `instavm-wasm/testing`: a wasm of
+// its own, so the client's download does not grow by a byte.
+const emulatorIn = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'instavm_emulator_wasm.wasm');
+const emulatorOut = join(pkgDir, 'instavm_emulator_bg.wasm');
 
 // Rust's wasm32 target emits these post-MVP features; wasm-opt must accept them.
 const WASM_FEATURES = [
@@ -39,21 +43,29 @@ const ENTRIES = [
   // require(): the same modules as one CommonJS file. The web glue's default
   // loader reads import.meta.url; the CommonJS entry never calls it.
   { src: 'cjs/node.js', out: 'node.cjs', args: ['--format=cjs', '--platform=node', '--log-override:empty-import-meta=silent'] },
+  // `instavm-wasm/testing`: the same runtimes, loading the emulator's wasm.
+  { src: 'testing/node.js', out: 'testing-node.js', args: ['--format=esm', '--platform=node'] },
+  { src: 'testing/node.js', out: 'testing-node.cjs', args: ['--format=cjs', '--platform=node', '--log-override:empty-import-meta=silent'] },
+  { src: 'testing/deno.js', out: 'testing-deno.js', args: ['--format=esm', '--platform=neutral'] },
+  { src: 'testing/workerd.js', out: 'testing-workerd.js', args: ['--format=esm', '--platform=neutral', '--external:./instavm_emulator_bg.wasm'] },
+  { src: 'testing/web.js', out: 'testing-web.js', args: ['--format=esm', '--platform=browser', '--minify'] },
 ];
 
 export function build() {
   ensureAll();
   step('compiling the wasm (cargo build --release --target wasm32-unknown-unknown)');
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm']);
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '-p', 'instavm-emulator-wasm']);
   rmSync(stageDir, { recursive: true, force: true });
   step('generating the JS glue (wasm-bindgen --target web)');
   // One glue serves every runtime: the entries differ only in how they load the wasm.
   run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', stageDir, '--out-name', 'instavm_wasm', wasmIn]);
+  run('wasm-bindgen', ['--target', 'web', '--no-typescript', '--out-dir', stageDir, '--out-name', 'instavm_emulator', emulatorIn]);
   cpSync(join(root, 'js'), stageDir, { recursive: true });
   rmSync(pkgDir, { recursive: true, force: true });
   mkdirSync(pkgDir);
   step('shrinking the wasm (wasm-opt -Oz, from the npm binaryen)');
   run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-Oz', ...WASM_FEATURES, join(stageDir, 'instavm_wasm_bg.wasm'), '-o', wasmOut]);
+  run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-Oz', ...WASM_FEATURES, join(stageDir, 'instavm_emulator_bg.wasm'), '-o', emulatorOut]);
   step('bundling each entry into one module (esbuild)');
   for (const { src, out, args } of ENTRIES) {
     run(join(root, 'node_modules', '.bin', 'esbuild'), [
@@ -68,6 +80,8 @@ export function build() {
   // The same declarations serve import and require.
   copyFileSync(join(root, 'js', 'index.d.ts'), join(pkgDir, 'index.d.ts'));
   copyFileSync(join(root, 'js', 'index.d.ts'), join(pkgDir, 'index.d.cts'));
+  copyFileSync(join(root, 'js', 'testing', 'index.d.ts'), join(pkgDir, 'testing.d.ts'));
+  copyFileSync(join(root, 'js', 'testing', 'index.d.ts'), join(pkgDir, 'testing.d.cts'));
   printSizes();
 }
 

@@ -1,6 +1,7 @@
 // Deliberate misuse: each line marked `// misuse` must be a type error, and
 // no other line may be. The types test checks exactly that.
 import { InstaVM, Image, type Snapshot } from 'instavm-wasm';
+import { createEmulator } from 'instavm-wasm/testing';
 
 export async function misuse(client: InstaVM, s: Snapshot): Promise<void> {
   await client.snapshots.create({ oci_image: 'alpine', vcpu_count: '2' }); // misuse
@@ -15,6 +16,8 @@ export async function misuse(client: InstaVM, s: Snapshot): Promise<void> {
   await client.snapshots.ensure(Image.from('alpine'), { rebuildFailed: 'no' }); // misuse
   const ensured = await client.snapshots.ensure({ oci_image: 'alpine' });
   const flag: string = ensured.reused; // misuse
+  await createEmulator({ faults: { teapot: 0.1 } }); // misuse
+  (await createEmulator()).advance('1s'); // misuse
   void status;
   void flag;
 }

@@ -24,6 +24,7 @@ import {
   type WaitOptions,
   type Volume,
 } from 'instavm-wasm';
+import { createEmulator, type Emulator, type EmulatedRequest } from 'instavm-wasm/testing';
 
 export async function everything(): Promise<void> {
   await init();
@@ -122,6 +123,16 @@ export async function everything(): Promise<void> {
   void running;
   void all;
   void volumes;
+}
+
+export async function testing(): Promise<number> {
+  const emu: Emulator = await createEmulator({ buildMs: 300, bootMs: 100, faults: { 429: 0.1, reset: 0.05 }, seed: 7, latencyMs: [0, 5] });
+  const client = new InstaVM({ apiKey: 'test', baseUrl: emu.baseUrl, fetch: emu.fetch });
+  await client.snapshots.list();
+  emu.advance(1000);
+  const log: EmulatedRequest[] = emu.requests('test');
+  emu.close();
+  return log.length;
 }
 
 export function handle(e: unknown): string {
