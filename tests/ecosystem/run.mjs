@@ -24,10 +24,14 @@ function report(name, result, note = '') {
   console.log(`RUNTIME-RESULT ${JSON.stringify({ name, passed: result.passed ?? 0, failed: result.failed ?? 1 })}`);
 }
 
+/** The second run of every runtime: against instavm-wasm/testing, in process. */
+const IN_PROCESS = ' · in-process emulator';
+
 /** Runs a script in a runtime and reads its ECOSYSTEM-RESULT line. */
-function script(name, cmd, args) {
+function script(name, cmd, args, inProcess = false) {
+  name += inProcess ? IN_PROCESS : '';
   return new Promise((resolve) => {
-    const env = { ...process.env, INSTAVM_BASE_URL: baseUrl, INSTAVM_API_KEY: freshKey(name), DENO_DIR: join(scratch, '.deno-cache'), NO_COLOR: '1' };
+    const env = { ...process.env, INSTAVM_BASE_URL: baseUrl, INSTAVM_API_KEY: freshKey(name), INSTAVM_IN_PROCESS: inProcess ? '1' : '0', DENO_DIR: join(scratch, '.deno-cache'), NO_COLOR: '1' };
     const child = spawn(cmd, args, { cwd: scratch, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
@@ -80,12 +84,15 @@ async function workerd() {
       compatibilityDate: '2026-07-01',
     });
     try {
-      const response = await mf.dispatchFetch(`http://localhost/?base=${encodeURIComponent(baseUrl)}&key=${freshKey('workerd')}`);
-      const text = await response.text();
-      try {
-        report(name, JSON.parse(text));
-      } catch {
-        report(name, { passed: 0, failed: 1 }, `answered ${response.status}: ${text.slice(0, 2000)}`);
+      for (const inProcess of [false, true]) {
+        const label = name + (inProcess ? IN_PROCESS : '');
+        const response = await mf.dispatchFetch(`http://localhost/?base=${encodeURIComponent(baseUrl)}&key=${freshKey('workerd')}&inprocess=${inProcess ? 1 : 0}`);
+        const text = await response.text();
+        try {
+          report(label, JSON.parse(text));
+        } catch {
+          report(label, { passed: 0, failed: 1 }, `answered ${response.status}: ${text.slice(0, 2000)}`);
+        }
       }
     } finally {
       await mf.dispose();
@@ -108,8 +115,10 @@ async function chromium() {
     const vite = await serveDir(viteOut);
     const plain = await serveDir(scratch);
     try {
-      await page(browser, 'Chromium, Vite-built page', `${vite.url}/`);
-      await page(browser, 'Chromium, no bundler', `${plain.url}/plain/index.html`);
+      for (const inProcess of [false, true]) {
+        await page(browser, 'Chromium, Vite-built page', `${vite.url}/`, inProcess);
+        await page(browser, 'Chromium, no bundler', `${plain.url}/plain/index.html`, inProcess);
+      }
     } finally {
       await vite.close();
       await plain.close();
@@ -121,7 +130,8 @@ async function chromium() {
   }
 }
 
-async function page(browser, name, url) {
+async function page(browser, name, url, inProcess) {
+  name += inProcess ? IN_PROCESS : '';
   const p = await browser.newPage();
   const problems = [];
   // Chromium logs every non-2xx fetch as "Failed to load resource"; the
@@ -129,7 +139,7 @@ async function page(browser, name, url) {
   p.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 4') && problems.push(m.text()));
   p.on('pageerror', (e) => problems.push(String(e)));
   try {
-    await p.goto(`${url}?base=${encodeURIComponent(baseUrl)}&key=${freshKey('browser')}`);
+    await p.goto(`${url}?base=${encodeURIComponent(baseUrl)}&key=${freshKey('browser')}&inprocess=${inProcess ? 1 : 0}`);
     await p.waitForFunction(() => window.__ecosystem, null, { timeout: 90_000 });
     const result = await p.evaluate(() => window.__ecosystem);
     // Console errors count as a failed check: the page must run cleanly.
@@ -145,9 +155,12 @@ async function page(browser, name, url) {
   }
 }
 
-await script('Node ESM', process.execPath, ['runner.mjs']);
-await script('Node CommonJS', process.execPath, ['runner.cjs']);
-await script('Deno', bin('deno'), ['run', `--allow-net=127.0.0.1:${port}`, '--allow-read', '--allow-env', 'runner.mjs']);
-await script('Bun', bin('bun'), ['runner.mjs']);
+for (const inProcess of [false, true]) {
+  await script('Node ESM', process.execPath, ['runner.mjs'], inProcess);
+  await script('Node CommonJS', process.execPath, ['runner.cjs'], inProcess);
+  // In process, Deno may reach no network at all: an escaped request fails.
+  await script('Deno', bin('deno'), ['run', ...(inProcess ? [] : [`--allow-net=127.0.0.1:${port}`]), '--allow-read', '--allow-env', 'runner.mjs'], inProcess);
+  await script('Bun', bin('bun'), ['runner.mjs'], inProcess);
+}
 await workerd();
 await chromium();

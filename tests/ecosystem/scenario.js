@@ -1,17 +1,20 @@
 // One scenario, run unchanged in every runtime: it uses only what all of them
 // share (fetch, timers, AbortSignal), never a runtime's own modules.
 // Returns { passed, failed, results } so each runtime can report its count.
+// Each runtime runs it twice: against the emulator server, and against
+// `instavm-wasm/testing`'s in-process emulator (see `withEmulator`).
 
 const FAST = { pollIntervalMs: 150, maxPollIntervalMs: 400, timeoutMs: 30_000 };
 
-export async function scenario({ pkg, baseUrl, apiKey }) {
+export async function scenario({ pkg, baseUrl, apiKey, fetch }) {
   const results = [];
   const check = (name, ok, detail = '') => results.push({ name, ok: Boolean(ok), detail: ok ? '' : String(detail) });
   const rejection = (p) => p.then(() => null, (e) => e);
   const { InstaVM } = pkg;
   try {
     check('the package exports every error class', ['InstaVMError', 'NotFoundError', 'ValidationError', 'SnapshotBuildFailedError', 'TimeoutError'].every((n) => typeof pkg[n] === 'function'));
-    const client = new InstaVM({ apiKey, baseUrl });
+    // `fetch`: the in-process emulator's, when the run uses one.
+    const client = new InstaVM({ apiKey, baseUrl, ...(fetch ? { fetch } : {}) });
 
     const created = await client.snapshots.create({
       oci_image: 'docker.io/library/python:3.11-slim',
@@ -68,4 +71,20 @@ export async function scenario({ pkg, baseUrl, apiKey }) {
     check('the scenario ran to its end', false, e?.stack ?? e);
   }
   return { passed: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
+}
+
+/**
+ * Runs the scenario against the server at `baseUrl`, or, with `inProcess`,
+ * against `createEmulator()` from `instavm-wasm/testing`, whose base URL does
+ * not resolve: a request that escaped to the network would fail.
+ */
+export async function withEmulator({ pkg, loadTesting, baseUrl, apiKey, inProcess }) {
+  if (!inProcess) return scenario({ pkg, baseUrl, apiKey });
+  const { createEmulator } = await loadTesting();
+  const emu = await createEmulator({ buildMs: 1500, bootMs: 300 });
+  try {
+    return await scenario({ pkg, baseUrl: emu.baseUrl, apiKey, fetch: emu.fetch });
+  } finally {
+    emu.close();
+  }
 }
