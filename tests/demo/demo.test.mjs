@@ -7,6 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { serveDir } from '../ecosystem/static-server.mjs';
 
 const DEMO_URL = process.env.DEMO_URL;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -223,6 +226,46 @@ test('settings keep the key out of the URL and warn that a page key is visible',
   assert.ok(!page.url().includes('instavm_sk'), 'the key is not in the URL');
   const saved = await page.evaluate(() => sessionStorage.getItem('instavm-demo-connection'));
   assert.match(saved, /instavm_sk_other/);
+  await page.close();
+});
+
+test('from a plain static file host the page runs the emulator in the page, says so, and builds', async () => {
+  // www/ and the package's build, as any static host would serve them: no API.
+  const site = mkdtempSync(join(tmpdir(), 'instavm-static-'));
+  cpSync(join(root, 'www'), site, { recursive: true });
+  cpSync(join(root, 'pkg'), join(site, 'pkg'), { recursive: true });
+  const host = await serveDir(site);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = [];
+  const network = [];
+  // The page's one probe of its origin for an API answers 404: expected.
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource: the server responded with a status of 404') && problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('request', (r) => network.push(new URL(r.url()).pathname));
+  try {
+    await page.goto(`${host.url}/`);
+    await page.getByText('Connected to the emulator running in this page').waitFor();
+    assert.equal(await page.locator('#mode-badge').textContent(), 'In-page emulator');
+    await page.getByLabel('OCI image').fill('docker.io/library/python:3.11-slim');
+    await page.getByLabel('Name', { exact: true }).fill('in-page-build');
+    await page.getByRole('button', { name: 'Create snapshot' }).click();
+    const build = card(page, 'in-page-build');
+    for (const status of ['pending', 'building', 'ready']) {
+      await build.locator(`li[data-status="${status}"]`).waitFor({ timeout: 20_000 });
+    }
+    await page.locator('#snapshot-table tbody tr', { hasText: 'in-page-build' }).getByText('ready').waitFor();
+    await page.screenshot({ path: join(artifacts, 'demo-in-page-1280.png'), fullPage: true });
+    assert.deepEqual(network.filter((p) => p.startsWith('/v1')), ['/v1/snapshots'], 'only the probe went to the origin; the API calls stayed in the page');
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await host.close();
+  }
+});
+
+test('served by the emulator, the badge says so', async () => {
+  const { page } = await open();
+  assert.equal(await page.locator('#mode-badge').textContent(), 'Emulator server');
   await page.close();
 });
 

@@ -1,5 +1,7 @@
 // The demo page: connects to the emulator that served it (or what Settings
 // say) through the package's own browser build, and wires the two tabs.
+// Opened from a host that serves no API (any static file host), it runs the
+// emulator in the page instead (`instavm-wasm/testing`); a badge says which.
 import * as sdk from 'instavm-wasm';
 import { showError, clearErrors, initDialogs } from './ui.js';
 import { load, initSettings, DEMO_KEY } from './settings.js';
@@ -10,10 +12,18 @@ let client = null;
 let connection = load();
 const status = document.getElementById('connection');
 
+const badge = document.getElementById('mode-badge');
+/** The in-page emulator, once the page found no API where it was served. */
+let inPage = null;
+
 const app = {
   sdk,
   client: () => client,
   connected() {
+    if (inPage && connection.baseUrl === location.origin) {
+      status.textContent = 'Connected to the emulator running in this page: nothing leaves the browser';
+      return;
+    }
     const local = connection.baseUrl === location.origin;
     status.textContent = `Connected to ${connection.baseUrl}${local ? ' (local emulator)' : ''}${connection.apiKey === DEMO_KEY ? ', demo key' : ''}`;
   },
@@ -28,11 +38,32 @@ const app = {
 const snapshots = initSnapshots(app);
 const vms = initVms(app);
 
+/** Whether this page's origin answers as the InstaVM API (the emulator server does). */
+async function originServesApi() {
+  try {
+    const r = await fetch('/v1/snapshots', { headers: { 'X-API-Key': DEMO_KEY } });
+    return r.headers.has('x-request-id') && (r.headers.get('content-type') ?? '').includes('json');
+  } catch {
+    return false;
+  }
+}
+
+function showMode() {
+  const here = connection.baseUrl === location.origin;
+  const [text, kind] = inPage && here ? ['In-page emulator', 'in-page'] : here ? ['Emulator server', 'server'] : ['Remote API', 'remote'];
+  badge.textContent = text;
+  badge.dataset.mode = kind;
+  badge.hidden = false;
+}
+
 function connect(next) {
   connection = next;
   clearErrors();
+  showMode();
   try {
-    client = new sdk.InstaVM({ apiKey: connection.apiKey, baseUrl: connection.baseUrl });
+    // The page's own origin, when it serves no API: the in-page emulator.
+    const viaPage = inPage && connection.baseUrl === location.origin ? { baseUrl: inPage.baseUrl, fetch: inPage.fetch } : {};
+    client = new sdk.InstaVM({ apiKey: connection.apiKey, baseUrl: connection.baseUrl, ...viaPage });
   } catch (e) {
     status.textContent = 'Not connected: check the settings';
     showError(e);
@@ -67,10 +98,17 @@ function initTabs() {
 initDialogs();
 initTabs();
 initSettings(connect);
-sdk.init().then(
-  () => connect(connection),
-  (e) => {
-    status.textContent = 'The client could not load';
-    showError(e, () => location.reload());
-  },
-);
+Promise.all([sdk.init(), originServesApi()])
+  .then(async ([, served]) => {
+    if (!served) {
+      const { createEmulator } = await import('instavm-wasm/testing');
+      inPage = await createEmulator({ buildMs: 3000, bootMs: 500 });
+    }
+  })
+  .then(
+    () => connect(connection),
+    (e) => {
+      status.textContent = 'The client could not load';
+      showError(e, () => location.reload());
+    },
+  );
