@@ -89,6 +89,29 @@ try {
     results.cold_start_ms.workerd = { client: median(client), plain_fetch: median(plain), added: median(client) - median(plain), note: 'includes starting workerd itself, for both' };
   }
 
+  // ---- instavm-wasm/testing: the in-process emulator's start-up and size
+  step('createEmulator() to first answer (15 fresh Node processes)');
+  {
+    const runs = (warm) => {
+      const out = [];
+      for (let i = 0; i < 16; i++) {
+        const r = spawnSync(process.execPath, ['emulator-start.mjs'], { cwd: scratch, encoding: 'utf8', env: { ...process.env, WARM: warm ? '1' : '0' } });
+        const m = r.stdout.match(/EMULATOR ([\d.]+) ([\d.]+) ([\d.]+)/);
+        if (!m) throw new Error(`emulator start printed: ${r.stdout}${r.stderr}`);
+        if (i > 0) out.push({ first_answer: Number(m[1]), create: Number(m[2]) });
+      }
+      return out;
+    };
+    const [cold, warm] = [runs(false), runs(true)];
+    results.testing_entry = {
+      wasm: s['instavm_emulator_bg.wasm'],
+      web_entry: s['testing-web.js'],
+      first_answer_ms: median(cold.map((r) => r.first_answer)),
+      first_answer_fetch_loaded_ms: median(warm.map((r) => r.first_answer)),
+      create_emulator_ms: median(warm.map((r) => r.create)),
+    };
+  }
+
   // ---- in-process measurements (Node, --expose-gc)
   step('per-call overhead, large list, memory, polling, concurrency (one Node process)');
   const r = spawnSync(process.execPath, ['--expose-gc', 'in-process.mjs'], { cwd: scratch, encoding: 'utf8', env: { ...process.env, INSTAVM_BASE_URL: base }, maxBuffer: 1 << 26 });
@@ -119,6 +142,8 @@ function printTable(r) {
     ...Object.entries(r.cold_start_to_answer_ms).map(([k, v]) => [`cold start to first answer: ${k}`, `${f(v.client)} ms vs plain fetch ${f(v.plain_fetch)} ms (+${f(v.added)} ms)`]),
     ['per-call overhead: 2000 x get', `${f(r.per_call.client_ms, 0)} ms vs plain ${f(r.per_call.plain_ms, 0)} ms, ratio ${f(r.per_call.ratio, 3)}`],
     ['per-call floor: fetch(new Request(...)) with a signal and a timer', `${f(r.per_call.floor_ms, 0)} ms, ratio ${f(r.per_call.floor_ratio, 3)} to plain`],
+    ['instavm-wasm/testing: emulator wasm', `${kb(r.testing_entry.wasm.raw)} raw, ${kb(r.testing_entry.wasm.gzip)} gzip (testing-web.js ${kb(r.testing_entry.web_entry.gzip)} gzip)`],
+    ['instavm-wasm/testing: createEmulator() to first answer, Node', `${f(r.testing_entry.first_answer_fetch_loaded_ms)} ms once Node's fetch classes are loaded, ${f(r.testing_entry.first_answer_ms)} ms when the first answer also loads them (createEmulator() itself ${f(r.testing_entry.create_emulator_ms)} ms)`],
     ['list of 10 000 records', `${f(r.large_list.client_ms)} ms vs plain ${f(r.large_list.plain_ms)} ms, ratio ${f(r.large_list.ratio, 3)}`],
     ['memory across 10 000 calls: wasm', `${kb(r.memory.wasm_before)} -> ${kb(r.memory.wasm_after)}`],
     ['memory across 10 000 calls: JS heap', `${f(r.memory.heap_before / 2 ** 20)} MB -> ${f(r.memory.heap_after / 2 ** 20)} MB`],
