@@ -98,7 +98,7 @@ impl Emulator {
             Some(k) => tenants.get(k).map(|t| t.requests.clone()).unwrap_or_default(),
             None => {
                 let mut all: Vec<serde_json::Value> = tenants.values().flat_map(|t| t.requests.iter().cloned()).collect();
-                all.sort_by_key(|r| r["seq"].as_u64().unwrap_or(0));
+                all.sort_by_key(|r| r.get("seq").and_then(serde_json::Value::as_u64).unwrap_or(0));
                 all
             }
         }

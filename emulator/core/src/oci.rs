@@ -16,8 +16,8 @@ pub fn is_valid_reference(reference: &str) -> bool {
         }
     }
     // A tag follows the last ':' only when no '/' comes after it (else it is a port).
-    let (name, tag) = match name_and_tag.rfind(':') {
-        Some(i) if !name_and_tag[i..].contains('/') => (&name_and_tag[..i], Some(&name_and_tag[i + 1..])),
+    let (name, tag) = match name_and_tag.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name, Some(tag)),
         _ => (name_and_tag, None),
     };
     if let Some(t) = tag {
@@ -27,7 +27,7 @@ pub fn is_valid_reference(reference: &str) -> bool {
         }
     }
     let mut components: Vec<&str> = name.split('/').collect();
-    if components.len() > 1 && looks_like_registry(components[0]) {
+    if components.len() > 1 && components.first().is_some_and(|c| looks_like_registry(c)) {
         let host = components.remove(0);
         if !host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)) {
             return false;

@@ -24,7 +24,7 @@ pub(crate) fn list(shared: &Shared, request: &Request, _: &[String]) -> Result<R
     let tenants = shared.tenants();
     let mut found: Vec<&Snapshot> = tenants
         .get(&key)
-        .map(|t| t.snapshots.values().filter(|s| wanted.is_none_or(|w| s.record["type"] == w)).collect())
+        .map(|t| t.snapshots.values().filter(|s| wanted.is_none_or(|w| s.record.get("type").and_then(Value::as_str) == Some(w))).collect())
         .unwrap_or_default();
     found.sort_by_key(|s| s.seq);
     let records: Vec<Value> = found.into_iter().map(|s| view(shared, s)).collect();
@@ -41,7 +41,7 @@ pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result
     let tenant = tenants.entry(key).or_default();
     let snapshot = new_snapshot(shared, &req, planned_failure(&req), shared.now_ms());
     let response = view(shared, &snapshot);
-    tenant.snapshots.insert(snapshot.record["id"].as_str().unwrap_or_default().to_string(), snapshot);
+    tenant.snapshots.insert(record_id(&snapshot.record, "id"), snapshot);
     Ok(Reply::Now(json_response(201, response)))
 }
 
@@ -86,6 +86,11 @@ pub(crate) fn answer(shared: &Shared, key: &str, id: &str, fallback: Value) -> R
     let tenants = shared.tenants();
     let record = tenants.get(key).and_then(|t| t.snapshots.get(id)).map_or(fallback, |s| view(shared, s));
     Reply::Now(json_response(201, record))
+}
+
+/// A string field of a stored record (`id`, `vm_id`), which every record has.
+pub(crate) fn record_id(record: &Map<String, Value>, key: &str) -> String {
+    record.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
 fn not_found(id: &str) -> ApiError {

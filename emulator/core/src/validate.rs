@@ -146,7 +146,10 @@ pub fn planned_failure(req: &CreateSnapshot) -> Option<String> {
 /// The first `exit N` with N > 0 in a shell command.
 fn exit_status(cmd: &str) -> Option<u32> {
     let words: Vec<&str> = cmd.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|').filter(|w| !w.is_empty()).collect();
-    words.windows(2).find_map(|w| (w[0] == "exit").then(|| w[1].parse::<u32>().ok()).flatten().filter(|n| *n > 0))
+    words.windows(2).find_map(|w| match w {
+        ["exit", n] => n.parse::<u32>().ok().filter(|n| *n > 0),
+        _ => None,
+    })
 }
 
 /// A deterministic image size: a base per image plus a share per package.

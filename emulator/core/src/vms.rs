@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::snapshots::{new_snapshot, view as snapshot_view};
+use crate::snapshots::{new_snapshot, record_id, view as snapshot_view};
 use crate::state::{Shared, Tenant, Vm};
 use crate::time::iso_from_epoch_ms;
 use crate::validate::{CreateSnapshot, Problems};
@@ -166,13 +166,13 @@ pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result
         let tenant = tenants.entry(key.clone()).or_default();
         if let Some(snap_id) = fields.get("snapshot_id").and_then(Value::as_str) {
             let snap = tenant.snapshots.get(snap_id).ok_or_else(|| ApiError::new(404, format!("Snapshot '{snap_id}' not found")))?;
-            let status = snapshot_view(shared, snap)["status"].as_str().unwrap_or("").to_string();
+            let status = snapshot_view(shared, snap).get("status").and_then(Value::as_str).unwrap_or("").to_string();
             if status != "ready" {
                 return Err(ApiError::new(409, format!("Snapshot '{snap_id}' is {status}; a VM can boot only from a ready snapshot")));
             }
         }
         let vm = new_vm(shared, fields, waited, "creating");
-        let id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
+        let id = record_id(&vm.record, "vm_id");
         tenant.vms.insert(id.clone(), vm);
         id
     };
@@ -260,11 +260,11 @@ pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) ->
         let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
         let snapshot = capture(shared, tenant, &id, name, false)?;
         let answer = snapshot_view(shared, &snapshot);
-        tenant.snapshots.insert(answer["id"].as_str().unwrap_or_default().to_string(), snapshot);
+        tenant.snapshots.insert(answer.get("id").and_then(Value::as_str).unwrap_or_default().to_string(), snapshot);
         answer
     };
     if wants_wait(request) {
-        let snap_id = answer["id"].as_str().unwrap_or_default().to_string();
+        let snap_id = answer.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
         return Ok(Reply::Later { ms: shared.settings.build_ms, step: Step::Snapshot { key, id: snap_id, fallback: answer } });
     }
     Ok(Reply::Now(json_response(201, answer)))
@@ -302,7 +302,7 @@ pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Re
         let mut tenants = shared.tenants();
         let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
         let snapshot = capture(shared, tenant, &id, name, true)?;
-        let snap_id = snapshot.record["id"].as_str().unwrap_or_default().to_string();
+        let snap_id = record_id(&snapshot.record, "id");
         tenant.snapshots.insert(snap_id.clone(), snapshot);
         let mut fields = vm_mut(Some(tenant), &id)?.record.clone();
         for k in ["vm_id", "id", "session_id", "status", "created_at", "expires_at", "ssh_host", "terminated_at", "resumed_from", "resumed_as", "cloned_from"] {
@@ -311,7 +311,7 @@ pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Re
         fields.insert("snapshot_id".into(), json!(snap_id));
         fields.insert("cloned_from".into(), json!(id));
         let vm = new_vm(shared, fields, waited, "creating");
-        let new_id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
+        let new_id = record_id(&vm.record, "vm_id");
         tenant.vms.insert(new_id.clone(), vm);
         new_id
     };
@@ -353,7 +353,7 @@ pub(crate) fn resume(shared: &Shared, request: &Request, params: &[String]) -> R
         }
         fields.insert("resumed_from".into(), json!(id));
         let vm = new_vm(shared, fields, waited, "resuming");
-        let new_id = vm.record["vm_id"].as_str().unwrap_or_default().to_string();
+        let new_id = record_id(&vm.record, "vm_id");
         let old = vm_mut(Some(&mut *tenant), &id)?;
         old.record.insert("status".into(), json!("terminated"));
         old.record.insert("resumed_as".into(), json!(new_id));
@@ -407,18 +407,20 @@ pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]
     if status != "active" {
         return Err(conflict(&id, &status, "active"));
     }
-    let mount_path = body["mount_path"].clone();
-    if vm.volumes.iter().any(|v| v["mount_path"] == mount_path) {
+    let mount_path = body.get("mount_path").cloned().unwrap_or(Value::Null);
+    if vm.volumes.iter().any(|v| v.get("mount_path") == Some(&mount_path)) {
         return Err(ApiError::new(409, format!("Something is already mounted at {mount_path}")));
     }
     let mut mounted = json!({
-        "volume_id": body["volume_id"],
+        "volume_id": body.get("volume_id"),
         "mount_path": mount_path,
         "mode": body.get("mode").cloned().filter(|m| !m.is_null()).unwrap_or(json!("rw")),
         "status": "mounted",
     });
     if let Some(c) = body.get("checkpoint_id").filter(|c| !c.is_null()) {
-        mounted["checkpoint_id"] = c.clone();
+        if let Some(fields) = mounted.as_object_mut() {
+            fields.insert("checkpoint_id".into(), c.clone());
+        }
     }
     vm.volumes.push(mounted.clone());
     Ok(Reply::Now(json_response(201, mounted)))
@@ -439,7 +441,8 @@ pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[Strin
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
     let before = vm.volumes.len();
     let mount_path = request.query_param("mount_path");
-    vm.volumes.retain(|v| !(v["volume_id"] == volume_id.as_str() && mount_path.as_deref().is_none_or(|m| v["mount_path"] == m)));
+    let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    vm.volumes.retain(|v| !(field(v, "volume_id").as_deref() == Some(volume_id.as_str()) && mount_path.as_deref().is_none_or(|m| field(v, "mount_path").as_deref() == Some(m))));
     if vm.volumes.len() == before {
         return Err(ApiError::new(404, format!("Volume '{volume_id}' is not mounted on VM '{id}'")));
     }
