@@ -6,7 +6,7 @@
 
 use wasm_bindgen::JsValue;
 
-use super::args::{shallow, signal_option};
+use super::args::shallow;
 use super::plan::{self, Op, Plan, Shape};
 use super::records;
 use super::transport::{Begun, Call, Transport};
@@ -17,7 +17,6 @@ use crate::core::path::percent_encode;
 use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
 use crate::core::reuse::{decide, Decision, Seen};
-use crate::core::snapshot::create_body;
 use crate::core::validate::{present, text};
 use crate::core::{ErrorKind, Value};
 use crate::platform::convert::{from_js, get, set, to_json_string};
@@ -54,12 +53,12 @@ pub fn plan(params: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     };
     let fingerprint = spec.fingerprint(&resources);
     let name = ensured_name(&base, &fingerprint);
-    let body = create_body(&spec.to_params(Some(&name), &resources))?;
+    // The spec was checked as a create checks it; its parameters are the body.
+    let body = spec.to_params(Some(&name), &resources);
     let list_path = match &resources.snapshot_type {
         Some(t) => format!("/v1/snapshots?type={}", percent_encode(t)),
         None => "/v1/snapshots".to_string(),
     };
-    signal_option(options)?;
     let ctx = wait_context(options)?;
     Ok(Op::Ensure(Box::new(Ensure { name, fingerprint, body: to_json_string(&body), list_path, rebuild_failed, ctx })))
 }
