@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,8 +15,8 @@ const scratch = process.env.SCRATCH;
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const installed = join(scratch ?? '', 'node_modules', 'instavm-wasm');
 
-function exec(cmd, args) {
-  const r = spawnSync(cmd, args, { cwd: scratch, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+function exec(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { cwd: scratch, encoding: 'utf8', env: { ...env, NO_COLOR: '1', FORCE_COLOR: '0' } });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
@@ -84,4 +85,171 @@ test('in a Node without process.getBuiltinModule the wasm loads on the first cal
   const ran = exec(process.execPath, [script]);
   assert.equal(ran.status, 0, ran.out);
   assert.equal(ran.out.trim(), 'refused: baseUrl');
+});
+
+// The public surface is declared once, in index.d.ts / testing.d.ts, and
+// nothing keeps the bundles in step with it but this test: an export or a
+// method added on one side only would otherwise ship as a type that lies
+// (`undefined` at run time) or an API nobody can see in an editor.
+
+/**
+ * What the shipped declaration file says exists at run time, read with the
+ * TypeScript compiler (not a regex): the value exports (classes, functions,
+ * consts; interfaces and type aliases exist only for the checker), the
+ * method names of each class's prototype and constructor, and for each
+ * instance property whose type has methods (`client.snapshots`), those;
+ * and the members of each exported interface, for objects that only an
+ * instance shows (`Emulator`). Only members declared in the file itself
+ * count, not those inherited from `Error` in the standard library.
+ */
+function declaredSurface(file) {
+  const ts = createRequire(import.meta.url)(join(root, 'node_modules', 'typescript'));
+  const program = ts.createProgram([file], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'],
+    types: [],
+  });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  assert.deepEqual(problems, [], `${file} does not type-check`);
+  const checker = program.getTypeChecker();
+  const source = program.getSourceFile(file);
+  const ours = (symbol) =>
+    (symbol.declarations ?? []).some(
+      (d) => d.getSourceFile() === source && !(ts.getCombinedModifierFlags(d) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)),
+    );
+  const typeOf = (symbol) => checker.getTypeOfSymbolAtLocation(symbol, source);
+  const isMethod = (symbol) => (symbol.flags & ts.SymbolFlags.Method) !== 0 || typeOf(symbol).getCallSignatures().length > 0;
+  const methodsOf = (type) => checker.getPropertiesOfType(type).filter((p) => ours(p) && isMethod(p)).map((p) => p.name).sort();
+
+  const exports = {};
+  const classes = {};
+  const interfaces = {};
+  for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(source))) {
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    if (symbol.flags & ts.SymbolFlags.Interface) {
+      interfaces[exported.name] = checker.getPropertiesOfType(checker.getDeclaredTypeOfSymbol(symbol)).map((p) => p.name).sort();
+    }
+    if (!(symbol.flags & ts.SymbolFlags.Value)) continue;
+    exports[exported.name] = true;
+    if (!(symbol.flags & ts.SymbolFlags.Class)) continue;
+    const instance = checker.getDeclaredTypeOfSymbol(symbol);
+    const fields = checker.getPropertiesOfType(instance).filter((p) => ours(p) && !isMethod(p));
+    classes[exported.name] = {
+      prototype: methodsOf(instance),
+      static: methodsOf(typeOf(symbol)),
+      fields: fields.map((p) => p.name).sort(),
+      resources: Object.fromEntries(fields.map((p) => [p.name, methodsOf(typeOf(p))]).filter(([, m]) => m.length > 0)),
+    };
+  }
+  return { exports: Object.keys(exports).sort(), classes, interfaces };
+}
+
+/**
+ * The same facts about the installed package at run time, from a child Node
+ * in the scratch project, so the package resolves exactly as it does for a
+ * user (`load` is `import(...)` or `require(...)`). Methods are the
+ * function-valued properties along the prototype chain up to the built-ins;
+ * `__`-prefixed ones are wasm-bindgen's glue (`__destroy_into_raw`, `__wrap`).
+ */
+function runtimeSurface(load, specifier, probe) {
+  const script = `
+    const builtins = new Set([Object.prototype, Function.prototype, Error.prototype, Error]);
+    const methods = (start) => {
+      const names = new Set();
+      for (let o = start; o && !builtins.has(o); o = Object.getPrototypeOf(o)) {
+        for (const k of Object.getOwnPropertyNames(o)) {
+          if (k === 'constructor' || k.startsWith('__')) continue;
+          if (typeof Object.getOwnPropertyDescriptor(o, k).value === 'function') names.add(k);
+        }
+      }
+      return [...names].sort();
+    };
+    (async () => {
+      const m = await ${load}(${JSON.stringify(specifier)});
+      const classes = {};
+      for (const [name, value] of Object.entries(m)) {
+        if (typeof value === 'function') classes[name] = { prototype: methods(value.prototype), static: methods(value) };
+      }
+      const out = { exports: Object.keys(m).filter((k) => k !== '__esModule').sort(), classes };
+      ${probe}
+      console.log(JSON.stringify(out));
+    })().catch((e) => { console.error(e); process.exit(1); });
+  `;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('INSTAVM_')));
+  const isModule = load === 'import';
+  const r = exec(process.execPath, [...(isModule ? ['--input-type=module'] : []), '-e', script], env);
+  assert.equal(r.status, 0, r.out);
+  return JSON.parse(r.out.trim().split('\n').at(-1));
+}
+
+// What only an instance shows: the resources of a client (`snapshots`,
+// `vms`) and the members of an emulator. Run in the child, after `out` is built.
+const clientProbe = `
+  const client = new m.InstaVM({ apiKey: 'instavm_sk_surface_check' });
+  out.classes.InstaVM.fields = Object.keys(client).sort();
+  out.classes.InstaVM.resources = Object.fromEntries(Object.keys(client).map((k) => [k, methods(Object.getPrototypeOf(client[k]))]));
+`;
+const emulatorProbe = `
+  const emu = await m.createEmulator();
+  out.emulator = Object.keys(emu).sort();
+  emu.close();
+`;
+
+/** Names on one side only, both ways; `[]` when the sides agree. */
+function differences(runtime, declared, what) {
+  const undeclared = runtime.filter((n) => !declared.includes(n));
+  const missing = declared.filter((n) => !runtime.includes(n));
+  if (undeclared.length === 0 && missing.length === 0) return [];
+  return [`${what}: at run time but not in the types: [${undeclared.join(', ')}]; in the types but not at run time: [${missing.join(', ')}]`];
+}
+
+/** Every mismatch between an entry and its types, reported together so one run shows them all. */
+function compareSurfaces(runtime, declared, entry) {
+  const found = differences(runtime.exports, declared.exports, `${entry} exports`);
+  for (const [name, d] of Object.entries(declared.classes)) {
+    const r = runtime.classes[name];
+    if (!r) continue; // reported above as a missing export
+    found.push(...differences(r.prototype, d.prototype, `${entry} ${name}.prototype methods`));
+    found.push(...differences(r.static, d.static, `${entry} ${name} static methods`));
+    if (r.fields) found.push(...differences(r.fields, d.fields, `${entry} ${name} instance properties`));
+    for (const [field, methods] of Object.entries(r.resources ?? {})) {
+      found.push(...differences(methods, d.resources[field] ?? [], `${entry} ${name}#${field} methods`));
+    }
+  }
+  return found;
+}
+
+test('every runtime export is declared in index.d.ts and every declared export exists at runtime', async (t) => {
+  const pkg = join(installed, 'pkg');
+  const main = {
+    esm: declaredSurface(join(pkg, 'index.d.ts')),
+    cjs: declaredSurface(join(pkg, 'index.d.cts')),
+  };
+  // The probe needs these to be there; say so plainly if they are not.
+  assert.ok(main.esm.classes.InstaVM && main.esm.classes.Image, 'index.d.ts declares the InstaVM and Image classes');
+  assert.ok(Object.keys(main.esm.classes.InstaVM.resources).length >= 2, 'InstaVM declares its resources (snapshots, vms)');
+
+  await t.test('Node ESM entry (import) against index.d.ts', () => {
+    assert.deepEqual(compareSurfaces(runtimeSurface('import', 'instavm-wasm', clientProbe), main.esm, 'import instavm-wasm'), []);
+  });
+  await t.test('Node CommonJS entry (require) against index.d.cts', () => {
+    assert.deepEqual(compareSurfaces(runtimeSurface('require', 'instavm-wasm', clientProbe), main.cjs, 'require instavm-wasm'), []);
+  });
+
+  for (const [load, types] of [['import', 'testing.d.ts'], ['require', 'testing.d.cts']]) {
+    await t.test(`testing entry (${load}) against ${types}`, () => {
+      const declared = declaredSurface(join(pkg, types));
+      const runtime = runtimeSurface(load, 'instavm-wasm/testing', emulatorProbe);
+      const found = compareSurfaces(runtime, declared, `${load} instavm-wasm/testing`);
+      // The emulator is an interface (not a runtime export): its members
+      // are compared on the object createEmulator() resolves with.
+      assert.ok(declared.interfaces.Emulator, `${types} exports the Emulator interface`);
+      found.push(...differences(runtime.emulator, declared.interfaces.Emulator, `${load} createEmulator() members`));
+      assert.deepEqual(found, []);
+    });
+  }
 });
