@@ -82,6 +82,10 @@ export function build() {
   copyFileSync(join(root, 'js', 'index.d.ts'), join(pkgDir, 'index.d.cts'));
   copyFileSync(join(root, 'js', 'testing', 'index.d.ts'), join(pkgDir, 'testing.d.ts'));
   copyFileSync(join(root, 'js', 'testing', 'index.d.ts'), join(pkgDir, 'testing.d.cts'));
+  // `npx instavm-emulator` (package.json "bin"): a small host that imports
+  // ./testing-node.js beside it, so it is copied as written, not bundled:
+  // a bundle would ship the emulator's glue a second time.
+  copyFileSync(join(root, 'js', 'bin', 'instavm-emulator.js'), join(pkgDir, 'instavm-emulator.js'));
   printSizes();
 }
 

@@ -1,0 +1,334 @@
+#!/usr/bin/env node
+// `npx instavm-emulator`: the emulator server for users with Node and no
+// cargo. The API itself is the emulator's wasm core behind `createEmulator()`
+// (the same Rust state machine as the axum server); this file is only its
+// HTTP host: flags, node:http in front of `emu.fetch`, the listening line and
+// a clean exit. The build copies it into pkg/ beside `testing-node.js`.
+import { createServer } from 'node:http';
+import { createEmulator } from './testing-node.js';
+
+const USAGE = `usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]
+                        [--faults 429:0.1,503:0.05,reset:0.05,...] [--seed 1] [--latency-ms MIN..MAX] [--slow-ms 5000]
+
+Serves the InstaVM API (snapshots, VMs, idempotency, injected faults) on a local
+port, from the same emulator core as the Rust server, with only Node. Once it
+accepts connections it prints one line: instavm-emulator listening on http://HOST:PORT
+
+  --host HOST            address to listen on (default 127.0.0.1)
+  --port N               port to listen on, 0 picks a free one (default 8787, or
+                         the PORT environment variable when it is set)
+  --build-ms MS          how long a snapshot build takes (default 3000)
+  --boot-ms MS           how long a VM boots, suspends or resumes (default 500)
+  --faults KIND:P,...    the probability of each fault per /v1 request; kinds:
+                         429 503 500 reset slow malformed truncated html
+                         wrong-shape no-status huge redirect
+  --seed N               seed of the fault sequence (default 1): the same seed,
+                         the same faults
+  --latency-ms MIN..MAX  extra delay per /v1 request; one number for a fixed one
+  --slow-ms MS           how long a \`slow\` fault stalls (default 5000)
+  -h, --help             print this and exit
+
+Each flag takes --flag value or --flag=value. A request header
+X-Emulator-Fault: KIND forces one fault on that request (none forces none);
+GET /_emulator/requests lists what the calling API key has sent.
+Ctrl-C or SIGTERM stops the server.`;
+
+// The core's own list (Fault::parse); checked here so that a typo is a usage
+// error with a suggestion rather than a failure after start-up.
+const FAULT_KINDS = ['429', '503', '500', 'reset', 'slow', 'malformed', 'truncated', 'html', 'wrong-shape', 'no-status', 'huge', 'redirect'];
+
+// The core refuses bodies above this by size alone (MAX_BODY_BYTES), so,
+// as the Rust server does, nothing past it is kept in memory.
+const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+class UsageError extends Error {}
+
+/** Edit distance, for "did you mean". */
+function distance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** The closest of `names` to `word`, when it is close enough to be a typo. */
+function nearest(word, names) {
+  let best;
+  let bestDistance = Infinity;
+  for (const name of names) {
+    // `--latency` for `--latency-ms`: a prefix counts as close.
+    const d = name.startsWith(word) && word.length >= 3 ? 1 : distance(word, name);
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+const didYouMean = (word, names, prefix = '') => {
+  const near = nearest(word.replace(/^-+/, ''), names);
+  return near ? ` (did you mean ${prefix}${near}?)` : '';
+};
+
+function wholeNumber(flag, text, what = 'a whole number of milliseconds') {
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${flag} takes ${what}, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function port(flag, text) {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= 0 && n <= 65535)) throw new UsageError(`${flag} takes a number from 0 to 65535, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** `429:0.1,reset:0.05` as createEmulator's `{ 429: 0.1, reset: 0.05 }`. */
+function faults(text) {
+  const out = {};
+  for (const part of text.split(',')) {
+    if (!part.trim()) continue;
+    const colon = part.indexOf(':');
+    if (colon < 0) throw new UsageError(`--faults: ${JSON.stringify(part)} needs a probability, e.g. 503:0.05`);
+    const kind = part.slice(0, colon).trim();
+    const p = part.slice(colon + 1).trim();
+    if (!FAULT_KINDS.includes(kind)) throw new UsageError(`--faults: unknown fault kind ${JSON.stringify(kind)}${didYouMean(kind, FAULT_KINDS)}; kinds: ${FAULT_KINDS.join(' ')}`);
+    // An object holds one probability per kind (the server would sum
+    // repeats), and lists 429, 503 and 500 before named kinds: a spec that
+    // names them first, as the README's do, draws the server's sequence.
+    if (kind in out) throw new UsageError(`--faults: ${kind} is given twice`);
+    const n = p === '' ? NaN : Number(p);
+    if (!(n >= 0 && n <= 1)) throw new UsageError(`--faults: the probability of ${kind} must be a number from 0 to 1, got ${JSON.stringify(p)}`);
+    out[kind] = n;
+  }
+  return out;
+}
+
+function latency(text) {
+  const [lo, hi = lo] = text.split('..').map((s) => s.trim());
+  const what = `MIN..MAX milliseconds or one number, got ${JSON.stringify(text)}`;
+  const range = [wholeNumber('--latency-ms', lo, what), wholeNumber('--latency-ms', hi, what)];
+  if (text.split('..').length > 2 || range[0] > range[1]) throw new UsageError(`--latency-ms takes ${what}`);
+  return range;
+}
+
+/** Flags to options; throws UsageError naming the flag at fault. */
+function parseArgs(args, env = {}) {
+  const options = { host: '127.0.0.1', port: 8787, help: false, emulator: {} };
+  if (env.PORT !== undefined && env.PORT !== '') options.port = port('PORT (environment)', env.PORT);
+  const flags = {
+    host: (v) => {
+      if (!v) throw new UsageError('--host takes an address, e.g. 127.0.0.1');
+      options.host = v;
+    },
+    port: (v) => (options.port = port('--port', v)),
+    'build-ms': (v) => (options.emulator.buildMs = wholeNumber('--build-ms', v)),
+    'boot-ms': (v) => (options.emulator.bootMs = wholeNumber('--boot-ms', v)),
+    faults: (v) => (options.emulator.faults = faults(v)),
+    seed: (v) => (options.emulator.seed = wholeNumber('--seed', v, 'a whole number')),
+    'latency-ms': (v) => (options.emulator.latencyMs = latency(v)),
+    'slow-ms': (v) => (options.emulator.slowMs = wholeNumber('--slow-ms', v)),
+  };
+  const known = [...Object.keys(flags), 'help'];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === '-h' || arg === '--help') {
+      options.help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      const hint = arg.startsWith('-') ? didYouMean(arg, known, '--') : '';
+      throw new UsageError(`unexpected argument ${JSON.stringify(arg)}${hint}`);
+    }
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    if (name === 'static') throw new UsageError('--static is the Rust server\'s (cargo run -p instavm-emulator); this one serves only the API');
+    if (name === 'help') throw new UsageError('--help takes no value');
+    const set = Object.hasOwn(flags, name) ? flags[name] : undefined;
+    if (!set) throw new UsageError(`unknown option --${name}${didYouMean(name, known, '--')}`);
+    let value;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (i + 1 < args.length) value = args[++i];
+    else throw new UsageError(`--${name} needs a value`);
+    set(value);
+  }
+  return options;
+}
+
+/** `http://HOST:PORT` of a listening server, as the Rust server prints it. */
+function origin(address) {
+  const host = address.family === 'IPv6' || address.family === 6 ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+/** The request's body, or MAX_BODY_BYTES + 1 bytes once it is larger. */
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk) => {
+      if (done) return; // past the limit: drained, not kept
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        done = true;
+        resolve(new Uint8Array(MAX_BODY_BYTES + 1));
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks));
+      done = true;
+    });
+    req.on('error', (e) => {
+      if (!done) reject(e);
+      done = true;
+    });
+    // A client gone before the body ended: its call is off.
+    req.on('close', () => {
+      if (!done) reject(new Error('the request ended early'));
+      done = true;
+    });
+  });
+}
+
+/** The core sees the path and query as sent; the URL only carries them. */
+function requestUrl(base, target) {
+  if (target.startsWith('/')) return new URL(base + target);
+  // The absolute form a proxy sends: only its path and query matter.
+  const url = new URL(target);
+  return new URL(base + url.pathname + url.search);
+}
+
+function answerError(res, status, detail) {
+  if (res.headersSent) return void res.destroy();
+  const body = JSON.stringify({ detail });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+// Node sets these from the body it writes, and owns the connection.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+async function handle(emu, base, req, res) {
+  // A client that goes away before its answer aborts the call, so a wait it
+  // started (?wait=true, latency, a slow fault) is forgotten, not served.
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort(new Error('the client went away'));
+  });
+  let request;
+  try {
+    // fetch refuses these methods outright; no route of the API takes them.
+    if (FORBIDDEN_METHODS.has(req.method)) return answerError(res, 405, 'Method Not Allowed');
+    const body = await readBody(req);
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      // A value Headers refuses is left out, as the server leaves out one
+      // that is not text; its text is not echoed (it could be a key).
+      try {
+        headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+      } catch {}
+    }
+    const bodyless = req.method === 'GET' || req.method === 'HEAD';
+    request = new Request(requestUrl(base, req.url), { method: req.method, headers, body: bodyless ? undefined : body, signal: gone.signal });
+  } catch {
+    if (gone.signal.aborted) return;
+    return answerError(res, 400, 'the emulator cannot take this request (its method, target or body)');
+  }
+  let response;
+  try {
+    response = await emu.fetch(request);
+  } catch (e) {
+    if (gone.signal.aborted) return;
+    // An injected reset: drop the connection without an answer, as the
+    // Rust server does (on a POST, PATCH or DELETE, after it acted).
+    if (e?.cause?.code === 'ECONNRESET') return void req.socket.destroy();
+    // Shutting down (close() ended the wait) or a bug: no answer either way.
+    if (closing) return void req.socket.destroy();
+    process.stderr.write(`instavm-emulator: ${req.method} ${request.url.split('?')[0]}: ${e?.name ?? 'error'} in the emulator\n`);
+    return answerError(res, 500, 'the emulator failed on this request');
+  }
+  // The core's answers are whole in memory already, so the body is written in
+  // one piece: Node then sends a Content-Length, as the Rust server does,
+  // and none on a HEAD, 204 or 304.
+  const body = Buffer.from(await response.arrayBuffer());
+  if (gone.signal.aborted) return;
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    // Headers joins repeated names with ", ", which means the same, except
+    // for Set-Cookie: its values go out one header each.
+    if (!HOP_BY_HOP.has(name) && name !== 'set-cookie') res.setHeader(name, value);
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) res.setHeader('set-cookie', cookies);
+  res.end(body);
+}
+
+let closing = false;
+
+async function main() {
+  let options;
+  try {
+    options = parseArgs(process.argv.slice(2), process.env);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`instavm-emulator: ${e.message}\n${USAGE.split('\n\n')[0]}\nRun instavm-emulator --help for every option.\n`);
+    process.exit(2);
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+
+  let emu;
+  let base;
+  let ready;
+  const started = new Promise((resolve) => (ready = resolve));
+  const server = createServer((req, res) => {
+    // Requests that arrive between listen() and the core's start wait for it.
+    started.then(() => handle(emu, base, req, res)).catch(() => res.destroy());
+  });
+  // CONNECT is no API call: refuse it rather than leave the socket hanging.
+  server.on('connect', (_req, socket) => socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));
+
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    process.stderr.write(`instavm-emulator: cannot listen on ${options.host}:${options.port}: ${e.message}\n`);
+    process.exit(1);
+  }
+  base = origin(server.address());
+  try {
+    emu = await createEmulator({ ...options.emulator, baseUrl: base });
+  } catch (e) {
+    process.stderr.write(`instavm-emulator: the emulator did not start: ${e.message}\n`);
+    process.exit(1);
+  }
+  ready();
+
+  const stop = () => {
+    if (closing) process.exit(0); // a second signal: no more waiting
+    closing = true;
+    server.close();
+    // Pending waits end now (their sockets are dropped), and so do idle
+    // keep-alive connections, so nothing holds the process open.
+    emu.close();
+    server.closeAllConnections();
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // A reader that goes away must not take the server down with EPIPE.
+  process.stdout.on('error', () => {});
+
+  // Test harnesses wait for this exact line and read the port from it.
+  process.stdout.write(`instavm-emulator listening on ${base}\n`);
+}
+
+await main();
