@@ -1,73 +1,396 @@
-// The README's examples, run as a user would paste them: each ```js block of
-// the "Use" and "VMs" sections, against the emulator instead of port 8787.
+// Every code block of README.md, run as written: no block is edited before
+// it runs. Each block is claimed by one runner below, and a block no runner
+// claims fails the first test, so the README cannot gain an example that
+// nothing runs.
+//
+//   sh    `npm install instavm-wasm`   what the scratch project was made with
+//         `npx instavm-emulator ...`   started, its listening line read, stopped
+//         `deno run ...`               runs the named ts/js block under Deno
+//   js    the first block (quickstart) node, with no INSTAVM_* variable set;
+//                                      prints exactly the `text` block after it
+//   js    `export default { fetch }`   a Worker, bundled as wrangler does and run
+//                                      in Miniflare with the README's wrangler.toml
+//                                      compatibility date and .dev.vars bindings
+//   js    `// name.test.mjs`           node --test
+//   js    any other                    node, with INSTAVM_API_KEY (a fresh key)
+//                                      and INSTAVM_BASE_URL (the test emulator)
+//   toml  `# wrangler.toml`, ini `# .dev.vars`: read by the Worker runner
+//
+// Runs in the scratch project (the packed package installed), where npm test
+// copies this file, helpers.mjs and README.md. The blocks are written to
+// ./readme-blocks/ under the file names their first line gives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BASE_URL, freshKey } from './helpers.mjs';
 
-const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+const here = dirname(fileURLToPath(import.meta.url));
+const readme = readFileSync(join(here, 'README.md'), 'utf8');
+const work = join(here, 'readme-blocks');
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
 
-function block(section, level = '##') {
-  const start = readme.indexOf(`\n${level} ${section}\n`);
-  assert.ok(start >= 0, `README has a "${section}" section`);
-  const m = readme.slice(start).match(/```js\n([\s\S]*?)```/);
-  assert.ok(m, `the "${section}" section has a js example`);
-  return m[1];
-}
+/** The newest compatibility date the workerd that `npm i wrangler` brings on Node 20 accepts. */
+const NEWEST_WORKERD_DATE_ON_NODE_20 = '2026-05-03';
+/** How long any one program may run before it counts as hanging. */
+const RUN_TIMEOUT_MS = 60_000;
 
-/** Runs an example as a module of its own and returns what it printed. */
-async function run(code, name) {
-  const file = new URL(`./readme-${name}.mjs`, import.meta.url);
-  writeFileSync(file, code);
-  const logged = [];
-  const log = console.log;
-  console.log = (...args) => logged.push(args.map(String).join(' '));
-  try {
-    await import(pathToFileURL(file.pathname).href);
-  } finally {
-    console.log = log;
+// ---------------------------------------------------------------- parsing
+
+/** Every fenced block: its language, text, first line number and the file name its first line gives. */
+function parseBlocks(markdown) {
+  const blocks = [];
+  const lines = markdown.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const open = lines[i].match(/^```(\S*)\s*$/);
+    if (!open) continue;
+    const start = i;
+    const body = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    assert.ok(i < lines.length, `README.md line ${start + 1}: a code block is never closed`);
+    const code = body.join('\n') + '\n';
+    const name = body[0]?.match(/^(?:\/\/|#)\s*((?:[\w-]+\/)*\.?[\w-]+(?:\.[\w-]+)+):?(?:\s|$)/)?.[1];
+    blocks.push({ lang: open[1], code, name, line: start + 1, index: blocks.length });
   }
-  return logged;
+  return blocks;
 }
 
-for (const section of ['Use', 'VMs']) {
-  test(`the README's ${section} example runs unchanged against the emulator`, async () => {
-    const code = block(section)
-      .replaceAll("'http://127.0.0.1:8787'", JSON.stringify(BASE_URL))
-      .replaceAll("'instavm_sk_demo'", JSON.stringify(freshKey(`readme${section}`)));
-    const logged = await run(code, section);
-    assert.ok(logged.length > 0, 'the example printed something');
-    if (section === 'Use') assert.deepEqual(logged, ['pending', 'building', 'ready']);
-    if (section === 'VMs') {
-      assert.match(logged[0], /^snap_\S+ ready$/);
-      assert.equal(logged[1], 'true true');
-    }
+const blocks = parseBlocks(readme);
+const jsBlocks = blocks.filter((b) => b.lang === 'js');
+const quickstart = jsBlocks[0];
+const isShell = (b) => ['sh', 'bash', 'shell'].includes(b.lang);
+const shellLines = blocks
+  .filter(isShell)
+  .flatMap((b) => b.code.split('\n').map((text) => ({ text: text.trim(), block: b })))
+  .filter((l) => l.text !== '');
+const denoLines = shellLines.filter((l) => /^deno run\s/.test(l.text));
+const emulatorLines = shellLines.filter((l) => /^npx instavm-emulator(\s|$)/.test(l.text));
+const installLines = shellLines.filter((l) => /^npm (install|i)\s/.test(l.text));
+const isWorker = (b) => b.lang === 'js' && /^export default\s*\{/m.test(b.code);
+const byName = (name) => blocks.find((b) => b.name === name);
+
+/** Which runner runs each block; a block without one is reported by the first test. */
+function runnerOf(b) {
+  if (isShell(b)) {
+    const kinds = b.code
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => (/^npm (install|i)\s/.test(l) ? 'install' : /^npx instavm-emulator(\s|$)/.test(l) ? 'npx instavm-emulator' : /^deno run\s/.test(l) ? 'deno' : null));
+    return kinds.length > 0 && kinds.every(Boolean) ? [...new Set(kinds)].join(', ') : null;
+  }
+  if (b.lang === 'js') {
+    if (b === quickstart) return 'node (quickstart, no environment)';
+    if (isWorker(b)) return 'Miniflare';
+    if (b.name?.endsWith('.test.mjs')) return 'node --test';
+    return 'node';
+  }
+  if (b.lang === 'ts' && denoLines.some((l) => l.text.split(/\s+/).at(-1) === b.name)) return 'deno';
+  if (b.lang === 'toml' && b.name === 'wrangler.toml') return 'Miniflare (compatibility date)';
+  if (b.name === '.dev.vars') return 'Miniflare (bindings)';
+  if (b.lang === 'text' && quickstart && b.index === quickstart.index + 1) return 'quickstart output';
+  return null;
+}
+
+// ---------------------------------------------------------------- running
+
+/** Runs a program to its end; a program still running after `timeoutMs` is killed and reported. */
+function run(cmd, args, { cwd = work, env, timeoutMs = RUN_TIMEOUT_MS } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, stderr: `${stderr}\ncould not start ${cmd}: ${e.message}`, timedOut });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut });
+    });
   });
 }
 
-test("the README's deploy script builds once, and reuses the snapshot when run again", async () => {
-  const key = freshKey('readmeDeploy');
-  const code = block('Declarative images and build reuse', '###').replace(
-    'new InstaVM(process.env.INSTAVM_API_KEY)',
-    `new InstaVM({ apiKey: ${JSON.stringify(key)}, baseUrl: ${JSON.stringify(BASE_URL)} })`,
-  );
-  assert.ok(code.includes(key), 'the example constructs its client as expected');
-  const first = await run(code, 'deploy-1');
-  assert.deepEqual(first.slice(0, -1), ['pending', 'building', 'ready']);
-  assert.match(first.at(-1), /^built app-[0-9a-f]{12} \(snap_\S+\)$/);
-  const second = await run(code, 'deploy-2');
-  assert.deepEqual(second, [first.at(-1).replace(/^built/, 'reused')]);
+/** Asserts a clean exit, and returns the printed lines. */
+function lines(result, what) {
+  const detail = `${what}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+  assert.ok(!result.timedOut, `still running after ${RUN_TIMEOUT_MS / 1000} s (it must exit by itself): ${detail}`);
+  assert.equal(result.code, 0, detail);
+  return result.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** The environment of a program run as a user's: no test runner context, no INSTAVM_*. */
+function userEnv(extra = {}) {
+  const { NODE_TEST_CONTEXT, INSTAVM_API_KEY, INSTAVM_BASE_URL, ...env } = process.env;
+  return { ...env, NO_COLOR: '1', ...extra };
+}
+
+/** Writes a block where its first line says; returns the path. */
+function write(b) {
+  assert.ok(b.name, `README.md line ${b.line}: the block's first line names its file (\`// name.mjs\`)`);
+  const file = join(work, b.name);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, b.code);
+  return file;
+}
+
+/** The nearest folder above the scratch project holding node_modules/.bin/NAME (the repository's). */
+function repoBin(name) {
+  for (let dir = here; ; dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules', '.bin', name);
+    if (existsSync(bin)) return bin;
+    assert.notEqual(dirname(dir), dir, `node_modules/.bin/${name} not found above ${here}`);
+  }
+}
+
+/** `KEY=value` lines, as wrangler reads .dev.vars. */
+function parseDotenv(text) {
+  const vars = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const m = line.match(/^([A-Za-z_][\w]*)\s*=\s*(.*)$/);
+    assert.ok(m, `.dev.vars: cannot read the line "${line}"`);
+    vars[m[1]] = m[2].replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return vars;
+}
+
+/** `key = "value"` at the top of wrangler.toml. */
+function tomlString(text, key) {
+  return text.match(new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, 'm'))?.[1];
+}
+
+async function api(key, path, init = {}) {
+  const r = await fetch(`${BASE_URL}${path}`, { ...init, headers: { 'X-API-Key': key, 'Content-Type': 'application/json', ...init.headers } });
+  return { status: r.status, body: await r.json() };
+}
+
+const portFree = (port) =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+// ---------------------------------------------------------------- the tests
+
+test('README.md: under 300 lines, the install command before the first js block', () => {
+  const count = readme.split('\n').length - (readme.endsWith('\n') ? 1 : 0);
+  assert.ok(count < 300, `README.md has ${count} lines; keep it under 300`);
+  assert.ok(quickstart, 'README.md has a js block');
+  assert.ok(installLines.length > 0 && installLines[0].block.line < quickstart.line, 'the install command comes before the first js block');
 });
 
-test("the README's testing example passes under node --test, with no server", async () => {
-  const { spawnSync } = await import('node:child_process');
-  const file = new URL('./readme-testing.test.mjs', import.meta.url);
-  writeFileSync(file, block('Testing your code'));
-  // A run of its own: without the parent runner's context, reporting as TAP.
-  const { NODE_TEST_CONTEXT, ...env } = process.env;
-  const r = spawnSync(process.execPath, ['--test', '--test-reporter=tap', file.pathname], { encoding: 'utf8', env: { ...env, INSTAVM_BASE_URL: '' } });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /# pass 1\b/);
-  assert.match(r.stdout, /# fail 0\b/);
+test('every block of README.md is run, or read, by a runner of this test', () => {
+  const unclaimed = blocks.filter((b) => !runnerOf(b)).map((b) => `line ${b.line} (\`\`\`${b.lang}${b.name ? ` ${b.name}` : ''})`);
+  assert.deepEqual(unclaimed, [], 'every block of README.md is run or read by a runner of this test');
+  for (const b of blocks) console.log(`README.md line ${b.line}: ${b.lang}${b.name ? ` ${b.name}` : ''} -> ${runnerOf(b)}`);
 });
+
+test('the install command is the package, exactly, and installed it in this project', () => {
+  assert.deepEqual(installLines.map((l) => l.text), ['npm install instavm-wasm']);
+  const installed = JSON.parse(readFileSync(join(here, 'node_modules', 'instavm-wasm', 'package.json'), 'utf8'));
+  assert.equal(installed.name, 'instavm-wasm');
+});
+
+test('the quickstart runs with no key and no server, prints what the README says, and exits by itself', async () => {
+  const output = blocks[quickstart.index + 1];
+  assert.equal(output?.lang, 'text', 'the quickstart is followed by a text block of what it prints');
+  assert.match(quickstart.code, /from 'instavm-wasm\/testing'/, 'the quickstart uses the in-process emulator');
+  const file = write(quickstart);
+  const printed = lines(await run(process.execPath, [file], { env: userEnv() }), 'the quickstart');
+  assert.deepEqual(printed, output.code.split('\n').filter(Boolean));
+});
+
+/** What the other Node programs must print, by file name; a program not listed here must print something. */
+const expectations = {
+  async 'main.mjs'(file, key) {
+    const printed = lines(await run(process.execPath, [file], { env: userEnv({ INSTAVM_API_KEY: key, INSTAVM_BASE_URL: BASE_URL }) }), file);
+    // The same code as the quickstart: its output but for how many polls saw `building`.
+    const expected = blocks[quickstart.index + 1].code.split('\n').filter(Boolean);
+    const statuses = printed.filter((l) => l.startsWith('build: '));
+    assert.equal(statuses[0], 'build: pending');
+    assert.equal(statuses.at(-1), 'build: ready');
+    assert.deepEqual(printed.filter((l) => !l.startsWith('build: ')), expected.filter((l) => !l.startsWith('build: ')));
+    // It cleaned up after itself.
+    assert.deepEqual((await api(key, '/v1/snapshots')).body, []);
+    assert.deepEqual((await api(key, '/v1/vms')).body, []);
+  },
+  async 'deploy.mjs'(file, key) {
+    const env = userEnv({ INSTAVM_API_KEY: key, INSTAVM_BASE_URL: BASE_URL });
+    const first = lines(await run(process.execPath, [file], { env }), `${file}, first run`);
+    assert.equal(first[0], 'pending');
+    assert.equal(first.at(-2), 'ready');
+    assert.match(first.at(-1), /^built app-[0-9a-f]{12}$/);
+    const second = lines(await run(process.execPath, [file], { env }), `${file}, second run`);
+    assert.deepEqual(second, [first.at(-1).replace(/^built/, 'reused')], 'run again, it reuses the snapshot');
+  },
+  async 'vms.mjs'(file, key) {
+    const printed = lines(await run(process.execPath, [file], { env: userEnv({ INSTAVM_API_KEY: key, INSTAVM_BASE_URL: BASE_URL }) }), file);
+    assert.deepEqual(printed, ["true [ '/data' ]"]);
+    assert.deepEqual((await api(key, '/v1/snapshots')).body, [], 'it deleted its snapshot');
+  },
+};
+
+for (const b of jsBlocks.filter((b) => runnerOf(b) === 'node')) {
+  test(`README.md line ${b.line}: ${b.name ?? 'a js block'} runs under node with INSTAVM_API_KEY and INSTAVM_BASE_URL`, async () => {
+    const file = write(b);
+    const key = freshKey(`readme_${b.name.replace(/\W+/g, '_')}`);
+    const check = expectations[b.name];
+    if (check) return check(file, key);
+    const printed = lines(await run(process.execPath, [file], { env: userEnv({ INSTAVM_API_KEY: key, INSTAVM_BASE_URL: BASE_URL }) }), file);
+    assert.ok(printed.length > 0, `${b.name} printed nothing to check`);
+  });
+}
+
+for (const b of jsBlocks.filter((b) => runnerOf(b) === 'node --test')) {
+  test(`README.md line ${b.line}: ${b.name} passes under node --test, with no server and no key`, async () => {
+    const file = write(b);
+    const r = await run(process.execPath, ['--test', '--test-reporter=tap', file], { env: userEnv() });
+    lines(r, file);
+    assert.match(r.stdout, /^# pass [1-9]\d*$/m);
+    assert.match(r.stdout, /^# fail 0$/m);
+  });
+}
+
+test("the README's Workers: bundled as wrangler does, run in Miniflare with the wrangler.toml date and .dev.vars", async (t) => {
+  const toml = byName('wrangler.toml');
+  const devVars = byName('.dev.vars');
+  assert.ok(toml && devVars, 'the README shows a wrangler.toml and a .dev.vars');
+  const date = tomlString(toml.code, 'compatibility_date');
+  assert.match(date ?? '', /^\d{4}-\d{2}-\d{2}$/, 'wrangler.toml has a compatibility_date');
+  assert.ok(date <= NEWEST_WORKERD_DATE_ON_NODE_20, `compatibility_date ${date} is newer than ${NEWEST_WORKERD_DATE_ON_NODE_20}, which the workerd of \`npm i wrangler\` on Node 20 refuses`);
+  const main = tomlString(toml.code, 'main');
+  const workers = blocks.filter(isWorker);
+  assert.ok(workers.some((b) => b.name === main), `wrangler.toml's main (${main}) is a Worker block of the README`);
+  const vars = parseDotenv(devVars.code);
+  assert.ok(vars.INSTAVM_API_KEY && vars.INSTAVM_BASE_URL, '.dev.vars sets INSTAVM_API_KEY and INSTAVM_BASE_URL');
+
+  const { build } = await import('esbuild');
+  const { Miniflare } = await import('miniflare');
+  for (const b of workers) {
+    await t.test(`README.md line ${b.line}: ${b.name}`, async () => {
+      const entry = write(b);
+      const outdir = join(work, 'dist', b.name.replace(/\W+/g, '_'));
+      // What wrangler does: the workerd/worker/browser conditions, and each .wasm a module of its own.
+      await build({
+        entryPoints: [entry],
+        bundle: true,
+        format: 'esm',
+        platform: 'neutral',
+        conditions: ['workerd', 'worker', 'browser'],
+        mainFields: ['module', 'main'],
+        loader: { '.wasm': 'copy' },
+        entryNames: 'worker',
+        outdir,
+        logLevel: 'warning',
+      });
+      const mf = new Miniflare({
+        modules: true,
+        scriptPath: join(outdir, 'worker.js'),
+        modulesRules: [
+          { type: 'ESModule', include: ['**/*.js'] },
+          { type: 'CompiledWasm', include: ['**/*.wasm'] },
+        ],
+        compatibilityDate: date,
+        // .dev.vars as wrangler dev would bind it, but for the emulator's address.
+        bindings: { ...vars, INSTAVM_BASE_URL: BASE_URL },
+      });
+      try {
+        // The key of .dev.vars owns one snapshot on the test emulator while the Worker runs.
+        const made = await api(vars.INSTAVM_API_KEY, '/v1/snapshots', { method: 'POST', body: JSON.stringify({ oci_image: 'alpine', type: 'user' }) });
+        assert.equal(made.status, 201);
+        try {
+          const response = await mf.dispatchFetch('http://localhost/');
+          const text = await response.text();
+          assert.equal(response.status, 200, text);
+          const body = JSON.parse(text);
+          if (b.name === main) {
+            assert.ok(Array.isArray(body), text);
+            assert.ok(body.some((s) => s.id === made.body.id && s.type === 'user'), `the Worker listed the key's snapshot: ${text}`);
+          } else {
+            assert.equal(body.status, 'ready', text);
+            assert.equal(body.oci_image, 'alpine', text);
+          }
+        } finally {
+          await api(vars.INSTAVM_API_KEY, `/v1/snapshots/${made.body.id}`, { method: 'DELETE' });
+        }
+      } finally {
+        await mf.dispose();
+      }
+    });
+  }
+});
+
+for (const l of denoLines) {
+  test(`README.md line ${l.block.line}: \`${l.text}\` under Deno`, async () => {
+    const args = l.text.split(/\s+/).slice(1);
+    const script = byName(args.at(-1));
+    assert.ok(script, `the README has a block named ${args.at(-1)}`);
+    // The flags allow 127.0.0.1 (the emulator's host), not the test's port in particular.
+    assert.equal(new URL(BASE_URL).hostname, '127.0.0.1');
+    write(script);
+    const key = freshKey('readme_deno');
+    const env = userEnv({ INSTAVM_API_KEY: key, INSTAVM_BASE_URL: BASE_URL, DENO_DIR: join(here, '.deno-cache') });
+    const printed = lines(await run(repoBin('deno'), args, { env }), l.text);
+    assert.deepEqual(printed, ['0 snapshots']);
+  });
+}
+
+for (const l of emulatorLines) {
+  test(`README.md line ${l.block.line}: \`${l.text}\` starts the emulator server`, async (t) => {
+    const bin = join(here, 'node_modules', '.bin', 'instavm-emulator');
+    assert.ok(existsSync(bin), 'the installed package has an instavm-emulator bin (package.json "bin")');
+    const port = Number(l.text.match(/--port[ =](\d+)/)?.[1] ?? 8787);
+    if (port !== 0 && !(await portFree(port))) return t.skip(`port ${port} is in use on this machine`);
+    // Through a shell, as typed; offline, so npx can only run the installed bin.
+    const child = spawn('sh', ['-c', l.text], { cwd: work, env: userEnv({ npm_config_offline: 'true', npm_config_yes: 'false' }), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stderr.on('data', (c) => (out += c));
+    try {
+      const url = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line within 30 s:\n${out}`)), 30_000);
+        child.stdout.on('data', (c) => {
+          out += c;
+          const m = out.match(/^instavm-emulator listening on (http:\/\/\S+)$/m);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
+        });
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`exited (${code}) before listening:\n${out}`));
+        });
+      });
+      // The address the README's prose and .dev.vars give for it.
+      if (port === 8787) {
+        assert.ok(readme.includes(`\`instavm-emulator listening on ${url}\``), `the README quotes the line it prints (${url})`);
+        const devVars = byName('.dev.vars');
+        if (devVars) assert.equal(parseDotenv(devVars.code).INSTAVM_BASE_URL, url);
+      }
+      const r = await fetch(`${url}/v1/snapshots`, { headers: { 'X-API-Key': 'instavm_sk_any' } });
+      assert.equal(r.status, 200);
+      assert.deepEqual(await r.json(), []);
+    } finally {
+      child.removeAllListeners('exit');
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        process.kill(-child.pid, 'SIGTERM');
+        await exited;
+      }
+    }
+  });
+}
