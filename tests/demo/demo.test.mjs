@@ -32,10 +32,14 @@ after(async () => {
   await browser?.close();
 });
 
-/** A page connected to the emulator with a key of its own, so tests see only their own records. */
-async function open(width = 1280) {
-  const key = `instavm_sk_demo_test_${process.pid}_${counter++}`;
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
+const newKey = () => `instavm_sk_demo_test_${process.pid}_${counter++}`;
+
+/**
+ * A page connected to the emulator with a key of its own, so tests see only
+ * their own records; `context` gives it one's settings (clipboard permissions).
+ */
+async function open(width = 1280, { key = newKey(), context = browser } = {}) {
+  const page = context === browser ? await browser.newPage({ viewport: { width, height: 900 } }) : await context.newPage();
   page.on('console', (m) => m.type() === 'error' && consoleProblems.push(m.text()));
   page.on('pageerror', (e) => consoleProblems.push(String(e)));
   await page.addInitScript(
@@ -291,4 +295,169 @@ test('an unreachable API shows a readable NetworkError with Retry, and no spinne
   await page.getByText(/^Not connected/).waitFor();
   assert.equal(await page.locator('[aria-busy="true"]').count(), 0);
   await page.close();
+});
+
+const LONG_IMAGE = 'ghcr.io/example-organisation/a-rather-long-repository-name/python:3.11-slim-bookworm';
+
+/** A ready snapshot of LONG_IMAGE and a VM booted from it, made through the API with `key`. */
+async function seedLongRecords(key) {
+  const call = async (method, path, body) => {
+    const r = await fetch(`${DEMO_URL}${path}`, { method, headers: { 'X-API-Key': key, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    assert.ok(r.ok, `${method} ${path}: ${r.status}`);
+    return r.json();
+  };
+  const snap = await call('POST', '/v1/snapshots', { oci_image: LONG_IMAGE, name: 'long-image' });
+  for (let i = 0; i < 100 && (await call('GET', `/v1/snapshots/${snap.id}`)).status !== 'ready'; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const vm = await call('POST', '/v1/vms', { snapshot_id: snap.id });
+  return { snapshotId: snap.id, vmId: vm.vm_id ?? vm.id };
+}
+
+/** How a value of copy.js lays out: its text, title, line boxes and whether it is cut. */
+function layoutOf(value) {
+  return value.evaluate((v) => {
+    const range = document.createRange();
+    range.selectNodeContents(v);
+    const style = getComputedStyle(v);
+    const box = v.getBoundingClientRect();
+    return {
+      text: v.textContent,
+      title: v.title,
+      lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size,
+      height: box.height,
+      right: box.right,
+      lineHeight: parseFloat(style.lineHeight),
+      whiteSpace: style.whiteSpace,
+      textOverflow: style.textOverflow,
+      cut: v.scrollWidth > v.clientWidth,
+    };
+  });
+}
+
+test('at 1280 px ids and images stay on one line, cut with an ellipsis, whole in the title, and copy buttons copy them', async () => {
+  const key = newKey();
+  const { snapshotId, vmId } = await seedLongRecords(key);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: DEMO_URL });
+  try {
+    const { page } = await open(1280, { key, context });
+    const row = page.locator('#snapshot-table tbody tr', { hasText: 'long-image' });
+    await row.getByText('ready').waitFor();
+
+    for (const [cell, full] of [['td.id', snapshotId], ['td.image', LONG_IMAGE]]) {
+      const l = await layoutOf(row.locator(`${cell} .value`));
+      assert.equal(l.text, full, 'the whole value is in the DOM, for screen readers');
+      assert.equal(l.title, full, 'and on hover');
+      assert.equal(l.lines, 1, `${full} is on one line`);
+      assert.ok(Math.abs(l.height - l.lineHeight) < 1, `${full}: height ${l.height} is one line (${l.lineHeight})`);
+      assert.equal(l.whiteSpace, 'nowrap');
+      assert.equal(l.textOverflow, 'ellipsis');
+    }
+    assert.ok((await layoutOf(row.locator('td.image .value'))).cut, 'the long image is cut, not wrapped');
+    const fits = await page.locator('#snapshot-table').evaluate((t) => t.parentElement.scrollWidth <= t.parentElement.clientWidth);
+    assert.ok(fits, 'the snapshot table needs no horizontal scrolling at 1280 px');
+    await page.screenshot({ path: join(artifacts, 'demo-ids-1280.png'), fullPage: true });
+
+    // By mouse: the image's button; the page says so in its live region.
+    await row.getByRole('button', { name: 'Copy OCI image' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), LONG_IMAGE);
+    await page.locator('#announcer').getByText(`Copied OCI image ${LONG_IMAGE}`).waitFor();
+    assert.equal(await row.getByRole('button', { name: 'Copy OCI image' }).getAttribute('data-copied'), '');
+
+    // By keyboard: Shift+Tab from the image's button reaches the id's, which answers Enter.
+    await row.getByRole('button', { name: 'Copy OCI image' }).focus();
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), 'Copy snapshot id');
+    await page.keyboard.press('Enter');
+    await page.locator('#announcer').getByText(`Copied snapshot id ${snapshotId}`).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), snapshotId);
+    await page.screenshot({ path: join(artifacts, 'demo-ids-copied-1280.png'), fullPage: true });
+
+    await page.getByRole('tab', { name: 'VMs' }).click();
+    const vmRow = page.locator('#vm-table tbody tr', { hasText: vmId });
+    await vmRow.waitFor();
+    for (const [cell, full] of [['td.id >> nth=0', vmId], ['td.id >> nth=1', snapshotId]]) {
+      const l = await layoutOf(vmRow.locator(cell).locator('.value'));
+      assert.equal(l.title, full);
+      assert.equal(l.lines, 1);
+    }
+    await vmRow.getByRole('button', { name: 'Copy VM id' }).click();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), vmId);
+    await page.screenshot({ path: join(artifacts, 'demo-vms-1280.png'), fullPage: true });
+    await page.close();
+  } finally {
+    await context.close();
+  }
+});
+
+test('at 375 px the same ids and images fit their cards, cut, each with its copy button', async () => {
+  const key = newKey();
+  const { snapshotId } = await seedLongRecords(key);
+  const { page } = await open(375, { key });
+  const row = page.locator('#snapshot-table tbody tr', { hasText: 'long-image' });
+  await row.getByText('ready').waitFor();
+  const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scroll <= 375, `no horizontal scrolling at 375 px (scrollWidth ${scroll})`);
+  for (const [cell, full] of [['td.id', snapshotId], ['td.image', LONG_IMAGE]]) {
+    const l = await layoutOf(row.locator(`${cell} .value`));
+    assert.equal(l.title, full);
+    assert.equal(l.lines, 1);
+    assert.ok(l.right <= 375, `${full} ends inside the screen (${l.right})`);
+  }
+  assert.ok((await layoutOf(row.locator('td.image .value'))).cut);
+  await row.getByRole('button', { name: 'Copy OCI image' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'demo-ids-375.png'), fullPage: true });
+  await page.close();
+});
+
+const emulatorFiles = (urls) => urls.filter((u) => /instavm_emulator_bg\.wasm|testing-web\.js/.test(u));
+
+test('a static host with settings on a remote API downloads no emulator, until Settings pick the page origin', async () => {
+  const site = mkdtempSync(join(tmpdir(), 'instavm-static-'));
+  cpSync(join(root, 'www'), site, { recursive: true });
+  cpSync(join(root, 'pkg'), join(site, 'pkg'), { recursive: true });
+  const host = await serveDir(site);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await page.addInitScript(() => sessionStorage.setItem('instavm-demo-connection', JSON.stringify({ baseUrl: 'http://127.0.0.1:9', apiKey: 'instavm_sk_demo' })));
+  try {
+    await page.goto(`${host.url}/`);
+    await page.getByText('Not connected to http://127.0.0.1:9').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#mode-badge').textContent(), 'Remote API');
+    assert.deepEqual(emulatorFiles(urls), [], 'no emulator module or wasm for a remote API');
+    assert.deepEqual(urls.filter((u) => u.startsWith(`${host.url}/v1/`)), [], 'nor a probe of the page origin');
+
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Connection' });
+    await dialog.getByLabel('Base URL').fill(host.url);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('Connected to the emulator running in this page').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#mode-badge').textContent(), 'In-page emulator');
+    assert.equal(emulatorFiles(urls).filter((u) => u.endsWith('instavm_emulator_bg.wasm')).length, 1, 'the wasm came once the page origin was chosen');
+  } finally {
+    await page.close();
+    await host.close();
+  }
+});
+
+test('served by the emulator with settings on a remote API, the page downloads no emulator either', async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const urls = [];
+  page.on('request', (r) => urls.push(r.url()));
+  await page.addInitScript(() => sessionStorage.setItem('instavm-demo-connection', JSON.stringify({ baseUrl: 'http://127.0.0.1:9', apiKey: 'instavm_sk_demo' })));
+  try {
+    await page.goto(`${DEMO_URL}/`);
+    await page.getByText('Not connected to http://127.0.0.1:9').waitFor({ timeout: 20_000 });
+    assert.deepEqual(emulatorFiles(urls), []);
+    // Back to the page origin: the server answers the probe, so still none.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('dialog', { name: 'Connection' }).getByRole('button', { name: 'Use the local emulator' }).click();
+    await page.getByText(/^Connected to .*\(local emulator\)/).waitFor();
+    assert.equal(await page.locator('#mode-badge').textContent(), 'Emulator server');
+    assert.deepEqual(emulatorFiles(urls), []);
+  } finally {
+    await page.close();
+  }
 });

@@ -1,7 +1,9 @@
 // The demo page: connects to the emulator that served it (or what Settings
 // say) through the package's own browser build, and wires the two tabs.
-// Opened from a host that serves no API (any static file host), it runs the
-// emulator in the page instead (`instavm-wasm/testing`); a badge says which.
+// Pointed at the page's own origin when that origin serves no API (any static
+// file host), it runs the emulator in the page instead (`instavm-wasm/testing`);
+// a badge says which. Pointed anywhere else, the emulator's module and wasm
+// are never downloaded.
 import * as sdk from 'instavm-wasm';
 import { showError, clearErrors, initDialogs } from './ui.js';
 import { load, initSettings, DEMO_KEY } from './settings.js';
@@ -13,18 +15,28 @@ let connection = load();
 const status = document.getElementById('connection');
 
 const badge = document.getElementById('mode-badge');
-/** The in-page emulator, once the page found no API where it was served. */
+/** The in-page emulator, once the page's origin was in use and found to serve no API. */
 let inPage = null;
+
+/** Whether `baseUrl` is this page's origin (a trailing slash or not). */
+function atPageOrigin(baseUrl) {
+  try {
+    const url = new URL(baseUrl);
+    return url.origin === location.origin && url.pathname === '/' && !url.search;
+  } catch {
+    return false;
+  }
+}
 
 const app = {
   sdk,
   client: () => client,
   connected() {
-    if (inPage && connection.baseUrl === location.origin) {
+    if (inPage && atPageOrigin(connection.baseUrl)) {
       status.textContent = 'Connected to the emulator running in this page: nothing leaves the browser';
       return;
     }
-    const local = connection.baseUrl === location.origin;
+    const local = atPageOrigin(connection.baseUrl);
     status.textContent = `Connected to ${connection.baseUrl}${local ? ' (local emulator)' : ''}${connection.apiKey === DEMO_KEY ? ', demo key' : ''}`;
   },
   disconnected(error, retry) {
@@ -38,31 +50,65 @@ const app = {
 const snapshots = initSnapshots(app);
 const vms = initVms(app);
 
-/** Whether this page's origin answers as the InstaVM API (the emulator server does). */
-async function originServesApi() {
-  try {
-    const r = await fetch('/v1/snapshots', { headers: { 'X-API-Key': DEMO_KEY } });
-    return r.headers.has('x-request-id') && (r.headers.get('content-type') ?? '').includes('json');
-  } catch {
-    return false;
-  }
+let probe = null;
+/**
+ * Whether this page's origin answers as the InstaVM API (the emulator server
+ * does). Asked once, and only when the origin is in use.
+ */
+function originServesApi() {
+  probe ??= fetch('/v1/snapshots', { headers: { 'X-API-Key': DEMO_KEY } }).then(
+    (r) => r.headers.has('x-request-id') && (r.headers.get('content-type') ?? '').includes('json'),
+    () => false,
+  );
+  return probe;
+}
+
+let starting = null;
+/** Downloads and starts the in-page emulator; a failed start may be tried again. */
+function startInPage() {
+  starting ??= import('instavm-wasm/testing')
+    .then(({ createEmulator }) => createEmulator({ buildMs: 3000, bootMs: 500 }))
+    .then(
+      (emulator) => (inPage = emulator),
+      (e) => {
+        starting = null;
+        throw e;
+      },
+    );
+  return starting;
 }
 
 function showMode() {
-  const here = connection.baseUrl === location.origin;
+  const here = atPageOrigin(connection.baseUrl);
   const [text, kind] = inPage && here ? ['In-page emulator', 'in-page'] : here ? ['Emulator server', 'server'] : ['Remote API', 'remote'];
   badge.textContent = text;
   badge.dataset.mode = kind;
   badge.hidden = false;
 }
 
-function connect(next) {
+let connecting = 0;
+async function connect(next) {
   connection = next;
+  const attempt = ++connecting;
   clearErrors();
+  if (!inPage && atPageOrigin(connection.baseUrl)) {
+    badge.hidden = true;
+    status.textContent = 'Connecting…';
+    try {
+      if (!(await originServesApi())) await startInPage();
+    } catch (e) {
+      if (attempt !== connecting) return;
+      status.textContent = 'The in-page emulator could not start';
+      showError(e, () => connect(connection));
+      return;
+    }
+    // Settings changed while the emulator loaded: the later connect wins.
+    if (attempt !== connecting) return;
+  }
   showMode();
   try {
     // The page's own origin, when it serves no API: the in-page emulator.
-    const viaPage = inPage && connection.baseUrl === location.origin ? { baseUrl: inPage.baseUrl, fetch: inPage.fetch } : {};
+    const viaPage = inPage && atPageOrigin(connection.baseUrl) ? { baseUrl: inPage.baseUrl, fetch: inPage.fetch } : {};
     client = new sdk.InstaVM({ apiKey: connection.apiKey, baseUrl: connection.baseUrl, ...viaPage });
   } catch (e) {
     status.textContent = 'Not connected: check the settings';
@@ -98,17 +144,10 @@ function initTabs() {
 initDialogs();
 initTabs();
 initSettings(connect);
-Promise.all([sdk.init(), originServesApi()])
-  .then(async ([, served]) => {
-    if (!served) {
-      const { createEmulator } = await import('instavm-wasm/testing');
-      inPage = await createEmulator({ buildMs: 3000, bootMs: 500 });
-    }
-  })
-  .then(
-    () => connect(connection),
-    (e) => {
-      status.textContent = 'The client could not load';
-      showError(e, () => location.reload());
-    },
-  );
+sdk.init().then(
+  () => connect(connection),
+  (e) => {
+    status.textContent = 'The client could not load';
+    showError(e, () => location.reload());
+  },
+);

@@ -3,6 +3,7 @@
 // (the failure's last_error shown prominently).
 import { el, announce } from './ui.js';
 import { shortTime, elapsed } from './format.js';
+import { copyable } from './copy.js';
 
 export class BuildProgress {
   constructor(title) {
@@ -30,15 +31,17 @@ export class BuildProgress {
     announce(`${this.title}: ${status}`);
   }
 
-  #finish(kind, text) {
+  #finish(kind, ...content) {
     this.cancel.remove();
     this.node.classList.add(kind);
-    this.node.append(el('p', { class: 'outcome' }, text));
+    this.node.append(el('p', { class: 'outcome' }, ...content));
     this.node.querySelector('header').append(el('button', { type: 'button', class: 'small secondary', onclick: () => this.node.remove() }, 'Dismiss'));
   }
 
   ready(record) {
-    this.#finish('done', `Ready after ${elapsed(Date.now() - this.started)}${record?.id ? ` (${record.id})` : ''}.`);
+    const took = `Ready after ${elapsed(Date.now() - this.started)}`;
+    if (record?.id) this.#finish('done', `${took}: `, copyable(record.id, 'snapshot id'));
+    else this.#finish('done', `${took}.`);
     announce(`${this.title} is ready`);
   }
 

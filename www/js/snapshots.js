@@ -3,6 +3,7 @@
 import { el, badge, busy, showError, clearErrors, fieldError, clearFieldErrors, confirmDialog, showDetails, announce } from './ui.js';
 import { humanSize, relativeTime, dateTime } from './format.js';
 import { BuildProgress } from './progress.js';
+import { copyable } from './copy.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -140,17 +141,17 @@ export function initSnapshots(app) {
     const actions = el(
       'td',
       { class: 'row-actions' },
-      el('button', { type: 'button', class: 'small secondary', 'aria-label': `Details of ${s.name ?? s.id}`, onclick: () => showDetails(`Snapshot ${s.name ?? s.id}`, s) }, 'Details'),
+      el('button', { type: 'button', class: 'small secondary', 'aria-label': `Details of ${s.name ?? s.id}`, onclick: () => showDetails(`Snapshot ${s.name ?? s.id}`, s, 'snapshot') }, 'Details'),
       el('button', { type: 'button', class: 'small danger', 'aria-label': `Delete ${s.name ?? s.id}`, onclick: (e) => remove(s, e.currentTarget) }, 'Delete'),
     );
     return el(
       'tr',
       { dataset: { id: s.id } },
       el('td', { 'data-label': 'Name' }, s.name ?? '—'),
-      el('td', { class: 'id', 'data-label': 'ID' }, s.id),
+      el('td', { class: 'id', 'data-label': 'ID' }, copyable(s.id, 'snapshot id')),
       el('td', { 'data-label': 'Status' }, badge(s.status)),
       el('td', { 'data-label': 'Type' }, s.type ?? ''),
-      el('td', { class: 'image', 'data-label': 'OCI image' }, s.oci_image ?? ''),
+      el('td', { class: 'image', 'data-label': 'OCI image' }, s.oci_image ? copyable(s.oci_image, 'OCI image') : ''),
       el('td', { 'data-label': 'Size' }, humanSize(s.size_bytes)),
       el('td', { 'data-label': 'Created' }, el('time', { datetime: s.created_at ?? '', title: dateTime(s.created_at) }, relativeTime(s.created_at))),
       actions,

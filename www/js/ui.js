@@ -1,6 +1,8 @@
 // Shared page behaviour: announcements, error cards with retry, busy buttons,
 // field errors, and the confirm and details dialogs.
 
+import { copyable } from './copy.js';
+
 const $ = (id) => document.getElementById(id);
 
 /** Tells screen-reader users what changed (the aria-live region). */
@@ -39,7 +41,7 @@ export function showError(error, retry) {
     'div',
     { class: 'error-card' },
     el('p', {}, el('span', { class: 'kind' }, `${kind}: `), error?.message ?? String(error)),
-    error?.requestId ? el('p', { class: 'request-id' }, `request id ${error.requestId}`) : null,
+    error?.requestId ? el('p', { class: 'request-id' }, 'request id ', copyable(error.requestId, 'request id')) : null,
   );
   const actions = el('div', { class: 'actions' });
   if (retry && ['NetworkError', 'ServerError', 'TimeoutError', 'RateLimitError'].includes(kind)) {
@@ -108,14 +110,18 @@ export function confirmDialog({ title, text, ok = 'Confirm', input }) {
   });
 }
 
-/** Every field of a record, nested values as JSON. */
-export function showDetails(title, record) {
+const NAMES = { vm_id: 'VM id', snapshot_id: 'snapshot id', oci_image: 'OCI image' };
+
+/** Every field of a record, nested values as JSON; `noun` ("snapshot", "VM") names its id. */
+export function showDetails(title, record, noun = 'record') {
   $('details-title').textContent = title;
   const body = $('details-body');
   body.replaceChildren();
   for (const [key, value] of Object.entries(record)) {
     const shown = value !== null && typeof value === 'object' ? JSON.stringify(value, null, 2) : String(value ?? '—');
-    body.append(el('dt', {}, key), el('dd', {}, shown));
+    // Ids and the image get a copy button; the dialog has room for their whole text.
+    const copy = typeof value === 'string' && value && (key === 'id' || key.endsWith('_id') || key === 'oci_image');
+    body.append(el('dt', {}, key), el('dd', {}, copy ? copyable(value, key === 'id' ? `${noun} id` : NAMES[key] ?? key.replace(/_/g, ' '), { wrap: true }) : shown));
   }
   $('details').showModal();
 }

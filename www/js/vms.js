@@ -4,6 +4,7 @@
 import { el, badge, busy, showError, clearErrors, fieldError, clearFieldErrors, confirmDialog, showDetails, announce } from './ui.js';
 import { relativeTime, dateTime } from './format.js';
 import { BuildProgress } from './progress.js';
+import { copyable } from './copy.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -71,7 +72,7 @@ export function initVms(app) {
     const c = app.client();
     const status = String(vm.status).toLowerCase();
     const b = (text, onclick, cls = 'small secondary') => el('button', { type: 'button', class: cls, 'aria-label': `${text} ${vm.vm_id}`, onclick }, text);
-    const cell = el('td', { class: 'row-actions' }, b('Details', () => showDetails(`VM ${vm.vm_id}`, vm)));
+    const cell = el('td', { class: 'row-actions' }, b('Details', () => showDetails(`VM ${vm.vm_id}`, vm, 'VM')));
     if (status === 'active' || status === 'running') {
       cell.append(
         b('Snapshot', (e) => snapshot(vm, e.currentTarget)),
@@ -88,9 +89,9 @@ export function initVms(app) {
     return el(
       'tr',
       { dataset: { id: vm.vm_id } },
-      el('td', { class: 'id', 'data-label': 'VM' }, vm.vm_id),
+      el('td', { class: 'id', 'data-label': 'VM' }, copyable(vm.vm_id, 'VM id')),
       el('td', { 'data-label': 'Status' }, badge(vm.status)),
-      el('td', { class: 'id', 'data-label': 'From snapshot' }, vm.snapshot_id ?? '—'),
+      el('td', { class: 'id', 'data-label': 'From snapshot' }, vm.snapshot_id ? copyable(vm.snapshot_id, 'snapshot id') : '—'),
       el('td', { 'data-label': 'vCPUs / memory' }, `${vm.vcpu_count ?? '?'} / ${vm.memory_mb ?? '?'} MB`),
       el('td', { 'data-label': 'Created' }, el('time', { datetime: vm.created_at ?? '', title: dateTime(vm.created_at) }, relativeTime(vm.created_at))),
       actions(vm),
