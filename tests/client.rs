@@ -117,7 +117,7 @@ async fn post_retries_429_with_the_same_idempotency_key_and_honours_retry_after_
     ));
     let c = client(&fetch, "");
     let params = JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap();
-    settle(c.create_snapshot(params, JsValue::NULL)).await.unwrap();
+    settle(c.create_snapshot(params, JsValue::NULL, false)).await.unwrap();
     let all = calls(&fetch);
     assert_eq!(all.length(), 2);
     let first = prop(&all.get(0), "init.headers.Idempotency-Key");
@@ -133,7 +133,7 @@ async fn a_create_whose_answer_was_lost_is_repeated_with_the_same_idempotency_ke
     // what it already made.
     for step in [r#"{"status":500,"body":"{\"detail\":\"boom\"}"}"#, r#""fail""#] {
         let fetch = scripted_fetch(&format!("[{step}]"));
-        let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL))
+        let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL, false))
             .await
             .unwrap_err();
         let all = calls(&fetch);
@@ -148,7 +148,7 @@ async fn a_create_whose_answer_was_lost_is_repeated_with_the_same_idempotency_ke
 #[wasm_bindgen_test]
 async fn a_refused_create_is_not_repeated() {
     let fetch = scripted_fetch(r#"[{"status":422,"body":"{\"detail\":[{\"loc\":[\"body\",\"oci_image\"],\"msg\":\"bad\"}]}"}]"#);
-    let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL)).await.unwrap_err();
+    let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL, false)).await.unwrap_err();
     assert_eq!(calls(&fetch).length(), 1);
     assert_eq!(prop(&err, "field"), "oci_image");
 }

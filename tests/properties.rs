@@ -72,10 +72,26 @@ proptest! {
         let _ = wait_flag(&v, true);
         let _ = parse_config(&v);
         let _ = parse_headers("headers", &v);
-        let _ = parse_call_options(&v);
-        let _ = parse_wait_options(&v);
+        let _ = parse_call_options(&v, &["wait"]);
+        let _ = parse_wait_options(&v, &["wait"]);
         let _ = message_from_body(&v);
         let _ = ClientError::from_response(422, &v, "");
+        let mut body = Value::Object(Vec::new());
+        let _ = instavm_wasm::core::keys::merge_extra_body(&mut body, &v);
+        let _ = instavm_wasm::core::keys::extra_query(&v);
+    }
+
+    #[test]
+    fn any_unknown_key_is_refused_with_its_own_name_and_suggestions_are_known_keys(key in "\\PC{0,40}") {
+        let known = ["oci_image", "name", "vcpu_count", "memory_mb", "type", "build_args"];
+        if let Some(meant) = instavm_wasm::core::keys::nearest(&key, &known) {
+            prop_assert!(known.contains(&meant));
+        }
+        let v = Value::Object(vec![(key.clone(), Value::Null)]);
+        match instavm_wasm::core::keys::only_known("build_args", &v, &known) {
+            Ok(()) => prop_assert!(known.contains(&key.as_str())),
+            Err(e) => prop_assert_eq!(e.field, Some(format!("build_args.{key}"))),
+        }
     }
 
     #[test]
@@ -222,7 +238,7 @@ mod fingerprints {
             if let Ok((spec, resources)) = ImageSpec::from_params(&v) {
                 prop_assert_eq!(spec.fingerprint(&resources).len(), 64);
             }
-            let _ = Resources::from_options(&v);
+            let _ = Resources::from_options(&v, &["name"]);
         }
     }
 }

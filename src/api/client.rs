@@ -44,9 +44,11 @@ impl Client {
         self.run(snapshots::list(&query, &options))
     }
 
+    /// `image`: the params came from an `Image`, whose `name` and resources
+    /// the JS layer took out of the options (so a typo of one is named).
     #[wasm_bindgen(js_name = createSnapshot)]
-    pub fn create_snapshot(&self, params: JsValue, options: JsValue) -> Promise {
-        self.run(snapshots::create(&params, &options))
+    pub fn create_snapshot(&self, params: JsValue, options: JsValue, image: bool) -> Promise {
+        self.run(snapshots::create(&params, &options, image))
     }
 
     #[wasm_bindgen(js_name = getSnapshot)]
@@ -61,8 +63,8 @@ impl Client {
 
     /// Resolves with a ready snapshot of exactly this spec, reused or built.
     #[wasm_bindgen(js_name = ensureSnapshot)]
-    pub fn ensure_snapshot(&self, params: JsValue, options: JsValue) -> Promise {
-        self.run(crate::client::ensure::plan(&params, &options))
+    pub fn ensure_snapshot(&self, params: JsValue, options: JsValue, image: bool) -> Promise {
+        self.run(crate::client::ensure::plan(&params, &options, image))
     }
 
     /// Resolves with the ready snapshot.
@@ -158,20 +160,27 @@ impl Client {
     }
 }
 
-/// The options as data, without walking into `fetch` (a function) or
-/// following anything but `headers`, which is data.
+/// The options as data, every own key (so that a mistyped one is refused by
+/// name), without walking into `fetch` (a function, the platform's to read):
+/// only `headers` is read in depth.
 fn read_options(options: &JsValue) -> crate::core::Value {
     use crate::core::Value;
-    if options.as_string().is_some() || !options.is_object() {
+    if options.as_string().is_some() || !options.is_object() || js_sys::Array::is_array(options) {
         return from_js(options);
     }
-    let mut members = Vec::new();
-    for key in ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "headers"] {
-        let v = get(options, key);
-        if !v.is_undefined() {
-            members.push((key.to_string(), from_js(&v)));
-        }
-    }
+    let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
+    let members = keys
+        .iter()
+        .filter_map(|k| k.as_string())
+        .filter_map(|key| {
+            let v = get(options, &key);
+            let read = match key.as_str() {
+                "fetch" => Value::Other("function"),
+                _ => from_js(&v),
+            };
+            (!v.is_undefined()).then_some((key, read))
+        })
+        .collect();
     Value::Object(members)
 }
 

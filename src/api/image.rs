@@ -60,6 +60,7 @@ impl Image {
     /// `gitClone(url, { branch })`: cloned into `/app/repo`.
     #[wasm_bindgen(js_name = gitClone)]
     pub fn git_clone(&self, url: JsValue, options: JsValue) -> Result<Image, JsValue> {
+        crate::core::keys::only_known("", &shallow(&options), &["branch"]).map_err(thrown)?;
         let branch = from_js(&get(&options, "branch"));
         next(self.spec.git_clone(&from_js(&url), Some(&branch)))
     }
@@ -84,7 +85,7 @@ impl Image {
     #[wasm_bindgen(js_name = toParams)]
     pub fn to_params(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let opts = shallow(&options);
-        let resources = Resources::from_options(&opts).map_err(thrown)?;
+        let resources = Resources::from_options(&opts, &["name"]).map_err(thrown)?;
         let name = present(opts.get("name")).map(|n| text("name", n, 1024)).transpose().map_err(thrown)?;
         to_js(&self.spec.to_params(name.as_deref(), &resources))
     }
@@ -92,7 +93,7 @@ impl Image {
     /// Lowercase hex SHA-256 of the spec's canonical form, with `{ vcpu_count,
     /// memory_mb, type }` from `options` (what `ensure` names snapshots by).
     pub fn fingerprint(&self, options: JsValue) -> Result<String, JsValue> {
-        let resources = Resources::from_options(&shallow(&options)).map_err(thrown)?;
+        let resources = Resources::from_options(&shallow(&options), &[]).map_err(thrown)?;
         Ok(self.spec.fingerprint(&resources))
     }
 }

@@ -16,7 +16,13 @@ use crate::platform::errors::Failure;
 
 /// A plan for `method path` with the per-call options `{ signal, timeoutMs }`.
 pub fn planned(method: Method, path: String, shape: Shape, options: &JsValue) -> Result<Plan, Failure> {
-    let parsed = parse_call_options(&shallow(options))?;
+    planned_with(method, path, shape, options, &[])
+}
+
+/// [`planned`] for a method whose options also take the `extra` keys (read
+/// by the method itself): any other key is refused by name.
+pub fn planned_with(method: Method, path: String, shape: Shape, options: &JsValue, extra: &[&str]) -> Result<Plan, Failure> {
+    let parsed = parse_call_options(&shallow(options), extra)?;
     let mut plan = Plan::new(method, path, shape);
     plan.signal = signal_option(options)?;
     plan.timeout_ms = parsed.timeout_ms;
@@ -74,3 +80,12 @@ pub fn id_segment(field: &str, id: &JsValue) -> Result<String, Failure> {
     Ok(encode_segment(field, &id_string(field, id)?)?)
 }
 
+/// `options.extraBody` merged into a checked body: fields the API has and the
+/// client does not know yet, sent as they are.
+pub fn with_extra_body(mut body: Value, options: &JsValue) -> Result<Value, Failure> {
+    let extra = get(options, "extraBody");
+    if is_present(&extra) {
+        crate::core::keys::merge_extra_body(&mut body, &from_js(&extra))?;
+    }
+    Ok(body)
+}

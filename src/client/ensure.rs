@@ -35,7 +35,9 @@ pub struct Ensure {
     ctx: WaitContext,
 }
 
-pub fn plan(params: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+/// `image`: the params came from an `Image`, whose resources the JS layer
+/// took out of the options (listed so that a typo of one is suggested).
+pub fn plan(params: &JsValue, options: &JsValue, image: bool) -> Result<Op, Failure> {
     let params = from_js(params);
     let (spec, resources) = ImageSpec::from_params(&params)?;
     let opts = shallow(options);
@@ -59,7 +61,8 @@ pub fn plan(params: &JsValue, options: &JsValue) -> Result<Op, Failure> {
         Some(t) => format!("/v1/snapshots?type={}", percent_encode(t)),
         None => "/v1/snapshots".to_string(),
     };
-    let ctx = wait_context(options)?;
+    let keys: &[&str] = if image { &["name", "rebuildFailed", "vcpu_count", "memory_mb", "type"] } else { &["name", "rebuildFailed"] };
+    let ctx = wait_context(options, keys)?;
     Ok(Op::Ensure(Box::new(Ensure { name, fingerprint, body: to_json_string(&body), list_path, rebuild_failed, ctx })))
 }
 

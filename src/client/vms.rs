@@ -6,13 +6,14 @@
 use wasm_bindgen::JsValue;
 
 use super::plan::{Op, Plan, Shape};
-use super::args::{id_segment, options_in, planned, shallow};
+use super::args::{id_segment, options_in, planned, planned_with, shallow, with_extra_body};
 use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
 use crate::core::retry::Method;
 use crate::core::validate::present;
 use crate::core::vm;
+use crate::core::error::ClientError;
 use crate::core::Value;
 use crate::platform::convert::{from_js, to_json_string};
 use crate::platform::errors::Failure;
@@ -26,8 +27,13 @@ fn vm_path(vm_id: &JsValue, rest: &str) -> Result<String, Failure> {
 /// client's timeout; `timeoutMs` bounds the wait. With `wait` set, the answer
 /// is followed until `target` is reached (at once when it already is).
 fn waiting(method: Method, path: impl FnOnce(bool) -> Result<String, Failure>, shape: Shape, wait_arg: &JsValue, target: super::wait::Target) -> Result<Plan, Failure> {
-    waiting_default(method, path, shape, wait_arg, target, true)
+    waiting_default(method, path, shape, wait_arg, target, true, BODY_WAIT_KEYS)
 }
+
+/// The keys a `wait` options object takes besides the wait's own: `wait`,
+/// and `extraBody` where the request has a body.
+const BODY_WAIT_KEYS: &[&str] = &["wait", "extraBody"];
+const WAIT_KEY: &[&str] = &["wait"];
 
 fn waiting_default(
     method: Method,
@@ -36,9 +42,10 @@ fn waiting_default(
     wait_arg: &JsValue,
     target: super::wait::Target,
     default: bool,
+    extra: &[&str],
 ) -> Result<Plan, Failure> {
     let wait = vm::wait_flag(&shallow(wait_arg), default)?;
-    let ctx = wait_context(wait_arg)?;
+    let ctx = wait_context(wait_arg, extra)?;
     let mut plan = Plan::new(method, path(wait)?, shape);
     plan.signal = ctx.signal.clone();
     if wait {
@@ -47,9 +54,12 @@ fn waiting_default(
     Ok(plan)
 }
 
-fn with_body(mut plan: Plan, body: &Value) -> Op {
-    plan.body = Some(to_json_string(body));
-    Op::Request(plan)
+/// The plan with its JSON body: the checked `body` plus the call's
+/// `extraBody`, if any (`options` is the options object, or a boolean).
+fn with_body(mut plan: Plan, body: Value, options: &JsValue) -> Result<Op, Failure> {
+    let body = with_extra_body(body, &options_in(options))?;
+    plan.body = Some(to_json_string(&body));
+    Ok(Op::Request(plan))
 }
 
 /// `POST /v1/vms?wait=`. The idempotency key is also recorded in the VM's
@@ -61,7 +71,7 @@ pub fn create(body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let mut plan = waiting(Method::Post, |w| Ok(format!("/v1/vms?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
     plan.idempotency_key = Some(key);
     plan.find_vm_by_key = true;
-    Ok(with_body(plan, &body))
+    with_body(plan, body, wait_arg)
 }
 
 /// `GET /v1/vms` (running) or `GET /v1/vms/` (every record, terminated too).
@@ -77,7 +87,7 @@ pub fn get_one(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
 pub fn update(vm_id: &JsValue, patch: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     let path = vm_path(vm_id, "")?;
     let body = vm::update_body(&from_js(patch))?;
-    Ok(with_body(planned(Method::Patch, path, Shape::Ack, options)?, &body))
+    with_body(planned_with(Method::Patch, path, Shape::Ack, options, &["extraBody"])?, body, options)
 }
 
 pub fn delete(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
@@ -92,26 +102,26 @@ pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<O
     let body = vm::named_body(&from_js(body), "name")?;
     let mut plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
     plan.idempotency_key = Some(random::idempotency_key());
-    Ok(with_body(plan, &body))
+    with_body(plan, body, wait_arg)
 }
 
 pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "snapshot_name")?;
     let mut plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
     plan.idempotency_key = Some(random::idempotency_key());
-    Ok(with_body(plan, &body))
+    with_body(plan, body, wait_arg)
 }
 
 /// The API answers `suspending` at once; with `wait` (default false, the
 /// API's own behaviour) the client polls until the VM is `suspended`.
 pub fn suspend(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
-    let plan = waiting_default(Method::Post, |_| vm_path(vm_id, "/suspend"), Shape::One(&VM_ALIASES), wait_arg, VM_SUSPENDED, false)?;
+    let plan = waiting_default(Method::Post, |_| vm_path(vm_id, "/suspend"), Shape::One(&VM_ALIASES), wait_arg, VM_SUSPENDED, false, WAIT_KEY)?;
     Ok(Op::Request(plan))
 }
 
 /// Resolves with the **new** VM the API mints on resume.
 pub fn resume(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
-    let plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/resume?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    let plan = waiting_default(Method::Post, |w| vm_path(vm_id, &format!("/resume?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE, true, WAIT_KEY)?;
     Ok(Op::Request(plan))
 }
 
@@ -127,14 +137,15 @@ pub fn stage_env(vm_id: &JsValue, env: &JsValue, options: &JsValue) -> Result<Op
     let body = vm::stage_env_body(&env).map_err(|e| Failure::from(e).scrubbed(&secrets))?;
     let mut plan = planned(Method::Post, path, Shape::Hidden, options)?;
     plan.scrub = secrets;
-    Ok(with_body(plan, &body))
+    plan.body = Some(to_json_string(&body));
+    Ok(Op::Request(plan))
 }
 
 pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
     let body = vm::volume("", &from_js(volume))?;
     let wait = vm::wait_flag(&shallow(wait_arg), true)?;
-    let plan = planned(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, &options_in(wait_arg))?;
-    Ok(with_body(plan, &body))
+    let plan = planned_with(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, &options_in(wait_arg), BODY_WAIT_KEYS)?;
+    with_body(plan, body, wait_arg)
 }
 
 pub fn list_volumes(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
@@ -142,14 +153,18 @@ pub fn list_volumes(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
 }
 
 /// `DELETE /v1/vms/{id}/volumes/{volume_id}?mount_path=&wait=`; `options`
-/// may name the `mount_path` and carry `wait`, `signal`, `timeoutMs`.
+/// names the `mount_path` (required: a volume may be mounted at several
+/// paths, and the official SDK always sends it) and may carry `wait`,
+/// `signal`, `timeoutMs`.
 pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
     let volume = id_segment("volumeId", volume_id)?;
     let read = shallow(options);
-    let mut query = format!("?wait={}", vm::wait_flag(&read, true)?);
-    if let Some(mount) = present(read.get("mount_path")) {
-        query.push_str(&format!("&mount_path={}", percent_encode(&vm::query_string("mount_path", mount)?)));
-    }
-    let path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
-    Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, &options_in(options))?))
+    let plan_options = options_in(options);
+    let mut plan = planned_with(Method::Delete, String::new(), Shape::Ack, &plan_options, &["wait", "mount_path"])?;
+    let Some(mount) = present(read.get("mount_path")) else {
+        return Err(ClientError::invalid("mount_path", "is required: unmountVolume(vmId, volumeId, { mount_path: '/data' })").into());
+    };
+    let query = format!("?wait={}&mount_path={}", vm::wait_flag(&read, true)?, percent_encode(&vm::query_string("mount_path", mount)?));
+    plan.path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
+    Ok(Op::Request(plan))
 }

@@ -95,9 +95,11 @@ pub struct WaitContext {
     pub on_status: Option<Function>,
 }
 
-pub fn wait_context(options: &JsValue) -> Result<WaitContext, Failure> {
+/// Reads a wait's options; `extra` names the method's own keys besides the
+/// wait's (`wait`, `extraBody`, ensure's `name`), which it reads itself.
+pub fn wait_context(options: &JsValue, extra: &[&str]) -> Result<WaitContext, Failure> {
     let options = &options_in(options);
-    let parsed = parse_wait_options(&shallow(options))?;
+    let parsed = parse_wait_options(&shallow(options), extra)?;
     let on_status = match get(options, "onStatus") {
         f if !is_present(&f) => None,
         f if f.is_function() => Some(f.unchecked_into::<Function>()),

@@ -260,10 +260,12 @@ impl ImageSpec {
 }
 
 impl Resources {
-    /// `{ vcpu_count, memory_mb, type }` of `toParams`, `fingerprint` and
-    /// `ensure` options, checked as a create checks them; other option keys
-    /// (`name`, `wait`, `signal`...) are not resources and are ignored.
-    pub fn from_options(options: &Value) -> Result<Resources, ClientError> {
+    /// `{ vcpu_count, memory_mb, type }` of `toParams` and `fingerprint`,
+    /// checked as a create checks them. Any other key but the caller's `also`
+    /// (`name` for `toParams`) is refused by name.
+    pub fn from_options(options: &Value, also: &[&str]) -> Result<Resources, ClientError> {
+        let known: Vec<&str> = RESOURCE_KEYS.iter().chain(also).copied().collect();
+        super::keys::only_known("", options, &known)?;
         let Value::Object(members) = options else {
             return match options {
                 Value::Null => Ok(Resources::default()),
@@ -276,6 +278,9 @@ impl Resources {
         Ok(ImageSpec::from_params(&Value::Object(params))?.1)
     }
 }
+
+/// The keys of [`Resources`]: what besides the build spec decides a snapshot.
+pub const RESOURCE_KEYS: [&str; 3] = ["vcpu_count", "memory_mb", "type"];
 
 /// The name an ensured snapshot gets: `<name>-<first 12 hex of the fingerprint>`.
 pub fn ensured_name(base: &str, fingerprint: &str) -> String {

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod image;
+pub mod keys;
 pub mod options;
 pub mod path;
 pub mod poll;

@@ -37,10 +37,20 @@ impl ::core::fmt::Debug for Config {
     }
 }
 
+/// The keys of `new InstaVM({ ... })`.
+pub const CLIENT_KEYS: [&str; 6] = ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "fetch", "headers"];
+/// The keys every call's options take.
+pub const CALL_KEYS: [&str; 2] = ["signal", "timeoutMs"];
+/// The keys of a wait's options (`waitUntilReady`, `watch`, `{ wait: true }`).
+pub const WAIT_KEYS: [&str; 5] = ["signal", "timeoutMs", "pollIntervalMs", "maxPollIntervalMs", "onStatus"];
+
 /// Reads `new InstaVM(options)`: either the key alone (a string) or an object
-/// `{ apiKey, baseUrl, timeoutMs, maxRetries, headers }` (`fetch` is the
-/// platform's to read). Unknown keys are ignored.
+/// `{ apiKey, baseUrl, timeoutMs, maxRetries, fetch, headers }` (`fetch` is
+/// the platform's to read). An unknown key is refused by name. The JS layer
+/// has already filled `apiKey` and `baseUrl` from the environment where the
+/// runtime has one and the caller left them out.
 pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
+    super::keys::only_known("", options, &CLIENT_KEYS)?;
     let (key, opts) = match options {
         Value::String(_) => (Some(options), None),
         Value::Object(_) => (present(options.get("apiKey")), Some(options)),
@@ -68,7 +78,7 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
 
 /// The key is checked for shape only, and no message ever quotes it.
 fn parse_api_key(v: Option<&Value>) -> Result<String, ClientError> {
-    let missing = "is required: pass new InstaVM({ apiKey: 'instavm_sk_...' }) or new InstaVM('instavm_sk_...')";
+    let missing = "is required: set INSTAVM_API_KEY in the environment (Node, Bun, Deno with --allow-env), or pass new InstaVM({ apiKey }) (in a Worker: new InstaVM({ apiKey: env.INSTAVM_API_KEY }))";
     let Some(v) = v else { return Err(ClientError::invalid("apiKey", missing)) };
     let Value::String(key) = v else {
         return Err(ClientError::invalid("apiKey", format!("must be a string, got {}", v.type_name())));
@@ -101,7 +111,13 @@ pub fn normalise_base_url(url: &str) -> Result<String, ClientError> {
     if url.contains('?') || url.contains('#') {
         return Err(bad("must not contain a query or fragment"));
     }
-    Ok(url.trim_end_matches('/').to_string())
+    let trimmed = url.trim_end_matches('/');
+    // The client adds `/v1/...` to every path: a base that already ends in it
+    // would request `/v1/v1/snapshots` and get a bare 404.
+    if let Some(root) = trimmed.strip_suffix("/v1").or_else(|| trimmed.strip_suffix("/V1")) {
+        return Err(ClientError::invalid("baseUrl", format!("must not end in /v1: the client adds /v1 itself; use {root}")));
+    }
+    Ok(trimmed.to_string())
 }
 
 /// Extra headers: an object of string values with valid names. The API key
@@ -141,7 +157,10 @@ pub struct CallOptions {
     pub timeout_ms: Option<f64>,
 }
 
-pub fn parse_call_options(v: &Value) -> Result<CallOptions, ClientError> {
+/// `{ signal, timeoutMs }` plus the method's `extra` keys (`wait`,
+/// `extraBody`, ...), which the caller reads itself.
+pub fn parse_call_options(v: &Value, extra: &[&str]) -> Result<CallOptions, ClientError> {
+    only_known_of(v, &[&CALL_KEYS, extra])?;
     match v {
         Value::Null => Ok(CallOptions { timeout_ms: None }),
         Value::Object(_) => Ok(CallOptions { timeout_ms: present(v.get("timeoutMs")).map(|t| duration_ms("timeoutMs", t)).transpose()? }),
@@ -158,7 +177,9 @@ pub struct WaitOptions {
     pub max_poll_interval_ms: f64,
 }
 
-pub fn parse_wait_options(v: &Value) -> Result<WaitOptions, ClientError> {
+/// A wait's options plus the method's `extra` keys, read by the caller.
+pub fn parse_wait_options(v: &Value, extra: &[&str]) -> Result<WaitOptions, ClientError> {
+    only_known_of(v, &[&WAIT_KEYS, extra])?;
     if !matches!(v, Value::Null | Value::Object(_)) {
         return Err(ClientError::invalid("options", format!("must be an object, got {}", v.type_name())));
     }
@@ -174,6 +195,12 @@ pub fn parse_wait_options(v: &Value) -> Result<WaitOptions, ClientError> {
         ));
     }
     Ok(WaitOptions { timeout_ms, poll_interval_ms, max_poll_interval_ms })
+}
+
+/// Refuses a key of options object `v` that none of the `sets` holds.
+fn only_known_of(v: &Value, sets: &[&[&str]]) -> Result<(), ClientError> {
+    let known: Vec<&str> = sets.iter().flat_map(|s| s.iter().copied()).collect();
+    super::keys::only_known("", v, &known)
 }
 
 #[cfg(test)]
@@ -239,13 +266,44 @@ mod tests {
 
     #[test]
     fn wait_options_default_and_relate() {
-        let w = parse_wait_options(&Value::Null).unwrap();
+        let w = parse_wait_options(&Value::Null, &[]).unwrap();
         assert_eq!((w.timeout_ms, w.poll_interval_ms, w.max_poll_interval_ms), (1_800_000.0, 1000.0, 5000.0));
-        let w = parse_wait_options(&obj(vec![("pollIntervalMs", Value::Number(8000.0))])).unwrap();
+        let w = parse_wait_options(&obj(vec![("pollIntervalMs", Value::Number(8000.0))]), &[]).unwrap();
         assert_eq!(w.max_poll_interval_ms, 8000.0);
-        let e = parse_wait_options(&obj(vec![("pollIntervalMs", Value::Number(500.0)), ("maxPollIntervalMs", Value::Number(100.0))])).unwrap_err();
+        let e = parse_wait_options(&obj(vec![("pollIntervalMs", Value::Number(500.0)), ("maxPollIntervalMs", Value::Number(100.0))]), &[]).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("maxPollIntervalMs"));
-        assert!(parse_wait_options(&s("x")).is_err());
-        assert_eq!(parse_call_options(&obj(vec![("timeoutMs", Value::Number(5.0))])).unwrap().timeout_ms, Some(5.0));
+        assert!(parse_wait_options(&s("x"), &[]).is_err());
+        assert_eq!(parse_call_options(&obj(vec![("timeoutMs", Value::Number(5.0))]), &[]).unwrap().timeout_ms, Some(5.0));
+    }
+
+    #[test]
+    fn unknown_option_keys_are_refused_with_the_intended_one() {
+        let e = parse_config(&obj(vec![("apiKey", s("k")), ("baseURL", s("http://127.0.0.1:8787"))])).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("baseURL"));
+        assert!(e.message.contains("did you mean baseUrl?"), "{}", e.message);
+        let e = parse_wait_options(&obj(vec![("pollIntervalMS", Value::Number(50.0))]), &[]).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("pollIntervalMS"));
+        assert!(e.message.contains("did you mean pollIntervalMs?"), "{}", e.message);
+        assert!(parse_wait_options(&obj(vec![("wait", Value::Bool(true))]), &["wait"]).is_ok());
+        let e = parse_call_options(&obj(vec![("pollIntervalMs", Value::Number(5.0))]), &[]).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("pollIntervalMs"));
+        assert!(parse_config(&obj(vec![("apiKey", s("k")), ("fetch", Value::Other("function"))])).is_ok());
+    }
+
+    #[test]
+    fn a_base_url_ending_in_v1_is_refused_with_the_root() {
+        for url in ["http://127.0.0.1:8787/v1", "https://api.instavm.io/v1/", "https://proxy.example/instavm/V1"] {
+            let e = normalise_base_url(url).unwrap_err();
+            assert_eq!(e.field.as_deref(), Some("baseUrl"));
+            assert!(e.message.contains("must not end in /v1: the client adds /v1 itself; use http"), "{}", e.message);
+        }
+        assert!(normalise_base_url("https://api.instavm.io/v1").unwrap_err().message.ends_with("use https://api.instavm.io"));
+        assert!(normalise_base_url("https://proxy.example/v10").is_ok());
+    }
+
+    #[test]
+    fn the_missing_key_message_names_the_environment_variable() {
+        let e = parse_config(&obj(vec![])).unwrap_err();
+        assert!(e.message.contains("INSTAVM_API_KEY"), "{}", e.message);
     }
 }

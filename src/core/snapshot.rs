@@ -2,23 +2,44 @@
 
 
 use super::error::ClientError;
+use super::keys::{only_known, unknown};
 use super::path::percent_encode;
-use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, text, token};
+use super::validate::{integer_in, is_env_name, one_of, present, quote, text, token};
 use super::value::Value;
 
 pub const SNAPSHOT_TYPES: [&str; 2] = ["user", "system"];
 const PACKAGE_FIELDS: [&str; 3] = ["extra_apt_packages", "extra_pip_packages", "extra_npm_packages"];
+/// The fields of `POST /v1/snapshots`.
+pub const CREATE_FIELDS: [&str; 6] = ["oci_image", "name", "vcpu_count", "memory_mb", "type", "build_args"];
+/// The keys of `build_args`; the last two are the official SDK's template
+/// settings, sent as strings.
+pub const BUILD_ARGS_FIELDS: [&str; 10] = [
+    "extra_apt_packages",
+    "extra_pip_packages",
+    "extra_npm_packages",
+    "git_clone_url",
+    "git_clone_branch",
+    "disk_size_gb",
+    "envs",
+    "post_build_cmd",
+    "template_app_cmd",
+    "template_app_cwd",
+];
+/// The documented filters of `GET /v1/snapshots`.
+pub const LIST_FIELDS: [&str; 1] = ["type"];
 
 /// Checks `snapshots.create(params)` and builds the JSON body.
 ///
 /// Known fields are checked and normalised (package arrays become the
-/// space-separated strings the API expects); unknown keys, top level and in
-/// `build_args`, pass through untouched, as the API accepts them. `null` means
-/// "the server's default" and is left out.
+/// space-separated strings the API expects); an unknown key, top level or in
+/// `build_args`, is refused by name with the key it most likely meant (a new
+/// API field goes through the call's `extraBody`). `null` means "the
+/// server's default" and is left out.
 pub fn create_body(params: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = params else {
         return Err(ClientError::invalid("params", format!("must be an object with at least oci_image, got {}", params.type_name())));
     };
+    only_known("", params, &CREATE_FIELDS)?;
     if present(params.get("oci_image")).is_none() {
         return Err(ClientError::invalid("oci_image", "is required, e.g. 'docker.io/library/python:3.11-slim'"));
     }
@@ -32,10 +53,7 @@ pub fn create_body(params: &Value) -> Result<Value, ClientError> {
             "memory_mb" => Value::Number(integer_in("memory_mb", v, 128, 8192)? as f64),
             "type" => Value::String(one_of("type", v, &SNAPSHOT_TYPES)?),
             "build_args" => build_args(v)?,
-            other => {
-                json_compatible(other, v)?;
-                v.clone()
-            }
+            other => return Err(unknown("", other, &CREATE_FIELDS)),
         };
         upsert(&mut body, key, checked);
     }
@@ -46,6 +64,7 @@ fn build_args(v: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = v else {
         return Err(ClientError::invalid("build_args", format!("must be an object, got {}", v.type_name())));
     };
+    only_known("build_args", v, &BUILD_ARGS_FIELDS)?;
     let mut out = Vec::with_capacity(members.len());
     for (key, v) in members {
         let Some(v) = present(Some(v)) else { continue };
@@ -56,11 +75,9 @@ fn build_args(v: &Value) -> Result<Value, ClientError> {
             "git_clone_branch" => Value::String(token(&field, v, 256)?),
             "disk_size_gb" => Value::Number(disk_size_gb(&field, v)? as f64),
             "envs" => envs(&field, v)?,
-            "post_build_cmd" => Value::String(text(&field, v, 65_536)?),
-            _ => {
-                json_compatible(&field, v)?;
-                v.clone()
-            }
+            "post_build_cmd" | "template_app_cmd" => Value::String(text(&field, v, 65_536)?),
+            "template_app_cwd" => Value::String(text(&field, v, 4096)?),
+            other => return Err(unknown("build_args", other, &BUILD_ARGS_FIELDS)),
         };
         upsert(&mut out, key, checked);
     }
@@ -171,19 +188,11 @@ pub fn list_query(query: &Value) -> Result<String, ClientError> {
         Value::Object(m) => m,
         other => return Err(ClientError::invalid("query", format!("must be an object such as {{ type: 'user' }}, got {}", other.type_name()))),
     };
-    let mut parts = Vec::new();
-    for (key, v) in members {
-        let Some(v) = present(Some(v)) else { continue };
-        let value = match (key.as_str(), v) {
-            ("type", v) => one_of("type", v, &SNAPSHOT_TYPES)?,
-            (_, Value::String(s)) => s.clone(),
-            (_, Value::Bool(b)) => format!("{b}"),
-            (_, Value::Number(n)) if n.is_finite() => super::validate::show_number(*n),
-            (k, other) => return Err(ClientError::invalid(k, format!("must be a string, number or boolean query value, got {}", other.type_name()))),
-        };
-        parts.push(format!("{}={}", percent_encode(key), percent_encode(&value)));
+    only_known("", query, &LIST_FIELDS)?;
+    match present(members.iter().find(|(k, _)| k == "type").map(|(_, v)| v)) {
+        Some(v) => Ok(format!("?type={}", percent_encode(&one_of("type", v, &SNAPSHOT_TYPES)?))),
+        None => Ok(String::new()),
     }
-    Ok(if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) })
 }
 
 #[cfg(test)]
@@ -254,6 +263,9 @@ mod tests {
             (args("git_clone_url", s("has space")), "build_args.git_clone_url"),
             (args("post_build_cmd", Value::Bool(true)), "build_args.post_build_cmd"),
             (args("custom", Value::Other("function")), "build_args.custom"),
+            (args("extra_pip_package", s("numpy")), "build_args.extra_pip_package"),
+            (with("vcpus", n(2.0)), "vcpus"),
+            (with("snapshot_type", s("system")), "snapshot_type"),
         ];
         for (params, want) in table {
             assert_eq!(field_of(params.clone()), want, "{params:?}");
@@ -269,18 +281,27 @@ mod tests {
     }
 
     #[test]
-    fn nulls_are_left_out_and_unknown_keys_pass_through() {
-        let body = create_body(&obj(vec![("oci_image", s("alpine")), ("name", Value::Null), ("future_field", obj(vec![("x", n(1.0))]))])).unwrap();
-        assert_eq!(body.to_json(), r#"{"oci_image":"alpine","future_field":{"x":1}}"#);
+    fn nulls_are_left_out_and_unknown_keys_are_refused_by_name() {
+        let body = create_body(&obj(vec![("oci_image", s("alpine")), ("name", Value::Null)])).unwrap();
+        assert_eq!(body.to_json(), r#"{"oci_image":"alpine"}"#);
+        let e = create_body(&with("vcpus", n(2.0))).unwrap_err();
+        assert_eq!(e.message, "vcpus: unknown key; did you mean vcpu_count?");
+        let e = create_body(&with("snapshot_type", s("system"))).unwrap_err();
+        assert_eq!(e.message, "snapshot_type: unknown key; did you mean type?");
+        let e = create_body(&args("extra_pip_package", s("numpy"))).unwrap_err();
+        assert_eq!(e.message, "build_args.extra_pip_package: unknown key; did you mean extra_pip_packages?");
+        let body = create_body(&args("template_app_cwd", s("/app"))).unwrap();
+        assert!(body.to_json().contains(r#""template_app_cwd":"/app""#));
     }
 
     #[test]
     fn list_queries() {
         assert_eq!(list_query(&Value::Null).as_deref(), Ok(""));
         assert_eq!(list_query(&obj(vec![("type", s("user"))])).as_deref(), Ok("?type=user"));
-        assert_eq!(list_query(&obj(vec![("type", s("system")), ("q", s("a b")), ("x", Value::Bool(true)), ("n", n(3.0))])).as_deref(), Ok("?type=system&q=a%20b&x=true&n=3"));
+        assert_eq!(list_query(&obj(vec![("type", Value::Null)])).as_deref(), Ok(""));
         assert_eq!(list_query(&obj(vec![("type", s("other"))])).unwrap_err().field.as_deref(), Some("type"));
-        assert_eq!(list_query(&obj(vec![("q", Value::Array(vec![]))])).unwrap_err().field.as_deref(), Some("q"));
+        let e = list_query(&obj(vec![("snapshot_type", s("user"))])).unwrap_err();
+        assert_eq!(e.message, "snapshot_type: unknown key; did you mean type?");
         assert!(list_query(&s("user")).is_err());
     }
 }

@@ -3,11 +3,36 @@
 
 
 use super::error::ClientError;
+use super::keys::{only_known, unknown};
 use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, string, text, token};
 use super::value::Value;
 
 pub const IMAGE_VARIANTS: [&str; 2] = ["computer-use", "nix-dev"];
 pub const VOLUME_MODES: [&str; 2] = ["rw", "ro"];
+
+/// The fields of `POST /v1/vms`.
+pub const CREATE_FIELDS: [&str; 14] = [
+    "vm_lifetime_seconds",
+    "memory_mb",
+    "vcpu_count",
+    "snapshot_id",
+    "session_id",
+    "image_variant",
+    "metadata",
+    "volumes",
+    "egress_policy",
+    "vault_ids",
+    "auto_suspend",
+    "auto_resume",
+    "snapshot_on_terminate",
+    "snapshot_name",
+];
+/// The fields `PATCH /v1/vms/{id}` changes.
+pub const UPDATE_FIELDS: [&str; 6] = ["memory_mb", "snapshot_on_terminate", "snapshot_name", "vault_ids", "auto_suspend", "auto_resume"];
+/// The keys of one volume mount.
+pub const VOLUME_FIELDS: [&str; 4] = ["volume_id", "mount_path", "mode", "checkpoint_id"];
+/// The keys of `egress_policy`.
+pub const EGRESS_FIELDS: [&str; 5] = ["allow_public_repos", "allow_http", "allow_https", "allowed_domains", "allowed_cidrs"];
 
 /// The metadata key under which the client records a create's idempotency
 /// key, so that after an ambiguous failure it can find the VM by listing
@@ -37,10 +62,11 @@ pub fn vm_phase(status: &str) -> VmPhase {
     }
 }
 
-/// `vms.create(body)`: checks the documented fields, passes unknown ones through,
+/// `vms.create(body)`: checks the documented fields, refuses unknown ones by name,
 /// and records `idempotency_key` in `metadata` (see [`IDEMPOTENCY_METADATA_KEY`]).
 pub fn create_body(body: &Value, idempotency_key: &str) -> Result<Value, ClientError> {
     let members = object_or_empty("body", body)?;
+    only_known("", body, &CREATE_FIELDS)?;
     let mut out = Vec::with_capacity(members.len() + 1);
     for (key, v) in members {
         // `metadata` is merged below, with the idempotency key.
@@ -63,7 +89,7 @@ pub fn create_body(body: &Value, idempotency_key: &str) -> Result<Value, ClientE
 }
 
 /// One field of a VM body, checked by the same rule wherever it appears
-/// (create and update); unknown fields pass through.
+/// (create and update); the caller has refused unknown keys already.
 fn vm_field(key: &str, v: &Value) -> Result<Value, ClientError> {
     Ok(match key {
         "vm_lifetime_seconds" => Value::Number(integer_in(key, v, 20, 86_400)? as f64),
@@ -83,18 +109,17 @@ fn vm_field(key: &str, v: &Value) -> Result<Value, ClientError> {
         "egress_policy" => egress_policy(v)?,
         "vault_ids" => string_list(key, v)?,
         "auto_suspend" | "auto_resume" | "snapshot_on_terminate" => boolean(key, v)?,
-        _ => {
-            json_compatible(key, v)?;
-            v.clone()
-        }
+        other => return Err(unknown("", other, &CREATE_FIELDS)),
     })
 }
 
-/// `vms.update(vmId, patch)`: the documented fields are checked; others pass.
+/// `vms.update(vmId, patch)`: the fields an update may change, checked; any
+/// other key is refused by name.
 pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = patch else {
         return Err(ClientError::invalid("patch", format!("must be an object, got {}", patch.type_name())));
     };
+    only_known("", patch, &UPDATE_FIELDS)?;
     let mut out = Vec::with_capacity(members.len());
     for (key, v) in members {
         if let Some(v) = present(Some(v)) {
@@ -110,19 +135,12 @@ pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
 /// `{ name }` of `vms.snapshot`, `{ snapshot_name }` of `vms.clone`: one
 /// optional string field.
 pub fn named_body(body: &Value, field: &str) -> Result<Value, ClientError> {
-    let members = object_or_empty("body", body)?;
-    let mut out = Vec::new();
-    for (key, v) in members {
-        let Some(v) = present(Some(v)) else { continue };
-        let checked = if key == field {
-            Value::String(text(field, v, 1024)?)
-        } else {
-            json_compatible(key, v)?;
-            v.clone()
-        };
-        out.push((key.clone(), checked));
+    object_or_empty("body", body)?;
+    only_known("", body, &[field])?;
+    match present(body.get(field)) {
+        Some(v) => Ok(Value::Object(vec![(field.to_string(), Value::String(text(field, v, 1024)?))])),
+        None => Ok(Value::Object(Vec::new())),
     }
-    Ok(Value::Object(out))
 }
 
 /// `vms.stageEnv(vmId, { NAME: 'value' })` -> `{"entries":[{env_name, value}]}`.
@@ -160,6 +178,7 @@ pub fn volume(field: &str, v: &Value) -> Result<Value, ClientError> {
         return Err(ClientError::invalid(field, format!("must be an object with volume_id and mount_path, got {}", v.type_name())));
     };
     let sub = |k: &str| format!("{field}.{k}").trim_start_matches('.').to_string();
+    only_known(field, v, &VOLUME_FIELDS)?;
     let volume_id = present(v.get("volume_id")).ok_or_else(|| ClientError::invalid(&sub("volume_id"), "is required"))?;
     let mount_path = present(v.get("mount_path")).ok_or_else(|| ClientError::invalid(&sub("mount_path"), "is required"))?;
     token(&sub("volume_id"), volume_id, 1024)?;
@@ -195,6 +214,7 @@ fn egress_policy(v: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = v else {
         return Err(ClientError::invalid("egress_policy", format!("must be an object, got {}", v.type_name())));
     };
+    only_known("egress_policy", v, &EGRESS_FIELDS)?;
     let mut out = Vec::new();
     for (key, item) in members {
         let Some(item) = present(Some(item)) else { continue };
@@ -213,10 +233,7 @@ fn egress_policy(v: &Value) -> Result<Value, ClientError> {
                 }
                 list
             }
-            _ => {
-                json_compatible(&field, item)?;
-                item.clone()
-            }
+            other => return Err(unknown("egress_policy", other, &EGRESS_FIELDS)),
         };
         out.push((key.clone(), checked));
     }
@@ -330,6 +347,9 @@ mod tests {
             (obj(vec![("egress_policy", obj(vec![("allowed_domains", s("a.com"))]))]), "egress_policy.allowed_domains"),
             (obj(vec![("egress_policy", s("open"))]), "egress_policy"),
             (s("x"), "body"),
+            (obj(vec![("vcpus", n(2.0))]), "vcpus"),
+            (obj(vec![("volumes", Value::Array(vec![obj(vec![("volume_id", s("v")), ("mountpath", s("/d"))])]))]), "volumes[0].mountpath"),
+            (obj(vec![("egress_policy", obj(vec![("allow_htps", Value::Bool(true))]))]), "egress_policy.allow_htps"),
         ];
         for (body, want) in table {
             assert_eq!(field_of(create_body(&body, "k")), want, "{body:?}");
@@ -362,6 +382,10 @@ mod tests {
         assert!(update_body(&obj(vec![])).is_err());
         assert_eq!(field_of(update_body(&obj(vec![("memory_mb", n(1023.0))]))), "memory_mb");
         assert_eq!(update_body(&obj(vec![("auto_resume", Value::Bool(true))])).unwrap().to_json(), r#"{"auto_resume":true}"#);
+        // A create field that an update cannot change is refused, not sent.
+        assert_eq!(field_of(update_body(&obj(vec![("vcpu_count", n(2.0))]))), "vcpu_count");
+        let e = update_body(&obj(vec![("auto_suspnd", Value::Bool(true))])).unwrap_err();
+        assert_eq!(e.message, "auto_suspnd: unknown key; did you mean auto_suspend?");
     }
 
     #[test]
@@ -369,6 +393,10 @@ mod tests {
         assert_eq!(named_body(&Value::Null, "name").unwrap().to_json(), "{}");
         assert_eq!(named_body(&obj(vec![("name", s("n"))]), "name").unwrap().to_json(), r#"{"name":"n"}"#);
         assert_eq!(field_of(named_body(&obj(vec![("snapshot_name", n(1.0))]), "snapshot_name")), "snapshot_name");
+        let e = named_body(&obj(vec![("name", s("n"))]), "snapshot_name").unwrap_err();
+        assert_eq!(e.message, "name: unknown key; did you mean snapshot_name?");
+        let e = create_body(&obj(vec![("cpus", n(2.0))]), "k").unwrap_err();
+        assert_eq!(e.message, "cpus: unknown key; did you mean vcpu_count?");
     }
 
     #[test]
