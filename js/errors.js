@@ -1,27 +1,34 @@
 // The package's error classes: real Error subclasses, so `instanceof` works
 // and stacks are kept. The wasm builds a descriptor; makeError picks the class.
+//
+// What a person sees matters as much as what code reads: `console.log(err)`
+// prints the stack and the error's own properties, so only the properties
+// that are known are set (no `status: undefined`), `name` lives on the
+// prototype, and the frames inside the wasm and its glue, which say nothing
+// to a user, are dropped from the stack.
+
+/** Properties copied from the descriptor when they hold a value. */
+const DETAILS = ['status', 'requestId', 'body', 'vm'];
 
 export class InstaVMError extends Error {
   constructor(message, details = {}) {
-    super(message);
-    // Set explicitly: minifiers rename classes, and `name` must stay stable.
-    this.name = 'InstaVMError';
-    this.status = details.status;
-    this.requestId = details.requestId;
-    this.body = details.body;
-    if (details.vm !== undefined) this.vm = details.vm;
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    for (const key of DETAILS) if (details[key] !== undefined) this[key] = details[key];
   }
 }
+// On the prototype, not the instance: minifiers rename classes, `name` must
+// stay stable, and an own `name` would be printed again after the stack.
+Object.defineProperty(InstaVMError.prototype, 'name', { value: 'InstaVMError', writable: true, configurable: true });
 
 const subclass = (name, extra = []) => {
   const Class = class extends InstaVMError {
     constructor(message, details = {}) {
       super(message, details);
-      this.name = name;
-      for (const key of extra) this[key] = details[key];
+      for (const key of extra) if (details[key] !== undefined) this[key] = details[key];
     }
   };
   Object.defineProperty(Class, 'name', { value: name });
+  Object.defineProperty(Class.prototype, 'name', { value: name, writable: true, configurable: true });
   return Class;
 };
 
@@ -35,14 +42,3 @@ export const ServerError = subclass('ServerError');
 export const NetworkError = subclass('NetworkError');
 export const TimeoutError = subclass('TimeoutError', ['snapshot']);
 export const SnapshotBuildFailedError = subclass('SnapshotBuildFailedError', ['snapshot', 'lastError']);
-
-const classes = {
-  InstaVMError, AuthenticationError, ForbiddenError, NotFoundError, ConflictError, ValidationError,
-  RateLimitError, ServerError, NetworkError, TimeoutError, SnapshotBuildFailedError,
-};
-
-/** Builds the error the wasm described (`{ name, message, status, ... }`). */
-export function makeError(d) {
-  const Class = classes[d.name] ?? InstaVMError;
-  return new Class(d.message, d);
-}

@@ -144,9 +144,9 @@ impl Transport {
                         format!("{} {} timed out after {} ms", call.method.as_str(), call.path, show_number(call.timeout_ms)),
                     )),
                 ),
-                Err(SendError::Network(message)) => (
+                Err(SendError::Network(message, thrown)) => (
                     Outcome::Network,
-                    Failure::from(ClientError::new(ErrorKind::Network, format!("Could not reach {}: {message}", self.config.base_url))),
+                    Failure::caused(ClientError::new(ErrorKind::Network, format!("Could not reach {}: {message}", self.config.base_url)), thrown),
                 ),
                 Ok(r) if (200..300).contains(&r.status) => match parse_body(&r.body) {
                     Ok(body) => return Ok(Reply { body, received: Some(r) }),

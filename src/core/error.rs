@@ -116,13 +116,31 @@ impl ClientError {
     }
 }
 
-/// Removes `secret` from `text` (no-op for an empty secret).
+/// Keys shorter than this are redacted as whole words only.
+const SHORT_SECRET: usize = 8;
+
+/// Removes `secret` from `text` (no-op for an empty secret). A short key
+/// (a test's `'k'`) is removed only where it stands as a word of its own:
+/// removing every `k` would garble the message and hide nothing.
 pub fn redact(text: &str, secret: &str) -> String {
     if secret.is_empty() || !text.contains(secret) {
-        text.to_string()
-    } else {
-        text.replace(secret, "[redacted]")
+        return text.to_string();
     }
+    if secret.len() >= SHORT_SECRET {
+        return text.replace(secret, "[redacted]");
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let (before, after) = (rest.get(..at).unwrap_or(""), rest.get(at + secret.len()..).unwrap_or(""));
+        let whole = !word(before.chars().next_back()) && !word(after.chars().next());
+        out.push_str(before);
+        out.push_str(if whole { "[redacted]" } else { secret });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The human message from an error body: `detail`, then `error`, then `message`.
@@ -271,6 +289,10 @@ mod tests {
         assert!(!e.message.contains("instavm_sk_x"));
         assert!(e.message.contains("[redacted]"));
         assert_eq!(redact("abc", ""), "abc");
+        // A short key is removed where it stands alone, not inside words.
+        assert_eq!(redact("vcpus: unknown key; k", "k"), "vcpus: unknown key; [redacted]");
+        assert_eq!(redact("key=k2 k", "k2"), "key=[redacted] k");
+        assert_eq!(redact("a longsecret1 in longsecret1x", "longsecret1"), "a [redacted] in [redacted]x");
     }
 
     #[test]

@@ -37,22 +37,29 @@ pub struct Described {
     /// The record concerned (a failed build, a wait that timed out), and the
     /// property it is exposed under (`snapshot` or `vm`).
     pub record: Option<(&'static str, JsValue)>,
+    /// What the runtime threw, for a network failure (the error's `cause`).
+    pub cause: JsValue,
 }
 
 impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Self {
-        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: None }))
+        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: None, cause: JsValue::UNDEFINED }))
     }
 }
 
 impl Failure {
     pub fn described(error: ClientError, request_id: Option<String>, body: JsValue) -> Self {
-        Failure::Client(Box::new(Described { error, request_id, body, record: None }))
+        Failure::Client(Box::new(Described { error, request_id, body, record: None, cause: JsValue::UNDEFINED }))
+    }
+
+    /// A failure the runtime caused (a network error): `cause` is what it threw.
+    pub fn caused(error: ClientError, cause: JsValue) -> Self {
+        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: None, cause }))
     }
 
     /// An error about a record: `key` is `snapshot` or `vm`.
     pub fn with_record(error: ClientError, key: &'static str, record: JsValue) -> Self {
-        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: Some((key, record)) }))
+        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: Some((key, record)), cause: JsValue::UNDEFINED }))
     }
 
     /// Removes `secrets` (values a user staged) from the message and drops the
@@ -112,6 +119,7 @@ fn make_error(d: Described, secret: &str) -> JsValue {
         ("retryAfterMs", opt_num(e.retry_after_ms)),
         (record_key, record),
         ("lastError", last_error),
+        ("cause", d.cause),
     ]);
     let factory = FACTORY.with(|f| f.borrow().clone());
     if let Some(factory) = factory {
@@ -122,7 +130,7 @@ fn make_error(d: Described, secret: &str) -> JsValue {
     // Without the JS layer (raw wasm use, wasm tests): a plain Error carrying
     // the same properties.
     let fallback: JsValue = js_sys::Error::new(&e.message).into();
-    for key in ["name", "status", "requestId", "body", "field", "retryAfterMs", "snapshot", "vm", "lastError"] {
+    for key in ["name", "status", "requestId", "body", "field", "retryAfterMs", "snapshot", "vm", "lastError", "cause"] {
         let v = get(&descriptor, key);
         if !v.is_undefined() {
             set(&fallback, key, &v);

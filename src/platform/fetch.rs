@@ -38,8 +38,9 @@ pub enum SendError {
     Aborted(JsValue),
     /// The per-request timeout fired.
     TimedOut,
-    /// The connection failed; the runtime's message (it never holds headers).
-    Network(String),
+    /// The connection failed: the runtime's message (it never holds headers)
+    /// and what it threw, handed to the user as the error's `cause`.
+    Network(String, JsValue),
 }
 
 /// What to send.
@@ -81,7 +82,7 @@ impl Attempt {
         read(answer).await.map_err(|thrown| match signal.filter(AbortSignal::aborted) {
             Some(s) => SendError::Aborted(s.reason()),
             None if controller.signal().aborted() => SendError::TimedOut,
-            None => SendError::Network(describe(&thrown)),
+            None => SendError::Network(describe(&thrown), thrown),
         })
     }
 }
@@ -90,7 +91,7 @@ fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<
     if let Some(s) = signal.filter(|s| s.aborted()) {
         return Err(SendError::Aborted(s.reason()));
     }
-    let network = |e: JsValue| SendError::Network(describe(&e));
+    let network = |e: JsValue| SendError::Network(describe(&e), e);
     let controller = AbortController::new().map_err(network)?;
     // redirect: 'manual', because fetch would carry X-API-Key to wherever a
     // redirect points; the transport follows those that stay on the API's origin.
