@@ -3,11 +3,51 @@
 // wasm-bindgen cannot express well: async iteration, lazy loading, `wait`.
 
 import * as wasm from './instavm_wasm.js';
-import { makeError, SnapshotBuildFailedError } from './errors.js';
+import { InstaVMError, SnapshotBuildFailedError, ValidationError } from './errors.js';
+import { makeError } from './make-error.js';
 
 let loaded = false;
 let loading = null;
 let loader = null;
+/** Reads an environment variable; entries whose runtime has one set it. */
+let readEnv = () => undefined;
+
+/**
+ * Entry points of runtimes with an environment (Node, Bun, Deno) say how to
+ * read it; browsers and Workers have none (a Worker is handed `env`).
+ */
+export function _setEnvironment(read) {
+  readEnv = read;
+}
+
+/**
+ * `new InstaVM()` options with the environment's defaults: `apiKey` from
+ * INSTAVM_API_KEY and `baseUrl` from INSTAVM_BASE_URL, each only where the
+ * caller gave none. Anything that is not a key or an options object is left
+ * for the wasm to refuse by name.
+ */
+function withEnvironment(options) {
+  const given = typeof options === 'string' ? { apiKey: options } : options ?? {};
+  if (typeof given !== 'object' || Array.isArray(given)) return options;
+  const out = { ...given };
+  if (out.apiKey === undefined) {
+    const key = readEnv('INSTAVM_API_KEY', true);
+    if (key) out.apiKey = key;
+  }
+  if (out.baseUrl === undefined) {
+    const url = readEnv('INSTAVM_BASE_URL', false);
+    if (url) out.baseUrl = url;
+  }
+  return out;
+}
+
+/** Deno's refusal to read the environment, as the error a user can act on. */
+export function envDenied(name) {
+  return new ValidationError(
+    `apiKey: not given, and Deno denied reading ${name}: run with --allow-env=INSTAVM_API_KEY,INSTAVM_BASE_URL, or pass new InstaVM({ apiKey })`,
+    { field: 'apiKey' },
+  );
+}
 
 /** Entry points say how the wasm is loaded in their runtime. */
 export function _setLoader(load) {
@@ -64,8 +104,16 @@ export class InstaVM {
    * Node, Deno, Bun and Workers); in a page before `init()`, on the first call.
    */
   constructor(options) {
-    if (loaded) this.#core = new wasm.Client(options);
-    else this.#options = options;
+    options = withEnvironment(options);
+    if (loaded) {
+      try {
+        this.#core = new wasm.Client(options);
+      } catch (e) {
+        // The stack then starts at the caller's `new InstaVM(...)`.
+        if (e instanceof InstaVMError) Error.captureStackTrace?.(e, InstaVM);
+        throw e;
+      }
+    } else this.#options = options;
     // Runs `fn` with the wasm client: at once when it is loaded (no extra
     // promise tick on the hot path), after loading it otherwise.
     const withCore = (fn) => (this.#core ? fn(this.#core) : this.#client().then(fn));
@@ -83,9 +131,24 @@ export class InstaVM {
   }
 }
 
-/** An `Image` becomes its create parameters, with `{ name, vcpu_count, memory_mb, type }` from the options. */
-function asParams(params, options) {
-  return params instanceof wasm.Image ? params.toParams(options ?? null) : params;
+/** The options keys that describe an `Image`'s snapshot rather than the call. */
+const IMAGE_KEYS = ['name', 'vcpu_count', 'memory_mb', 'type'];
+
+/**
+ * An `Image` becomes its create parameters, with `{ name, vcpu_count,
+ * memory_mb, type }` taken from the options; the rest stays the call's
+ * options (where `ensure` keeps `name`, the base of the snapshot's name).
+ */
+function asParams(params, options, keepName) {
+  if (!(params instanceof wasm.Image)) return [params, options ?? null, false];
+  if (options == null || typeof options !== 'object') return [params.toParams(null), options ?? null, true];
+  const resources = {};
+  const rest = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (IMAGE_KEYS.includes(key)) resources[key] = value;
+    if (!IMAGE_KEYS.includes(key) || (keepName && key === 'name')) rest[key] = value;
+  }
+  return [params.toParams(resources), rest, true];
 }
 
 class Snapshots {
@@ -105,7 +168,7 @@ class Snapshots {
    * it is ready (the other options are those of `waitUntilReady`).
    */
   create(params, options) {
-    return this.#with((c) => c.createSnapshot(asParams(params, options), options ?? null));
+    return this.#with((c) => c.createSnapshot(...asParams(params, options, false)));
   }
 
   /**
@@ -115,7 +178,7 @@ class Snapshots {
    * `reused` on the result says whether this call started no build.
    */
   ensure(imageOrParams, options) {
-    return this.#with((c) => c.ensureSnapshot(asParams(imageOrParams, options), options ?? null));
+    return this.#with((c) => c.ensureSnapshot(...asParams(imageOrParams, options, true)));
   }
 
   get(id, options) {

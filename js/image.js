@@ -4,10 +4,12 @@
 import { Image } from './instavm_wasm.js';
 import { isLoaded } from './client.js';
 
+// Names and arrays alike: pipInstall('a', 'b'), pipInstall(['a', 'b']) and
+// pipInstall(['a'], 'b') are the same call, as `create` takes either shape.
 for (const method of ['aptInstall', 'pipInstall', 'npmInstall']) {
   const takesArray = Image.prototype[method];
   Image.prototype[method] = function (...names) {
-    return takesArray.call(this, names);
+    return takesArray.call(this, names.flat());
   };
 }
 

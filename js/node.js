@@ -1,6 +1,9 @@
 // Entry for Node and Bun: the wasm is read from the package's own files and
 // instantiated synchronously, so `new InstaVM()` checks its options at once.
-import { _initSync, _setLoader } from './client.js';
+import { _initSync, _setLoader, _setEnvironment } from './client.js';
+
+// `new InstaVM()` reads INSTAVM_API_KEY and INSTAVM_BASE_URL from here.
+_setEnvironment((name) => globalThis.process?.env?.[name]);
 
 // Bundled to CommonJS by a user's build, import.meta is empty: the wasm is
 // then looked for beside the bundle, where such builds copy it.

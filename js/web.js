@@ -5,6 +5,6 @@ import { _setLoader } from './client.js';
 
 _setLoader((input) => load(input === undefined ? undefined : { module_or_path: input }));
 
-export { InstaVM, init } from './client.js';
+export { InstaVM, init, _wasmMemoryBytes } from './client.js';
 export * from './errors.js';
 export { Image } from './image.js';

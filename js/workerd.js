@@ -6,6 +6,6 @@ import { _initSync } from './client.js';
 
 _initSync(wasmModule);
 
-export { InstaVM, init } from './client.js';
+export { InstaVM, init, _wasmMemoryBytes } from './client.js';
 export * from './errors.js';
 export { Image } from './image.js';

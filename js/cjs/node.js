@@ -3,11 +3,13 @@
 // package's own wasm file synchronously.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { _initSync } from '../client.js';
+import { _initSync, _setEnvironment } from '../client.js';
+
+_setEnvironment((name) => process.env[name]);
 
 // `__dirname` is CommonJS's: this file only ever runs bundled as pkg/node.cjs.
 _initSync(readFileSync(join(__dirname, 'instavm_wasm_bg.wasm')));
 
-export { InstaVM, init } from '../client.js';
+export { InstaVM, init, _wasmMemoryBytes } from '../client.js';
 export * from '../errors.js';
 export { Image } from '../image.js';
