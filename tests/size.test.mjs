@@ -17,8 +17,11 @@ import { pkgDir, sizes } from '../scripts/lib/build.mjs';
 // the default allocator; measured 88.7 KB, over the 80 KB goal: see the
 // README's size section for where the bytes go); 103 KB with declarative
 // images and ensure (the Image class, SHA-256, the reuse logic; measured
-// 98.3 KB, of which the request path's own diet took 2.2 KB back).
-const BROWSER_BUDGET_GZIP = 103 * 1024;
+// 98.3 KB, of which the request path's own diet took 2.2 KB back); 108 KB
+// with the first-five-minutes work (every options and params object refuses
+// unknown keys with the intended one, `extraBody`/`extraQuery`, environment
+// defaults, readable errors with a `cause`: measured 103.5 KB, plus 5%).
+const BROWSER_BUDGET_GZIP = 108 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();
@@ -35,6 +38,7 @@ test('the package ships one module per entry and nothing unbundled', () => {
   // (sizes() leaves out the type declarations.)
   assert.deepEqual(shipped, [
     'deno.js',
+    'instavm-emulator.js',
     'instavm_emulator_bg.wasm',
     'instavm_wasm_bg.wasm',
     'node.cjs',

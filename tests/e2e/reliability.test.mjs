@@ -90,7 +90,7 @@ test('a second key gets 404 on every route of the first key, and cannot change a
     ['vms.stageEnv', () => other.vms.stageEnv(vm.vm_id, { A: 'b' })],
     ['vms.mountVolume', () => other.vms.mountVolume(vm.vm_id, { volume_id: 'v2', mount_path: '/x' })],
     ['vms.listVolumes', () => other.vms.listVolumes(vm.vm_id)],
-    ['vms.unmountVolume', () => other.vms.unmountVolume(vm.vm_id, 'v1')],
+    ['vms.unmountVolume', () => other.vms.unmountVolume(vm.vm_id, 'v1', { mount_path: '/x' })],
   ];
   for (const [name, call] of attempts) {
     const e = await rejection(call());

@@ -60,9 +60,17 @@ test("the official SDK's documented calls work unchanged", async () => {
   const snap = await client.vms.snapshot(vm.vm_id, { name: 'python-ml-environment' }, true);
   assert.ok(snap.snapshot_id || snap.id);
   assert.equal(snap.status, 'ready');
-  // The key alone works too (the cloud URL is the default: check it is what would be called).
+  // The key alone works too (the cloud URL is the default when INSTAVM_BASE_URL
+  // is unset: check it is what would be called).
   const calls = [];
-  const bare = new InstaVM({ apiKey: 'instavm_sk_x', fetch: async (request) => { calls.push(request.url); return new Response('[]'); } });
+  const saved = process.env.INSTAVM_BASE_URL;
+  delete process.env.INSTAVM_BASE_URL;
+  let bare;
+  try {
+    bare = new InstaVM({ apiKey: 'instavm_sk_x', fetch: async (request) => { calls.push(request.url); return new Response('[]'); } });
+  } finally {
+    process.env.INSTAVM_BASE_URL = saved;
+  }
   await bare.vms.list();
   assert.deepEqual(calls, ['https://api.instavm.io/v1/vms']);
 });
@@ -155,7 +163,7 @@ test('volumes mount, list and unmount; a checkpoint mounts read-only', async () 
   assert.deepEqual((await c.vms.listVolumes(vm.vm_id)).map((v) => v.mount_path), ['/data', '/ckpt']);
   await c.vms.unmountVolume(vm.vm_id, 'vol_1', { mount_path: '/data' });
   assert.deepEqual((await c.vms.listVolumes(vm.vm_id)).map((v) => v.volume_id), ['vol_2']);
-  assert.ok((await rejection(c.vms.unmountVolume(vm.vm_id, 'vol_1'))) instanceof NotFoundError);
+  assert.ok((await rejection(c.vms.unmountVolume(vm.vm_id, 'vol_1', { mount_path: '/data' }))) instanceof NotFoundError);
 });
 
 test('a create whose answer is lost is found by its idempotency key, not made twice', async () => {
