@@ -144,7 +144,9 @@ export interface Snapshot {
   type?: SnapshotType;
   /** The same value as `type`. */
   snapshot_type?: SnapshotType;
+  /** The name given at create (`ensure` adds 12 hex of the fingerprint). */
   name?: string | null;
+  /** The OCI image it was built from. */
   oci_image?: string;
   /** The built image's size, once known. */
   size_bytes?: number | null;
@@ -152,9 +154,13 @@ export interface Snapshot {
   created_at?: string;
   /** Why a `failed` build failed. */
   last_error?: string | null;
+  /** The same text as `last_error`, under the name some servers use. */
   error?: string | null;
+  /** Whether other accounts can boot from it (system snapshots). */
   is_public?: boolean;
+  /** vCPUs of VMs booted from it. */
   vcpu_count?: number;
+  /** Memory of VMs booted from it, in MB. */
   memory_mb?: number;
   /** The build arguments as the server stored them (package lists as space-separated strings). */
   build_args?: (BuildArgs & { [key: string]: unknown }) | null;
@@ -167,6 +173,7 @@ export interface Snapshot {
  * true })`, `vms.snapshot(..., true)` and `ensure` resolve with.
  */
 export interface ReadySnapshot extends Snapshot {
+  /** Always `ready` here: the build is done. */
   status: 'ready';
 }
 
@@ -515,7 +522,9 @@ export interface VolumeMount {
 export interface EgressPolicy {
   /** Public package and code repositories. */
   allow_public_repos?: boolean;
+  /** Plain HTTP to any host. */
   allow_http?: boolean;
+  /** HTTPS to any host. */
   allow_https?: boolean;
   /** Domains the VM may reach, e.g. `example.com`. */
   allowed_domains?: readonly string[];
@@ -533,6 +542,7 @@ export interface CreateVmParams {
   vcpu_count?: number;
   /** Boot from this snapshot; it must be `ready` (else the server answers 409). */
   snapshot_id?: string;
+  /** A session to attach the VM to. */
   session_id?: string;
   /** A prepared image: `computer-use` or `nix-dev`. */
   image_variant?: 'computer-use' | 'nix-dev';
@@ -544,6 +554,7 @@ export interface CreateVmParams {
   metadata?: { [key: string]: unknown };
   /** Volumes mounted at boot. */
   volumes?: readonly VolumeMount[];
+  /** What the VM may reach on the network. */
   egress_policy?: EgressPolicy;
   /** Vaults whose secrets the VM may read. */
   vault_ids?: readonly string[];
@@ -553,6 +564,7 @@ export interface CreateVmParams {
   auto_resume?: boolean;
   /** Snapshot the VM when it terminates, named `snapshot_name`. */
   snapshot_on_terminate?: boolean;
+  /** The name of that snapshot. */
   snapshot_name?: string;
 }
 
@@ -562,10 +574,13 @@ export interface UpdateVmParams {
   memory_mb?: number;
   /** Snapshot the VM when it terminates, named `snapshot_name`. */
   snapshot_on_terminate?: boolean;
+  /** The name of that snapshot. */
   snapshot_name?: string;
   /** Vaults whose secrets the VM may read. */
   vault_ids?: readonly string[];
+  /** Suspend the VM when idle. */
   auto_suspend?: boolean;
+  /** Resume a suspended VM on demand. */
   auto_resume?: boolean;
 }
 
@@ -589,6 +604,7 @@ export interface Vm {
   id: string;
   /** See {@link VmStatus}. */
   status: VmStatus;
+  /** The session the VM belongs to. */
   session_id?: string;
   /** The snapshot it booted from. */
   snapshot_id?: string | null;
@@ -596,8 +612,11 @@ export interface Vm {
   created_at?: string;
   /** ISO 8601 time at which the VM's lifetime ends. */
   expires_at?: string;
+  /** Where to reach it over SSH. */
   ssh_host?: string;
+  /** Its vCPUs. */
   vcpu_count?: number;
+  /** Its memory, in MB. */
   memory_mb?: number;
   /** Your labels, plus the client's `instavm_wasm_idempotency_key`. */
   metadata?: { [key: string]: unknown };
@@ -609,11 +628,15 @@ export interface Vm {
 
 /** A volume mounted in a VM, as the server describes it. */
 export interface Volume {
+  /** The volume's id. */
   volume_id: string;
+  /** Where it is mounted inside the VM. */
   mount_path: string;
+  /** Read-write or read-only. */
   mode?: 'rw' | 'ro';
   /** E.g. `mounted`. */
   status?: string;
+  /** The checkpoint mounted read-only, if one was. */
   checkpoint_id?: string;
   /** The server may send fields this version does not know. */
   [key: string]: unknown;
@@ -881,14 +904,23 @@ export declare function _wasmMemoryBytes(): number;
  * failure may pass them too. Each class keeps the fields it declares.
  */
 export interface InstaVMErrorDetails {
+  /** The HTTP status. */
   status?: number;
+  /** The server's `X-Request-Id`. */
   requestId?: string;
+  /** The parsed error body. */
   body?: unknown;
+  /** The VM concerned. */
   vm?: Vm;
+  /** What caused it (kept as the standard `Error.cause`). */
   cause?: unknown;
+  /** The offending field (ValidationError). */
   field?: string;
+  /** How long the server asked to wait (RateLimitError). */
   retryAfterMs?: number;
+  /** The snapshot concerned. */
   snapshot?: Snapshot;
+  /** Why the build failed (SnapshotBuildFailedError). */
   lastError?: string;
 }
 

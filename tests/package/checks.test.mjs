@@ -253,3 +253,42 @@ test('every runtime export is declared in index.d.ts and every declared export e
     });
   }
 });
+
+/**
+ * Every exported declaration of a types file, and every member of each
+ * exported class and interface, that has no doc comment a hover would show.
+ * Overloads count once: one commented signature is enough for the hover.
+ */
+function undocumented(file) {
+  const ts = createRequire(import.meta.url)(join(root, 'node_modules', 'typescript'));
+  const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
+  const documented = (node) => ts.getJSDocCommentsAndTags(node).some((d) => ts.isJSDoc(d) && (d.comment || d.tags?.length));
+  const missing = new Set();
+  const seen = new Map();
+  const note = (name, node) => seen.set(name, (seen.get(name) ?? false) || documented(node));
+  for (const statement of source.statements) {
+    const name = statement.name?.text ?? statement.declarationList?.declarations?.[0]?.name?.text;
+    const exported = statement.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+    if (!name || !exported) continue;
+    note(name, statement);
+    for (const member of statement.members ?? []) {
+      if (member.modifiers?.some((m) => m.kind === ts.SyntaxKind.PrivateKeyword)) continue;
+      const memberName = ts.isConstructorDeclaration(member) ? 'constructor' : member.name?.getText(source);
+      if (memberName) note(`${name}.${memberName}`, member);
+    }
+  }
+  for (const [name, ok] of seen) if (!ok) missing.add(name);
+  return [...missing];
+}
+
+test('every exported type, class, function, method and option has a doc comment that a hover shows', () => {
+  const pkg = join(installed, 'pkg');
+  for (const types of ['index.d.ts', 'testing.d.ts']) {
+    const missing = undocumented(join(pkg, types));
+    assert.deepEqual(missing, [], `${types}: no doc comment on ${missing.join(', ')}`);
+  }
+  // The check sees what it claims to: an undocumented member is reported.
+  const probe = join(scratch, 'undocumented.d.ts');
+  writeFileSync(probe, '/** A class. */\nexport declare class A {\n  /** Documented. */\n  a(): void;\n  b(): void;\n}\nexport interface B { c?: string }\n');
+  assert.deepEqual(undocumented(probe).sort(), ['A.b', 'B', 'B.c']);
+});
