@@ -91,13 +91,14 @@ pub fn nearest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
     if let Some(same) = known.iter().copied().find(|k| fold(k) == folded) {
         return Some(same);
     }
-    // Within a quarter of the length (at least one edit): close enough to be
-    // a slip of the keyboard, far enough not to suggest nonsense.
+    // Within a quarter of the length (at least one edit; two neighbours
+    // swapped count as one): close enough to be a slip of the keyboard, far
+    // enough not to suggest nonsense.
     let budget = (folded.len() / 4).max(1);
     known
         .iter()
         .copied()
-        .map(|k| (strsim::levenshtein(&folded, &fold(k)), k))
+        .map(|k| (strsim::osa_distance(&folded, &fold(k)), k))
         .filter(|(d, _)| *d <= budget)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
@@ -182,6 +183,7 @@ mod tests {
         assert_eq!(nearest("snapshot_type", &create), Some("type"));
         assert_eq!(nearest("ociImage", &create), Some("oci_image"));
         assert_eq!(nearest("memory_md", &create), Some("memory_mb"));
+        assert_eq!(nearest("nmae", &create), Some("name"));
         let build = ["extra_apt_packages", "extra_pip_packages", "extra_npm_packages", "envs"];
         assert_eq!(nearest("extra_pip_package", &build), Some("extra_pip_packages"));
         assert_eq!(nearest("env", &build), Some("envs"));

@@ -154,7 +154,7 @@ test('a printed error shows its class, message and only the fields that are set,
   const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL });
   const notFound = await rejection(c.snapshots.get('snap_missing'));
   const printed = inspect(notFound);
-  assert.match(printed, /^NotFoundError: /);
+  assert.match(printed, /^\[?NotFoundError: Snapshot 'snap_missing' not found/);
   assert.match(printed, /status: 404/);
   assert.match(printed, /requestId: 'req_/);
   assert.doesNotMatch(printed, /undefined/);
