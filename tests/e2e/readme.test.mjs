@@ -27,6 +27,8 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BASE_URL, freshKey } from './helpers.mjs';
+// Copied beside this file into the scratch project, from tests/ecosystem.
+import { startWorker } from './worker-host.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const readme = readFileSync(join(here, 'README.md'), 'utf8');
@@ -278,36 +280,12 @@ test("the README's Workers: bundled as wrangler does, run in Miniflare with the 
   const vars = parseDotenv(devVars.code);
   assert.ok(vars.INSTAVM_API_KEY && vars.INSTAVM_BASE_URL, '.dev.vars sets INSTAVM_API_KEY and INSTAVM_BASE_URL');
 
-  const { build } = await import('esbuild');
-  const { Miniflare } = await import('miniflare');
   for (const b of workers) {
     await t.test(`README.md line ${b.line}: ${b.name}`, async () => {
       const entry = write(b);
       const outdir = join(work, 'dist', b.name.replace(/\W+/g, '_'));
-      // What wrangler does: the workerd/worker/browser conditions, and each .wasm a module of its own.
-      await build({
-        entryPoints: [entry],
-        bundle: true,
-        format: 'esm',
-        platform: 'neutral',
-        conditions: ['workerd', 'worker', 'browser'],
-        mainFields: ['module', 'main'],
-        loader: { '.wasm': 'copy' },
-        entryNames: 'worker',
-        outdir,
-        logLevel: 'warning',
-      });
-      const mf = new Miniflare({
-        modules: true,
-        scriptPath: join(outdir, 'worker.js'),
-        modulesRules: [
-          { type: 'ESModule', include: ['**/*.js'] },
-          { type: 'CompiledWasm', include: ['**/*.wasm'] },
-        ],
-        compatibilityDate: date,
-        // .dev.vars as wrangler dev would bind it, but for the emulator's address.
-        bindings: { ...vars, INSTAVM_BASE_URL: BASE_URL },
-      });
+      // .dev.vars bound as wrangler dev would bind them, but for the test emulator's address.
+      const mf = await startWorker(entry, outdir, { compatibilityDate: date, bindings: { ...vars, INSTAVM_BASE_URL: BASE_URL } });
       try {
         // The key of .dev.vars owns one snapshot on the test emulator while the Worker runs.
         const made = await api(vars.INSTAVM_API_KEY, '/v1/snapshots', { method: 'POST', body: JSON.stringify({ oci_image: 'alpine', type: 'user' }) });

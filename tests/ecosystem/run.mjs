@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveDir } from './static-server.mjs';
+import { startWorker } from './worker-host.mjs';
 
 const [scratch, baseUrl] = process.argv.slice(2);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -58,31 +59,7 @@ function script(name, cmd, args, inProcess = false) {
 async function workerd() {
   const name = 'workerd (Miniflare)';
   try {
-    const { build } = await import('esbuild');
-    const outdir = join(scratch, 'worker-dist');
-    // What wrangler does: bundle with the workerd/worker/browser conditions and
-    // keep the .wasm as a module of its own (imported as a compiled module).
-    await build({
-      entryPoints: [join(scratch, 'worker.js')],
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      conditions: ['workerd', 'worker', 'browser'],
-      mainFields: ['module', 'main'],
-      loader: { '.wasm': 'copy' },
-      outdir,
-      logLevel: 'warning',
-    });
-    const { Miniflare } = await import('miniflare');
-    const mf = new Miniflare({
-      modules: true,
-      scriptPath: join(outdir, 'worker.js'),
-      modulesRules: [
-        { type: 'ESModule', include: ['**/*.js'] },
-        { type: 'CompiledWasm', include: ['**/*.wasm'] },
-      ],
-      compatibilityDate: '2026-07-01',
-    });
+    const mf = await startWorker(join(scratch, 'worker.js'), join(scratch, 'worker-dist'), { compatibilityDate: '2026-07-01' });
     try {
       for (const inProcess of [false, true]) {
         const label = name + (inProcess ? IN_PROCESS : '');
