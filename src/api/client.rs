@@ -9,7 +9,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::client::plan::{begin, execute, Op};
+use crate::client::ops::{begin, execute, Op};
 use crate::client::transport::Transport;
 use crate::client::{snapshots, vms};
 use crate::core::error::ClientError;
@@ -64,7 +64,7 @@ impl Client {
     /// Resolves with a ready snapshot of exactly this spec, reused or built.
     #[wasm_bindgen(js_name = ensureSnapshot)]
     pub fn ensure_snapshot(&self, params: JsValue, options: JsValue, image: bool) -> Promise {
-        self.run(crate::client::ensure::plan(&params, &options, image))
+        self.run(crate::client::ensure::plan(&params, &options, image).map(|e| Op::Ensure(Box::new(e))))
     }
 
     /// Resolves with the ready snapshot.
@@ -161,27 +161,9 @@ impl Client {
 }
 
 /// The options as data, every own key (so that a mistyped one is refused by
-/// name), without walking into `fetch` (a function, the platform's to read):
-/// only `headers` is read in depth.
+/// name), without walking into `fetch` (a function, the platform's to read).
 fn read_options(options: &JsValue) -> crate::core::Value {
-    use crate::core::Value;
-    if options.as_string().is_some() || !options.is_object() || js_sys::Array::is_array(options) {
-        return from_js(options);
-    }
-    let keys = js_sys::Object::keys(options.unchecked_ref::<js_sys::Object>());
-    let members = keys
-        .iter()
-        .filter_map(|k| k.as_string())
-        .filter_map(|key| {
-            let v = get(options, &key);
-            let read = match key.as_str() {
-                "fetch" => Value::Other("function"),
-                _ => from_js(&v),
-            };
-            (!v.is_undefined()).then_some((key, read))
-        })
-        .collect();
-    Value::Object(members)
+    crate::client::args::members_of(options, |key, v| if key == "fetch" { crate::core::Value::Other("function") } else { from_js(v) })
 }
 
 /// Installs the function that builds the package's `Error` subclasses.

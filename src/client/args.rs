@@ -1,33 +1,16 @@
-//! Reading a call's JS arguments: per-call options, signals and ids. Shared
-//! by the snapshot and VM operations and the wait.
+//! Reading a call's JS arguments: options objects, signals, ids and
+//! `extraBody`. A leaf: it knows JS values and the core, nothing else of the
+//! client, so every operation and the wait can use it.
 
 
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::plan::{Plan, Shape};
 use crate::core::error::ClientError;
-use crate::core::options::parse_call_options;
 use crate::core::path::encode_segment;
-use crate::core::retry::Method;
 use crate::core::Value;
 use web_sys::AbortSignal;
 use crate::platform::convert::{from_js, get, is_present};
 use crate::platform::errors::Failure;
-
-/// A plan for `method path` with the per-call options `{ signal, timeoutMs }`.
-pub fn planned(method: Method, path: String, shape: Shape, options: &JsValue) -> Result<Plan, Failure> {
-    planned_with(method, path, shape, options, &[])
-}
-
-/// [`planned`] for a method whose options also take the `extra` keys (read
-/// by the method itself): any other key is refused by name.
-pub fn planned_with(method: Method, path: String, shape: Shape, options: &JsValue, extra: &[&str]) -> Result<Plan, Failure> {
-    let parsed = parse_call_options(&shallow(options), extra)?;
-    let mut plan = Plan::new(method, path, shape);
-    plan.signal = signal_option(options)?;
-    plan.timeout_ms = parsed.timeout_ms;
-    Ok(plan)
-}
 
 /// Reads only the top level of an options object: nested values (a signal, a
 /// callback) are checked by the platform, not walked into.
@@ -35,6 +18,13 @@ pub fn shallow(options: &JsValue) -> Value {
     if !is_present(options) {
         return Value::Null;
     }
+    members_of(options, |_, v| if v.is_object() { Value::Object(Vec::new()) } else { from_js(v) })
+}
+
+/// The own enumerable members of an options object, each read by `read`
+/// (undefined ones left out, as JS spreads and JSON leave them). Anything but
+/// a plain object is read whole, for validation to name.
+pub fn members_of(options: &JsValue, read: impl Fn(&str, &JsValue) -> Value) -> Value {
     if !options.is_object() || js_sys::Array::is_array(options) {
         return from_js(options);
     }
@@ -44,8 +34,10 @@ pub fn shallow(options: &JsValue) -> Value {
         .filter_map(|k| k.as_string())
         .filter_map(|k| {
             let v = get(options, &k);
-            let read = if v.is_object() { Value::Object(Vec::new()) } else { from_js(&v) };
-            (!v.is_undefined()).then_some((k, read))
+            (!v.is_undefined()).then(|| {
+                let read = read(&k, &v);
+                (k, read)
+            })
         })
         .collect();
     Value::Object(members)

@@ -7,7 +7,7 @@
 use wasm_bindgen::JsValue;
 
 use super::args::shallow;
-use super::plan::{self, Op, Plan, Shape};
+use super::plan::{self, Plan, Shape};
 use super::records;
 use super::transport::{Begun, Call, Transport};
 use super::wait::{self, wait_context, WaitContext, SNAPSHOT_READY};
@@ -37,7 +37,7 @@ pub struct Ensure {
 
 /// `image`: the params came from an `Image`, whose resources the JS layer
 /// took out of the options (listed so that a typo of one is suggested).
-pub fn plan(params: &JsValue, options: &JsValue, image: bool) -> Result<Op, Failure> {
+pub fn plan(params: &JsValue, options: &JsValue, image: bool) -> Result<Ensure, Failure> {
     let params = from_js(params);
     let (spec, resources) = ImageSpec::from_params(&params)?;
     let opts = shallow(options);
@@ -63,7 +63,7 @@ pub fn plan(params: &JsValue, options: &JsValue, image: bool) -> Result<Op, Fail
     };
     let keys: &[&str] = if image { &["name", "rebuildFailed", "vcpu_count", "memory_mb", "type"] } else { &["name", "rebuildFailed"] };
     let ctx = wait_context(options, keys)?;
-    Ok(Op::Ensure(Box::new(Ensure { name, fingerprint, body: to_json_string(&body), list_path, rebuild_failed, ctx })))
+    Ok(Ensure { name, fingerprint, body: to_json_string(&body), list_path, rebuild_failed, ctx })
 }
 
 impl Ensure {

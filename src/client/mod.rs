@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod ensure;
+pub mod ops;
 pub mod plan;
 pub mod records;
 pub mod snapshots;

@@ -1,14 +1,15 @@
-//! Every operation is planned synchronously (validated, its request built)
-//! and then run by one executor. Keeping a single async path, rather than one
-//! async function per method, keeps the wasm small: each async function
-//! compiles to its own state machine with the transport inlined.
+//! A planned request: what to send, how to read the answer, what follows it
+//! (a wait, a lookup by idempotency key), and the loop that sends it. The
+//! operations build plans synchronously; `ops` runs them.
 
 
 use wasm_bindgen::JsValue;
 
+use super::args::{shallow, signal_option};
 use super::records;
 use super::transport::{Begun, Call, Transport};
 use super::wait::{self, Target, WaitContext};
+use crate::core::options::parse_call_options;
 use crate::core::retry::{self, Method};
 use crate::core::vm::IDEMPOTENCY_METADATA_KEY;
 use crate::core::record::VM_ALIASES;
@@ -58,14 +59,6 @@ impl Plan {
     }
 }
 
-pub enum Op {
-    Request(Plan),
-    /// A wait with no request first: `waitUntilReady(id)`.
-    Wait { target: Target, id: String, ctx: WaitContext },
-    /// `snapshots.ensure`: list, then reuse, join or build.
-    Ensure(Box<super::ensure::Ensure>),
-}
-
 impl Plan {
     /// The request this plan sends first.
     pub(super) fn call<'a>(&'a self, t: &Transport) -> Call<'a> {
@@ -76,32 +69,9 @@ impl Plan {
     }
 }
 
-/// Hands the operation's first request to `fetch` at once, inside the
-/// method call: a queued microtask (the runtime's clean-up of the previous
-/// response, say) then overlaps the wait for the network instead of
-/// delaying the request. `execute` carries on from it.
-pub fn begin(t: &Transport, op: &Op) -> Begun {
-    match op {
-        Op::Request(plan) => t.begin(&plan.call(t)),
-        Op::Wait { target, id, ctx } => wait::begin(t, *target, id, ctx),
-        Op::Ensure(e) => super::ensure::begin(t, e),
-    }
-}
-
-pub async fn execute(t: &Transport, op: Op, begun: Begun) -> Result<JsValue, Failure> {
-    match op {
-        Op::Wait { target, id, ctx } => wait::until(t, target, &id, &ctx, JsValue::UNDEFINED, Some(begun)).await,
-        Op::Ensure(e) => super::ensure::run(t, *e, begun).await,
-        Op::Request(plan) => {
-            let scrub = plan.scrub.clone();
-            run(t, plan, begun).await.map_err(|f| if scrub.is_empty() { f } else { f.scrubbed(&scrub) })
-        }
-    }
-}
-
 /// One planned request: sent, retried with its key when ambiguous, shaped,
 /// then followed when the plan says so.
-async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<JsValue, Failure> {
+pub(super) async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<JsValue, Failure> {
     let then_wait = plan.then_wait.take();
     let (value, _) = send(t, &plan, begun).await?;
     match then_wait {
@@ -176,4 +146,19 @@ fn is_ambiguous(f: &Failure) -> bool {
         },
         Failure::Raw(_) => false,
     }
+}
+
+/// A plan for `method path` with the per-call options `{ signal, timeoutMs }`.
+pub fn planned(method: Method, path: String, shape: Shape, options: &JsValue) -> Result<Plan, Failure> {
+    planned_with(method, path, shape, options, &[])
+}
+
+/// [`planned`] for a method whose options also take the `extra` keys (read
+/// by the method itself): any other key is refused by name.
+pub fn planned_with(method: Method, path: String, shape: Shape, options: &JsValue, extra: &[&str]) -> Result<Plan, Failure> {
+    let parsed = parse_call_options(&shallow(options), extra)?;
+    let mut plan = Plan::new(method, path, shape);
+    plan.signal = signal_option(options)?;
+    plan.timeout_ms = parsed.timeout_ms;
+    Ok(plan)
 }

@@ -2,8 +2,9 @@
 
 use wasm_bindgen::JsValue;
 
-use super::args::{id_segment, id_string, planned, planned_with, with_extra_body};
-use super::plan::{Op, Plan, Shape};
+use super::args::{id_segment, id_string, with_extra_body};
+use super::ops::Op;
+use super::plan::{planned, planned_with, Plan, Shape};
 use super::wait::{wait_context, SNAPSHOT_READY};
 use crate::core::keys::extra_query;
 use crate::core::path::encode_segment;

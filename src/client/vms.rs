@@ -5,8 +5,9 @@
 
 use wasm_bindgen::JsValue;
 
-use super::plan::{Op, Plan, Shape};
-use super::args::{id_segment, options_in, planned, planned_with, shallow, with_extra_body};
+use super::ops::Op;
+use super::plan::{planned, planned_with, Plan, Shape};
+use super::args::{id_segment, options_in, shallow, with_extra_body};
 use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};

@@ -121,7 +121,7 @@ fn record_path(target: Target, id: &str) -> Result<String, Failure> {
     Ok(format!("{}/{segment}", target.collection))
 }
 
-/// The wait's first poll, started at once (see `plan::begin`). An id that
+/// The wait's first poll, started at once (see `ops::begin`). An id that
 /// cannot be a path segment was refused when the wait was planned.
 pub fn begin(t: &Transport, target: Target, id: &str, ctx: &WaitContext) -> Begun {
     let path = record_path(target, id).unwrap_or_default();
