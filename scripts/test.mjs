@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { root, tee, step, StepError } from './lib/run.mjs';
 import { build } from './lib/build.mjs';
 import { scratchProject } from './lib/scratch.mjs';
-import { ensureChromium } from './lib/toolchain.mjs';
+import { ensureChromium, ensureClippy } from './lib/toolchain.mjs';
 import { buildEmulator, startEmulator } from './lib/emulator.mjs';
 
 const results = [];
@@ -39,6 +39,19 @@ const wasmTest = (extra) => ({
   env: { ...process.env, CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER: 'wasm-bindgen-test-runner', ...extra },
 });
 const wasmTestArgs = ['test', '--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '--test', 'client'];
+
+/**
+ * Clippy with the workspace's lints (no unwrap, expect, indexing or panic
+ * outside tests) and every warning an error. Each run is one check: it
+ * passes when clippy exits 0, and counts its findings otherwise.
+ */
+async function clippy(name, args) {
+  step(`suite: ${name}`);
+  const { status, output } = await tee('cargo', ['clippy', ...args, '--', '-D', 'warnings']);
+  const findings = (output.match(/^error(\[\w+\])?: (?!could not compile)/gm) ?? []).length;
+  const ok = status === 0;
+  results.push({ name, passed: ok ? 1 : 0, failed: ok ? 0 : Math.max(findings, 1), ok, note: ok ? '' : `exit ${status}` });
+}
 
 /** The packed package in an empty project, with the end-to-end and ecosystem test files beside it. */
 function testProject() {
@@ -86,6 +99,12 @@ async function main() {
   await suite('cargo test (core, emulator)', 'cargo', ['test', '--workspace'], cargoCounts);
 
   build();
+
+  // After the build, which installs the wasm target: the client's platform,
+  // client and api layers exist only on wasm32, so clippy looks there too.
+  ensureClippy();
+  await clippy('cargo clippy (workspace, native)', ['--workspace']);
+  await clippy('cargo clippy (client and emulator, wasm32)', ['--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '-p', 'instavm-emulator-wasm']);
 
   // The wasm itself, in Node, in Chromium and in a dedicated worker.
   await suite('wasm-bindgen-test in Node', 'cargo', wasmTestArgs, cargoCounts, wasmTest({}));

@@ -25,6 +25,13 @@ export function ensureRust() {
   }
 }
 
+/** Clippy, which `npm test` runs with the workspace's panic lints; rustup's minimal profile leaves it out. */
+export function ensureClippy() {
+  if (capture('cargo', ['clippy', '--version'])?.status === 0) return;
+  step('installing clippy (rustup component add clippy)');
+  run('rustup', ['component', 'add', 'clippy'], { missing: 'install Rust with rustup' });
+}
+
 export function ensureWasmBindgen() {
   const want = pinnedWasmBindgen();
   const have = capture('wasm-bindgen', ['--version'])?.stdout.trim();

@@ -156,7 +156,7 @@ pub fn message_from_body(body: &Value) -> Option<String> {
                 }
             }
             Some(Value::Object(_)) => {
-                if let Some(m) = body.get(key).and_then(|inner| message_from_body(inner)) {
+                if let Some(m) = body.get(key).and_then(message_from_body) {
                     return Some(m);
                 }
             }

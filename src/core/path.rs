@@ -1,6 +1,8 @@
 //! Ids in URL paths: each id is exactly one percent-encoded segment.
 
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use super::error::ClientError;
 
 /// Encodes `id` as one path segment, keeping only RFC 3986 unreserved characters
@@ -20,23 +22,13 @@ pub fn encode_segment(field: &str, id: &str) -> Result<String, ClientError> {
     Ok(percent_encode(id))
 }
 
-const HEX: &[u8; 16] = b"0123456789ABCDEF";
+/// What is encoded: every byte but the RFC 3986 unreserved characters.
+const ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Percent-encodes every byte outside the unreserved set; used for path segments
 /// and query components alike, which every server decodes the same way.
 pub fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for byte in s.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(byte as char);
-        } else {
-            out.push('%');
-            // In bounds by construction: a nibble is below 16, HEX has 16 entries.
-            out.push(HEX[(byte >> 4) as usize] as char);
-            out.push(HEX[(byte & 0xf) as usize] as char);
-        }
-    }
-    out
+    utf8_percent_encode(s, ENCODED).to_string()
 }
 
 #[cfg(test)]
