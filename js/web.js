@@ -1,5 +1,6 @@
-// Entry for browsers, Deno and any runtime with fetch and URL-relative
-// modules: the wasm is fetched next to this file on first use (or `init()`).
+// Entry for browsers and any bundler or runtime that resolves the `browser`,
+// `import` or `default` condition (Deno has its own entry, deno.js): the
+// wasm is fetched next to this file on first use (or `init()`).
 import load from './instavm_wasm.js';
 import { _setLoader } from './client.js';
 

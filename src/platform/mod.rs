@@ -1,6 +1,7 @@
-//! The only code that touches JS globals: `fetch` (requests built with
-//! gloo-net), timers (gloo-timers), `AbortSignal` (web-sys), the clock,
-//! randomness, JS values (serde-wasm-bindgen) and JS error objects. Nothing
+//! The only code that touches JS globals: `fetch` (one `web_sys::Request`
+//! per attempt, answers read through gloo-net's `Response`), timers
+//! (gloo-timers), `AbortSignal` (web-sys), the clock, randomness, JS values
+//! (serde-wasm-bindgen) and JS error objects. Nothing
 //! here goes through `window`, so one build runs in pages, workers, Node,
 //! Deno, Bun and workerd.
 
