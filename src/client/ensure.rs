@@ -6,7 +6,7 @@
 
 use wasm_bindgen::JsValue;
 
-use super::args::shallow;
+use super::args::CallArgs;
 use super::plan::{self, Plan, Shape};
 use super::records;
 use super::transport::{Begun, Call, Transport};
@@ -37,10 +37,10 @@ pub struct Ensure {
 
 /// `image`: the params came from an `Image`, whose resources the JS layer
 /// took out of the options (listed so that a typo of one is suggested).
-pub fn plan(params: &JsValue, options: &JsValue, image: bool) -> Result<Ensure, Failure> {
+pub fn plan(params: &JsValue, args: &CallArgs, image: bool) -> Result<Ensure, Failure> {
     let params = from_js(params);
     let (spec, resources) = ImageSpec::from_params(&params)?;
-    let opts = shallow(options);
+    let opts = &args.data;
     let base = match present(opts.get("name")).or_else(|| present(params.get("name"))) {
         Some(v) => text("name", v, 200)?,
         None => "image".to_string(),
@@ -62,7 +62,7 @@ pub fn plan(params: &JsValue, options: &JsValue, image: bool) -> Result<Ensure, 
         None => "/v1/snapshots".to_string(),
     };
     let keys: &[&str] = if image { &["name", "rebuildFailed", "vcpu_count", "memory_mb", "type"] } else { &["name", "rebuildFailed"] };
-    let ctx = wait_context(options, keys)?;
+    let ctx = wait_context(args, keys)?;
     Ok(Ensure { name, fingerprint, body: to_json_string(&body), list_path, rebuild_failed, ctx })
 }
 

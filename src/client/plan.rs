@@ -5,7 +5,7 @@
 
 use wasm_bindgen::JsValue;
 
-use super::args::{shallow, signal_option};
+use super::args::CallArgs;
 use super::records;
 use super::transport::{Begun, Call, Transport};
 use super::wait::{self, Target, WaitContext};
@@ -149,16 +149,16 @@ fn is_ambiguous(f: &Failure) -> bool {
 }
 
 /// A plan for `method path` with the per-call options `{ signal, timeoutMs }`.
-pub fn planned(method: Method, path: String, shape: Shape, options: &JsValue) -> Result<Plan, Failure> {
-    planned_with(method, path, shape, options, &[])
+pub fn planned(method: Method, path: String, shape: Shape, args: &CallArgs) -> Result<Plan, Failure> {
+    planned_with(method, path, shape, args, &[])
 }
 
 /// [`planned`] for a method whose options also take the `extra` keys (read
 /// by the method itself): any other key is refused by name.
-pub fn planned_with(method: Method, path: String, shape: Shape, options: &JsValue, extra: &[&str]) -> Result<Plan, Failure> {
-    let parsed = parse_call_options(&shallow(options), extra)?;
+pub fn planned_with(method: Method, path: String, shape: Shape, args: &CallArgs, extra: &[&str]) -> Result<Plan, Failure> {
+    let parsed = parse_call_options(args.options(), extra)?;
     let mut plan = Plan::new(method, path, shape);
-    plan.signal = signal_option(options)?;
+    plan.signal = args.signal()?;
     plan.timeout_ms = parsed.timeout_ms;
     Ok(plan)
 }

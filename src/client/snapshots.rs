@@ -2,32 +2,30 @@
 
 use wasm_bindgen::JsValue;
 
-use super::args::{id_segment, id_string, with_extra_body};
+use super::args::{id_segment, id_string, CallArgs};
 use super::ops::Op;
 use super::plan::{planned, planned_with, Plan, Shape};
 use super::wait::{wait_context, SNAPSHOT_READY};
-use crate::core::keys::extra_query;
 use crate::core::path::encode_segment;
 use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
 use crate::core::snapshot::{create_body, list_query};
-use crate::platform::convert::{from_js, get, is_present, to_json_string};
+use crate::core::Value;
+use crate::platform::convert::{from_js, to_json_string};
 use crate::platform::errors::Failure;
 
 /// `GET /v1/snapshots?type=`; `options.extraQuery` adds parameters the
 /// client does not know yet.
-pub fn list(query: &JsValue, options: &JsValue) -> Result<Op, Failure> {
-    let mut qs = list_query(&from_js(query))?;
-    let extra = get(options, "extraQuery");
-    if is_present(&extra) {
-        let more = extra_query(&from_js(&extra))?;
-        // The pairs come as `&name=value`; the first of the query starts with `?`.
-        qs = match more.strip_prefix('&') {
-            Some(first) if qs.is_empty() => format!("?{first}"),
-            _ => qs + &more,
-        };
-    }
-    Ok(Op::Request(planned_with(Method::Get, format!("/v1/snapshots{qs}"), Shape::Many(&SNAPSHOT_ALIASES), options, &["extraQuery"])?))
+pub fn list(query: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
+    let plan = planned_with(Method::Get, String::new(), Shape::Many(&SNAPSHOT_ALIASES), args, &["extraQuery"])?;
+    let qs = list_query(&from_js(query))?;
+    let more = args.extra_query()?;
+    // The extra pairs come as `&name=value`; the first of a query starts with `?`.
+    let qs = match more.strip_prefix('&') {
+        Some(first) if qs.is_empty() => format!("?{first}"),
+        _ => qs + &more,
+    };
+    Ok(Op::Request(Plan { path: format!("/v1/snapshots{qs}"), ..plan }))
 }
 
 /// The keys of `create`'s options besides the request's or the wait's; with
@@ -39,38 +37,38 @@ const IMAGE_CREATE_KEYS: [&str; 6] = ["wait", "extraBody", "name", "vcpu_count",
 /// `create(params, options)`; with `{ wait: true }` the build is followed to
 /// `ready`, and every option (the wait's too) is checked before sending.
 /// There `timeoutMs` bounds the wait; the create itself uses the client's.
-pub fn create(params: &JsValue, options: &JsValue, image: bool) -> Result<Op, Failure> {
+pub fn create(params: &JsValue, args: &CallArgs, image: bool) -> Result<Op, Failure> {
     let keys: &[&str] = if image { &IMAGE_CREATE_KEYS } else { &CREATE_KEYS };
-    let body = with_extra_body(create_body(&from_js(params))?, options)?;
+    let body = args.with_extra_body(create_body(&from_js(params))?)?;
     let shape = Shape::One(&SNAPSHOT_ALIASES);
-    let mut plan = if get(options, "wait").as_bool() == Some(true) {
-        let ctx = wait_context(options, keys)?;
+    let mut plan = if args.data.get("wait") == Some(&Value::Bool(true)) {
+        let ctx = wait_context(args, keys)?;
         let mut plan = Plan::new(Method::Post, "/v1/snapshots".into(), shape);
         plan.signal = ctx.signal.clone();
         plan.then_wait = Some((SNAPSHOT_READY, ctx));
         plan
     } else {
-        planned_with(Method::Post, "/v1/snapshots".into(), shape, options, keys)?
+        planned_with(Method::Post, "/v1/snapshots".into(), shape, args, keys)?
     };
     plan.body = Some(to_json_string(&body));
     plan.idempotency_key = Some(crate::platform::random::idempotency_key());
     Ok(Op::Request(plan))
 }
 
-pub fn get_one(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+pub fn get_one(id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     let path = format!("/v1/snapshots/{}", id_segment("id", id)?);
-    Ok(Op::Request(planned(Method::Get, path, Shape::One(&SNAPSHOT_ALIASES), options)?))
+    Ok(Op::Request(planned(Method::Get, path, Shape::One(&SNAPSHOT_ALIASES), args)?))
 }
 
-pub fn delete(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+pub fn delete(id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     let path = format!("/v1/snapshots/{}", id_segment("id", id)?);
-    Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, options)?))
+    Ok(Op::Request(planned(Method::Delete, path, Shape::Ack, args)?))
 }
 
 /// `waitUntilReady(id)`: the first poll is immediate.
-pub fn wait(id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+pub fn wait(id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     let id = id_string("id", id)?;
     encode_segment("id", &id)?;
-    let ctx = wait_context(options, &[])?;
+    let ctx = wait_context(args, &[])?;
     Ok(Op::Wait { target: SNAPSHOT_READY, id, ctx })
 }

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::ops::Op;
 use super::plan::{planned, planned_with, Plan, Shape};
-use super::args::{id_segment, options_in, shallow, with_extra_body};
+use super::args::{id_segment, CallArgs};
 use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
@@ -27,7 +27,7 @@ fn vm_path(vm_id: &JsValue, rest: &str) -> Result<String, Failure> {
 /// A plan for a method with a `wait` argument. Its request runs on the
 /// client's timeout; `timeoutMs` bounds the wait. With `wait` set, the answer
 /// is followed until `target` is reached (at once when it already is).
-fn waiting(method: Method, path: impl FnOnce(bool) -> Result<String, Failure>, shape: Shape, wait_arg: &JsValue, target: super::wait::Target) -> Result<Plan, Failure> {
+fn waiting(method: Method, path: impl FnOnce(bool) -> Result<String, Failure>, shape: Shape, wait_arg: &CallArgs, target: super::wait::Target) -> Result<Plan, Failure> {
     waiting_default(method, path, shape, wait_arg, target, true, BODY_WAIT_KEYS)
 }
 
@@ -40,12 +40,12 @@ fn waiting_default(
     method: Method,
     path: impl FnOnce(bool) -> Result<String, Failure>,
     shape: Shape,
-    wait_arg: &JsValue,
+    wait_arg: &CallArgs,
     target: super::wait::Target,
     default: bool,
     extra: &[&str],
 ) -> Result<Plan, Failure> {
-    let wait = vm::wait_flag(&shallow(wait_arg), default)?;
+    let wait = vm::wait_flag(&wait_arg.data, default)?;
     let ctx = wait_context(wait_arg, extra)?;
     let mut plan = Plan::new(method, path(wait)?, shape);
     plan.signal = ctx.signal.clone();
@@ -56,9 +56,9 @@ fn waiting_default(
 }
 
 /// The plan with its JSON body: the checked `body` plus the call's
-/// `extraBody`, if any (`options` is the options object, or a boolean).
-fn with_body(mut plan: Plan, body: Value, options: &JsValue) -> Result<Op, Failure> {
-    let body = with_extra_body(body, &options_in(options))?;
+/// `extraBody`, if any.
+fn with_body(mut plan: Plan, body: Value, args: &CallArgs) -> Result<Op, Failure> {
+    let body = args.with_extra_body(body)?;
     plan.body = Some(to_json_string(&body));
     Ok(Op::Request(plan))
 }
@@ -66,7 +66,7 @@ fn with_body(mut plan: Plan, body: Value, options: &JsValue) -> Result<Op, Failu
 /// `POST /v1/vms?wait=`. The idempotency key is also recorded in the VM's
 /// `metadata`: after an ambiguous failure the executor finds the VM by it
 /// instead of creating a second one.
-pub fn create(body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+pub fn create(body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let key = random::idempotency_key();
     let body = vm::create_body(&from_js(body), &key)?;
     let mut plan = waiting(Method::Post, |w| Ok(format!("/v1/vms?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
@@ -76,37 +76,37 @@ pub fn create(body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
 }
 
 /// `GET /v1/vms` (running) or `GET /v1/vms/` (every record, terminated too).
-pub fn list(all: bool, options: &JsValue) -> Result<Op, Failure> {
+pub fn list(all: bool, args: &CallArgs) -> Result<Op, Failure> {
     let path = if all { "/v1/vms/" } else { "/v1/vms" };
-    Ok(Op::Request(planned(Method::Get, path.into(), Shape::Many(&VM_ALIASES), options)?))
+    Ok(Op::Request(planned(Method::Get, path.into(), Shape::Many(&VM_ALIASES), args)?))
 }
 
-pub fn get_one(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
-    Ok(Op::Request(planned(Method::Get, vm_path(vm_id, "")?, Shape::One(&VM_ALIASES), options)?))
+pub fn get_one(vm_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
+    Ok(Op::Request(planned(Method::Get, vm_path(vm_id, "")?, Shape::One(&VM_ALIASES), args)?))
 }
 
-pub fn update(vm_id: &JsValue, patch: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+pub fn update(vm_id: &JsValue, patch: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     let path = vm_path(vm_id, "")?;
     let body = vm::update_body(&from_js(patch))?;
-    with_body(planned_with(Method::Patch, path, Shape::Ack, options, &["extraBody"])?, body, options)
+    with_body(planned_with(Method::Patch, path, Shape::Ack, args, &["extraBody"])?, body, args)
 }
 
-pub fn delete(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
-    Ok(Op::Request(planned(Method::Delete, vm_path(vm_id, "")?, Shape::Ack, options)?))
+pub fn delete(vm_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
+    Ok(Op::Request(planned(Method::Delete, vm_path(vm_id, "")?, Shape::Ack, args)?))
 }
 
 /// Snapshots a VM's state. The server is always asked not to wait: the
 /// client polls the snapshot record instead, so the wait can be cancelled,
 /// never meets a request timeout, and a failed capture rejects with
 /// `SnapshotBuildFailedError` even while the VM stays healthy.
-pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "name")?;
     let mut plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
     plan.idempotency_key = Some(random::idempotency_key());
     with_body(plan, body, wait_arg)
 }
 
-pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "snapshot_name")?;
     let mut plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
     plan.idempotency_key = Some(random::idempotency_key());
@@ -115,20 +115,20 @@ pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &JsValue) -> Result<Op, 
 
 /// The API answers `suspending` at once; with `wait` (default false, the
 /// API's own behaviour) the client polls until the VM is `suspended`.
-pub fn suspend(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+pub fn suspend(vm_id: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let plan = waiting_default(Method::Post, |_| vm_path(vm_id, "/suspend"), Shape::One(&VM_ALIASES), wait_arg, VM_SUSPENDED, false, WAIT_KEY)?;
     Ok(Op::Request(plan))
 }
 
 /// Resolves with the **new** VM the API mints on resume.
-pub fn resume(vm_id: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+pub fn resume(vm_id: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let plan = waiting_default(Method::Post, |w| vm_path(vm_id, &format!("/resume?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE, true, WAIT_KEY)?;
     Ok(Op::Request(plan))
 }
 
 /// `POST /v1/vms/{id}/stage-env`. The values are secrets: failures are
 /// scrubbed of them and carry no body, and the answer is never handed back.
-pub fn stage_env(vm_id: &JsValue, env: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+pub fn stage_env(vm_id: &JsValue, env: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     let path = vm_path(vm_id, "/stage-env")?;
     let env = from_js(env);
     let secrets: Vec<String> = match &env {
@@ -136,36 +136,35 @@ pub fn stage_env(vm_id: &JsValue, env: &JsValue, options: &JsValue) -> Result<Op
         _ => Vec::new(),
     };
     let body = vm::stage_env_body(&env).map_err(|e| Failure::from(e).scrubbed(&secrets))?;
-    let mut plan = planned(Method::Post, path, Shape::Hidden, options)?;
+    let mut plan = planned(Method::Post, path, Shape::Hidden, args)?;
     plan.scrub = secrets;
     plan.body = Some(to_json_string(&body));
     Ok(Op::Request(plan))
 }
 
-pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &JsValue) -> Result<Op, Failure> {
+pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::volume("", &from_js(volume))?;
-    let wait = vm::wait_flag(&shallow(wait_arg), true)?;
-    let plan = planned_with(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, &options_in(wait_arg), BODY_WAIT_KEYS)?;
+    let wait = vm::wait_flag(&wait_arg.data, true)?;
+    let plan = planned_with(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, wait_arg, BODY_WAIT_KEYS)?;
     with_body(plan, body, wait_arg)
 }
 
-pub fn list_volumes(vm_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
-    Ok(Op::Request(planned(Method::Get, vm_path(vm_id, "/volumes")?, Shape::Many(&[]), options)?))
+pub fn list_volumes(vm_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
+    Ok(Op::Request(planned(Method::Get, vm_path(vm_id, "/volumes")?, Shape::Many(&[]), args)?))
 }
 
 /// `DELETE /v1/vms/{id}/volumes/{volume_id}?mount_path=&wait=`; `options`
 /// names the `mount_path` (required: a volume may be mounted at several
 /// paths, and the official SDK always sends it) and may carry `wait`,
 /// `signal`, `timeoutMs`.
-pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, options: &JsValue) -> Result<Op, Failure> {
+pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     let volume = id_segment("volumeId", volume_id)?;
-    let read = shallow(options);
-    let plan_options = options_in(options);
-    let mut plan = planned_with(Method::Delete, String::new(), Shape::Ack, &plan_options, &["wait", "mount_path"])?;
+    let read = &args.data;
+    let mut plan = planned_with(Method::Delete, String::new(), Shape::Ack, args, &["wait", "mount_path"])?;
     let Some(mount) = present(read.get("mount_path")) else {
         return Err(ClientError::invalid("mount_path", "is required: unmountVolume(vmId, volumeId, { mount_path: '/data' })").into());
     };
-    let query = format!("?wait={}&mount_path={}", vm::wait_flag(&read, true)?, percent_encode(&vm::query_string("mount_path", mount)?));
+    let query = format!("?wait={}&mount_path={}", vm::wait_flag(read, true)?, percent_encode(&vm::query_string("mount_path", mount)?));
     plan.path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
     Ok(Op::Request(plan))
 }

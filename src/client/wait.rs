@@ -8,10 +8,10 @@
 
 
 use js_sys::Function;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 
 use super::records;
-use super::args::{options_in, shallow, signal_option};
+use super::args::CallArgs;
 use super::transport::{Begun, Call, Transport};
 use crate::core::error::ClientError;
 use crate::core::options::{parse_wait_options, WaitOptions};
@@ -22,7 +22,7 @@ use crate::core::validate::show_number;
 use crate::core::vm::{vm_phase, VmPhase};
 use crate::core::ErrorKind;
 use web_sys::AbortSignal;
-use crate::platform::convert::{get, is_present};
+use crate::platform::convert::get;
 use crate::platform::errors::{first_failure_text, Failure};
 use crate::platform::{random, timer};
 
@@ -97,15 +97,9 @@ pub struct WaitContext {
 
 /// Reads a wait's options; `extra` names the method's own keys besides the
 /// wait's (`wait`, `extraBody`, ensure's `name`), which it reads itself.
-pub fn wait_context(options: &JsValue, extra: &[&str]) -> Result<WaitContext, Failure> {
-    let options = &options_in(options);
-    let parsed = parse_wait_options(&shallow(options), extra)?;
-    let on_status = match get(options, "onStatus") {
-        f if !is_present(&f) => None,
-        f if f.is_function() => Some(f.unchecked_into::<Function>()),
-        _ => return Err(ClientError::invalid("onStatus", "must be a function called with each new status").into()),
-    };
-    Ok(WaitContext { options: parsed, signal: signal_option(options)?, on_status })
+pub fn wait_context(args: &CallArgs, extra: &[&str]) -> Result<WaitContext, Failure> {
+    let parsed = parse_wait_options(args.options(), extra)?;
+    Ok(WaitContext { options: parsed, signal: args.signal()?, on_status: args.on_status()? })
 }
 
 /// One poll of the record, bounded by what is left of the wait; the wait's
