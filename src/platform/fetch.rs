@@ -62,10 +62,31 @@ pub struct Attempt {
 
 struct Sent {
     answer: JsFuture,
-    controller: AbortController,
     signal: Option<AbortSignal>,
+    guard: AbortGuard,
+}
+
+/// What bounds one attempt, owned together: the attempt's own controller,
+/// the timer that aborts it at the timeout, and the listener that aborts it
+/// when the caller's signal does. Dropped before the answer was read (the
+/// call's future was dropped), it aborts the request, so no fetch outlives
+/// the call that made it; either way the timer is cleared and the listener
+/// removed.
+#[must_use = "dropping the guard aborts the request"]
+struct AbortGuard {
+    controller: AbortController,
     _listening: Option<Listening>,
     _timer: Timeout,
+    /// Set once the body is read: aborting then would only cost a DOMException.
+    done: bool,
+}
+
+impl Drop for AbortGuard {
+    fn drop(&mut self) {
+        if !self.done {
+            self.controller.abort();
+        }
+    }
 }
 
 impl Attempt {
@@ -78,12 +99,14 @@ impl Attempt {
     /// Waits for the response and reads its body.
     pub async fn finish(self) -> Result<Received, SendError> {
         // The timer and the listener live until the body is read.
-        let Sent { answer, controller, signal, _listening, _timer } = self.state?;
-        read(answer).await.map_err(|thrown| match signal.filter(AbortSignal::aborted) {
+        let Sent { answer, signal, mut guard } = self.state?;
+        let received = read(answer).await.map_err(|thrown| match signal.filter(AbortSignal::aborted) {
             Some(s) => SendError::Aborted(s.reason()),
-            None if controller.signal().aborted() => SendError::TimedOut,
+            None if guard.controller.signal().aborted() => SendError::TimedOut,
             None => SendError::Network(describe(&thrown), thrown),
-        })
+        });
+        guard.done = true;
+        received
     }
 }
 
@@ -121,7 +144,7 @@ fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<
     // wait for the answer instead of delaying the request.
     let ours = controller.clone();
     let timer = Timeout::new(timer_ms(timeout_ms), move || ours.abort());
-    Ok(Sent { answer, controller, signal: signal.cloned(), _listening: listening, _timer: timer })
+    Ok(Sent { answer, signal: signal.cloned(), guard: AbortGuard { controller, _listening: listening, _timer: timer, done: false } })
 }
 
 /// The response and its body text.
