@@ -1,9 +1,12 @@
-//! `/v1/snapshots`: build from an OCI image, list, get, delete.
+//! `/v1/snapshots`: build from an OCI image, list, get, delete; how a build
+//! goes (its status over time, whether it fails, the image's size).
 
 use serde_json::{json, Map, Value};
 
+use crate::oci;
 use crate::state::{Shared, Snapshot};
-use crate::validate::{self, planned_failure, size_bytes};
+use crate::validate::snapshots::CreateSnapshot;
+use crate::validate::{self, json_body};
 use crate::wire::{api_key, json_response, ApiError, Request};
 use crate::Reply;
 
@@ -33,10 +36,8 @@ pub(crate) fn list(shared: &Shared, request: &Request, _: &[String]) -> Result<R
 
 pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
-    let body: Value = serde_json::from_slice(&request.body).map_err(|e| {
-        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": format!("JSON decode error: {e}"), "type": "json_invalid" })])
-    })?;
-    let req = validate::create_snapshot(&body).map_err(ApiError::unprocessable)?;
+    let body = json_body(&request.body)?;
+    let req = validate::snapshots::create(&body).map_err(ApiError::unprocessable)?;
     let mut tenants = shared.tenants();
     let tenant = tenants.entry(key).or_default();
     let snapshot = new_snapshot(shared, &req, planned_failure(&req), shared.now_ms());
@@ -47,7 +48,7 @@ pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result
 
 /// A snapshot record as the build starts (`created`, on the host's clock,
 /// may lie in the past, to make one that is already built).
-pub(crate) fn new_snapshot(shared: &Shared, req: &validate::CreateSnapshot, failure: Option<String>, created: f64) -> Snapshot {
+pub(crate) fn new_snapshot(shared: &Shared, req: &CreateSnapshot, failure: Option<String>, created: f64) -> Snapshot {
     let (id, seq) = shared.new_id("snap");
     let mut record = Map::new();
     record.insert("id".into(), json!(id));
@@ -117,4 +118,60 @@ pub(crate) fn view(shared: &Shared, s: &Snapshot) -> Value {
     record.insert("error".into(), error);
     record.insert("size_bytes".into(), if status == "ready" { json!(s.size_bytes) } else { Value::Null });
     Value::Object(record)
+}
+
+/// Why a build will fail, decided at creation from what the user asked for:
+/// an image whose registry host ends in `.invalid`, or a post-build command
+/// with `exit N` (N > 0).
+fn planned_failure(req: &CreateSnapshot) -> Option<String> {
+    if let Some(host) = oci::registry_host(&req.oci_image) {
+        if host.ends_with(".invalid") {
+            return Some(format!(
+                "failed to pull image '{}': registry host '{host}' could not be resolved",
+                req.oci_image
+            ));
+        }
+    }
+    let cmd = req.build_args.as_ref()?.get("post_build_cmd")?.as_str()?;
+    let status = exit_status(cmd)?;
+    Some(format!("post_build_cmd exited with status {status}"))
+}
+
+/// The first `exit N` with N > 0 in a shell command.
+fn exit_status(cmd: &str) -> Option<u32> {
+    let words: Vec<&str> = cmd.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|').filter(|w| !w.is_empty()).collect();
+    words.windows(2).find_map(|w| match w {
+        ["exit", n] => n.parse::<u32>().ok().filter(|n| *n > 0),
+        _ => None,
+    })
+}
+
+/// A deterministic image size: a base per image plus a share per package.
+fn size_bytes(req: &CreateSnapshot) -> u64 {
+    let base = 80_000_000 + (req.oci_image.bytes().map(u64::from).sum::<u64>() % 97) * 1_000_000;
+    let packages = req
+        .build_args
+        .as_ref()
+        .map(|a| {
+            ["extra_apt_packages", "extra_pip_packages", "extra_npm_packages"]
+                .iter()
+                .filter_map(|k| a.get(*k).and_then(Value::as_str))
+                .map(|s| s.split_whitespace().count() as u64)
+                .sum::<u64>()
+        })
+        .unwrap_or(0);
+    base + packages * 12_500_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_statuses_are_found_in_commands() {
+        assert_eq!(exit_status("exit 3"), Some(3));
+        assert_eq!(exit_status("make && exit 2"), Some(2));
+        assert_eq!(exit_status("echo ok; exit 0"), None);
+        assert_eq!(exit_status("pip install -r req.txt"), None);
+    }
 }

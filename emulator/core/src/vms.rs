@@ -7,7 +7,8 @@ use serde_json::{json, Map, Value};
 use crate::snapshots::{new_snapshot, record_id, view as snapshot_view};
 use crate::state::{Shared, Tenant, Vm};
 use crate::time::iso_from_epoch_ms;
-use crate::validate::{CreateSnapshot, Problems};
+use crate::validate::snapshots::CreateSnapshot;
+use crate::validate::{self, json_body_or_empty, object};
 use crate::wire::{api_key, json_response, ApiError, Request};
 use crate::{Reply, Step};
 
@@ -20,82 +21,12 @@ fn param(params: &[String], i: usize) -> String {
     params.get(i).cloned().unwrap_or_default()
 }
 
-fn parse_body(bytes: &[u8]) -> Result<Value, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(json!({}));
-    }
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": format!("JSON decode error: {e}"), "type": "json_invalid" })])
-    })
-}
-
-fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    body.as_object().ok_or_else(|| {
-        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type" })])
-    })
-}
-
 fn not_found(id: &str) -> ApiError {
     ApiError::new(404, format!("VM '{id}' not found"))
 }
 
 fn conflict(id: &str, status: &str, wanted: &str) -> ApiError {
     ApiError::new(409, format!("VM '{id}' is {status}; this needs it {wanted}"))
-}
-
-/// Checks the fields of a create body that the contract bounds.
-fn check_create(body: &Map<String, Value>) -> Result<(), ApiError> {
-    let mut p = Problems::default();
-    p.int_in(body, &["vm_lifetime_seconds"], 20, 86_400);
-    if let Some(m) = p.int_in(body, &["memory_mb"], 128, 8192) {
-        if m % 2 != 0 {
-            p.add(&["memory_mb"], "Input should be an even number", "value_error");
-        }
-    }
-    p.int_in(body, &["vcpu_count"], 1, 8);
-    if let Some(v) = p.string(body, &["image_variant"]) {
-        if v != "computer-use" && v != "nix-dev" {
-            p.add(&["image_variant"], "Input should be 'computer-use' or 'nix-dev'", "enum");
-        }
-    }
-    p.string(body, &["snapshot_id"]);
-    if let Some(m) = body.get("metadata") {
-        if !m.is_object() && !m.is_null() {
-            p.add(&["metadata"], "Input should be a valid dictionary", "dict_type");
-        }
-    }
-    if let Some(vols) = body.get("volumes").and_then(Value::as_array) {
-        for (i, v) in vols.iter().enumerate() {
-            check_volume(&mut p, v, &i.to_string());
-        }
-    }
-    if p.0.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::unprocessable(p.0))
-    }
-}
-
-fn check_volume(p: &mut Problems, v: &Value, at: &str) {
-    let prefix: Vec<&str> = if at.is_empty() { vec![] } else { vec!["volumes", at] };
-    let loc = |k: &'static str| -> Vec<&str> { prefix.iter().copied().chain([k]).collect() };
-    let Some(obj) = v.as_object() else {
-        p.add(&prefix, "Input should be a valid dictionary", "dict_type");
-        return;
-    };
-    if !obj.get("volume_id").is_some_and(Value::is_string) {
-        p.add(&loc("volume_id"), "Field required", "missing");
-    }
-    if !obj.get("mount_path").and_then(Value::as_str).is_some_and(|m| m.starts_with('/')) {
-        p.add(&loc("mount_path"), "Input should be an absolute path", "value_error");
-    }
-    let mode = obj.get("mode").and_then(Value::as_str).unwrap_or("rw");
-    if mode != "rw" && mode != "ro" {
-        p.add(&loc("mode"), "Input should be 'rw' or 'ro'", "enum");
-    }
-    if obj.get("checkpoint_id").is_some_and(|c| !c.is_null()) && mode != "ro" {
-        p.add(&loc("checkpoint_id"), "A checkpoint can be mounted only read-only (mode 'ro')", "value_error");
-    }
 }
 
 /// A new VM record; live at once when the caller waited, else after booting.
@@ -157,9 +88,9 @@ fn vm_mut<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, Ap
 
 pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
-    let body = parse_body(&request.body)?;
+    let body = json_body_or_empty(&request.body)?;
     let fields = object(&body)?.clone();
-    check_create(&fields)?;
+    validate::vms::create(&fields)?;
     let waited = wants_wait(request);
     let id = {
         let mut tenants = shared.tenants();
@@ -215,17 +146,9 @@ pub(crate) fn get(shared: &Shared, request: &Request, params: &[String]) -> Resu
 pub(crate) fn update(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
     let id = param(params, 0);
-    let body = parse_body(&request.body)?;
+    let body = json_body_or_empty(&request.body)?;
     let fields = object(&body)?;
-    let mut p = Problems::default();
-    if let Some(m) = p.int_in(fields, &["memory_mb"], 128, 8192) {
-        if m % 2 != 0 {
-            p.add(&["memory_mb"], "Input should be an even number", "value_error");
-        }
-    }
-    if !p.0.is_empty() {
-        return Err(ApiError::unprocessable(p.0));
-    }
+    validate::vms::update(fields)?;
     let mut tenants = shared.tenants();
     let vm = not_terminated(tenants.get_mut(&key), &id, shared.now_ms())?;
     for (k, v) in fields {
@@ -253,7 +176,7 @@ pub(crate) fn delete(shared: &Shared, request: &Request, params: &[String]) -> R
 pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
     let id = param(params, 0);
-    let body = parse_body(&request.body)?;
+    let body = json_body_or_empty(&request.body)?;
     let name = object(&body)?.get("name").and_then(Value::as_str).map(str::to_string);
     let answer = {
         let mut tenants = shared.tenants();
@@ -295,7 +218,7 @@ fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>,
 pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
     let id = param(params, 0);
-    let body = parse_body(&request.body)?;
+    let body = json_body_or_empty(&request.body)?;
     let name = object(&body)?.get("snapshot_name").and_then(Value::as_str).map(str::to_string);
     let waited = wants_wait(request);
     let new_id = {
@@ -367,26 +290,7 @@ pub(crate) fn resume(shared: &Shared, request: &Request, params: &[String]) -> R
 pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
     let id = param(params, 0);
-    let body = parse_body(&request.body)?;
-    let entries = object(&body)?.get("entries").and_then(Value::as_array).cloned().ok_or_else(|| {
-        ApiError::unprocessable(vec![json!({ "loc": ["body", "entries"], "msg": "Field required", "type": "missing" })])
-    })?;
-    let mut p = Problems::default();
-    for (i, e) in entries.iter().enumerate() {
-        let at = i.to_string();
-        let name_ok = e.get("env_name").and_then(Value::as_str).is_some_and(|n| {
-            n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        });
-        if !name_ok {
-            p.add(&["entries", &at, "env_name"], "Input should be a valid environment variable name", "value_error");
-        }
-        if !e.get("value").is_some_and(Value::is_string) {
-            p.add(&["entries", &at, "value"], "Input should be a valid string", "string_type");
-        }
-    }
-    if !p.0.is_empty() {
-        return Err(ApiError::unprocessable(p.0));
-    }
+    let entries = validate::vms::stage_env(&json_body_or_empty(&request.body)?)?;
     let mut tenants = shared.tenants();
     not_terminated(tenants.get_mut(&key), &id, shared.now_ms())?;
     Ok(Reply::Now(json_response(200, json!({ "status": "ok", "staged": entries.len() }))))
@@ -395,12 +299,8 @@ pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -
 pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
     let id = param(params, 0);
-    let body = parse_body(&request.body)?;
-    let mut p = Problems::default();
-    check_volume(&mut p, &body, "");
-    if !p.0.is_empty() {
-        return Err(ApiError::unprocessable(p.0));
-    }
+    let body = json_body_or_empty(&request.body)?;
+    validate::vms::volume(&body)?;
     let mut tenants = shared.tenants();
     let vm = vm_mut(tenants.get_mut(&key), &id)?;
     let status = vm.settle(shared.now_ms());

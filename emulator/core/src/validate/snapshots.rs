@@ -1,50 +1,9 @@
-//! Request-body checks, answered FastAPI-style: one `{loc, msg, type}` item per
-//! problem, all problems at once.
+//! The checks of a `POST /v1/snapshots` body.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
+use super::Problems;
 use crate::oci;
-
-/// Collects 422 items while a body is checked.
-#[derive(Default)]
-pub struct Problems(pub Vec<Value>);
-
-impl Problems {
-    pub fn add(&mut self, loc: &[&str], msg: impl Into<String>, kind: &str) {
-        let mut path = vec![Value::from("body")];
-        path.extend(loc.iter().map(|s| Value::from(*s)));
-        self.0.push(json!({ "loc": path, "msg": msg.into(), "type": kind }));
-    }
-
-    pub fn int_in(&mut self, body: &Map<String, Value>, loc: &[&str], min: i64, max: i64) -> Option<i64> {
-        let v = body.get(*loc.last()?)?;
-        if v.is_null() {
-            return None;
-        }
-        match v.as_i64() {
-            Some(n) if n >= min && n <= max => Some(n),
-            Some(_) => {
-                self.add(loc, format!("Input should be between {min} and {max}"), "value_error");
-                None
-            }
-            None => {
-                self.add(loc, "Input should be a valid integer", "int_type");
-                None
-            }
-        }
-    }
-
-    pub fn string(&mut self, body: &Map<String, Value>, loc: &[&str]) -> Option<String> {
-        match body.get(*loc.last()?)? {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            _ => {
-                self.add(loc, "Input should be a valid string", "string_type");
-                None
-            }
-        }
-    }
-}
 
 /// A checked `POST /v1/snapshots` body.
 pub struct CreateSnapshot {
@@ -57,7 +16,7 @@ pub struct CreateSnapshot {
     pub build_args: Option<Map<String, Value>>,
 }
 
-pub fn create_snapshot(body: &Value) -> Result<CreateSnapshot, Vec<Value>> {
+pub fn create(body: &Value) -> Result<CreateSnapshot, Vec<Value>> {
     let mut p = Problems::default();
     let Some(obj) = body.as_object() else {
         p.add(&[], "Input should be a valid JSON object", "model_type");
@@ -126,65 +85,15 @@ fn build_args(p: &mut Problems, args: &Map<String, Value>) -> Map<String, Value>
     out
 }
 
-/// Why a build will fail, decided at creation from what the user asked for:
-/// an image whose registry host ends in `.invalid`, or a post-build command
-/// with `exit N` (N > 0).
-pub fn planned_failure(req: &CreateSnapshot) -> Option<String> {
-    if let Some(host) = oci::registry_host(&req.oci_image) {
-        if host.ends_with(".invalid") {
-            return Some(format!(
-                "failed to pull image '{}': registry host '{host}' could not be resolved",
-                req.oci_image
-            ));
-        }
-    }
-    let cmd = req.build_args.as_ref()?.get("post_build_cmd")?.as_str()?;
-    let status = exit_status(cmd)?;
-    Some(format!("post_build_cmd exited with status {status}"))
-}
-
-/// The first `exit N` with N > 0 in a shell command.
-fn exit_status(cmd: &str) -> Option<u32> {
-    let words: Vec<&str> = cmd.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|').filter(|w| !w.is_empty()).collect();
-    words.windows(2).find_map(|w| match w {
-        ["exit", n] => n.parse::<u32>().ok().filter(|n| *n > 0),
-        _ => None,
-    })
-}
-
-/// A deterministic image size: a base per image plus a share per package.
-pub fn size_bytes(req: &CreateSnapshot) -> u64 {
-    let base = 80_000_000 + (req.oci_image.bytes().map(u64::from).sum::<u64>() % 97) * 1_000_000;
-    let packages = req
-        .build_args
-        .as_ref()
-        .map(|a| {
-            ["extra_apt_packages", "extra_pip_packages", "extra_npm_packages"]
-                .iter()
-                .filter_map(|k| a.get(*k).and_then(Value::as_str))
-                .map(|s| s.split_whitespace().count() as u64)
-                .sum::<u64>()
-        })
-        .unwrap_or(0);
-    base + packages * 12_500_000
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exit_statuses_are_found_in_commands() {
-        assert_eq!(exit_status("exit 3"), Some(3));
-        assert_eq!(exit_status("make && exit 2"), Some(2));
-        assert_eq!(exit_status("echo ok; exit 0"), None);
-        assert_eq!(exit_status("pip install -r req.txt"), None);
-    }
+    use serde_json::json;
 
     #[test]
     fn reports_every_problem_with_its_location() {
         let body = json!({ "vcpu_count": 9, "type": "x", "build_args": { "disk_size_gb": 0, "envs": { "A": 1 } } });
-        let problems = create_snapshot(&body).err().unwrap_or_default();
+        let problems = create(&body).err().unwrap_or_default();
         let locs: Vec<String> = problems.iter().map(|p| p["loc"].to_string()).collect();
         assert_eq!(
             locs,
@@ -200,7 +109,7 @@ mod tests {
 
     #[test]
     fn caps_disks_at_three() {
-        let req = create_snapshot(&json!({ "oci_image": "alpine", "build_args": { "disk_size_gb": 10 } })).ok();
+        let req = create(&json!({ "oci_image": "alpine", "build_args": { "disk_size_gb": 10 } })).ok();
         let disk = req.and_then(|r| r.build_args).and_then(|a| a.get("disk_size_gb").cloned());
         assert_eq!(disk, Some(json!(3)));
     }

@@ -1,0 +1,83 @@
+//! Request checks, answered FastAPI-style: one `{loc, msg, type}` item per
+//! problem, every problem at once. One file per resource; what they share
+//! (reading the body, collecting problems) is here.
+
+pub mod snapshots;
+pub mod vms;
+
+use serde_json::{json, Map, Value};
+
+use crate::wire::ApiError;
+
+/// Collects 422 items while a body is checked.
+#[derive(Default)]
+pub struct Problems(pub Vec<Value>);
+
+impl Problems {
+    pub fn add(&mut self, loc: &[&str], msg: impl Into<String>, kind: &str) {
+        let mut path = vec![Value::from("body")];
+        path.extend(loc.iter().map(|s| Value::from(*s)));
+        self.0.push(json!({ "loc": path, "msg": msg.into(), "type": kind }));
+    }
+
+    pub fn int_in(&mut self, body: &Map<String, Value>, loc: &[&str], min: i64, max: i64) -> Option<i64> {
+        let v = body.get(*loc.last()?)?;
+        if v.is_null() {
+            return None;
+        }
+        match v.as_i64() {
+            Some(n) if n >= min && n <= max => Some(n),
+            Some(_) => {
+                self.add(loc, format!("Input should be between {min} and {max}"), "value_error");
+                None
+            }
+            None => {
+                self.add(loc, "Input should be a valid integer", "int_type");
+                None
+            }
+        }
+    }
+
+    pub fn string(&mut self, body: &Map<String, Value>, loc: &[&str]) -> Option<String> {
+        match body.get(*loc.last()?)? {
+            Value::Null => None,
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                self.add(loc, "Input should be a valid string", "string_type");
+                None
+            }
+        }
+    }
+
+    /// A 422 carrying every problem found, or nothing when there is none.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::unprocessable(self.0))
+        }
+    }
+}
+
+/// A body as JSON; one that does not parse is a 422 quoting the parser.
+pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": format!("JSON decode error: {e}"), "type": "json_invalid" })])
+    })
+}
+
+/// The same, but an empty or blank body reads as `{}`: the VM routes take
+/// calls that send none.
+pub fn json_body_or_empty(bytes: &[u8]) -> Result<Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    json_body(bytes)
+}
+
+/// The body's fields: anything but a JSON object is a 422.
+pub fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
+    body.as_object().ok_or_else(|| {
+        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type" })])
+    })
+}
