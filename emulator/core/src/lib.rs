@@ -9,9 +9,11 @@
 //! Time comes from the host's [`Clock`]. Two hosts: the axum server
 //! (`instavm-emulator`) and the wasm build behind `instavm-wasm/testing`.
 
+mod attach;
 mod faults;
 mod idempotency;
 mod inspect;
+mod lookup;
 mod oci;
 mod routes;
 mod snapshots;

@@ -3,7 +3,7 @@
 
 use crate::state::Shared;
 use crate::wire::{ApiError, Request};
-use crate::{inspect, snapshots, vms, Reply};
+use crate::{attach, inspect, snapshots, vms, Reply};
 
 pub(crate) type Handler = fn(&Shared, &Request, &[String]) -> Result<Reply, ApiError>;
 
@@ -22,10 +22,10 @@ const ROUTES: &[(&str, &str, Handler)] = &[
     ("POST", "/v1/vms/{}/clone", vms::clone),
     ("POST", "/v1/vms/{}/suspend", vms::suspend),
     ("POST", "/v1/vms/{}/resume", vms::resume),
-    ("POST", "/v1/vms/{}/stage-env", vms::stage_env),
-    ("GET", "/v1/vms/{}/volumes", vms::list_volumes),
-    ("POST", "/v1/vms/{}/volumes", vms::mount_volume),
-    ("DELETE", "/v1/vms/{}/volumes/{}", vms::unmount_volume),
+    ("POST", "/v1/vms/{}/stage-env", attach::stage_env),
+    ("GET", "/v1/vms/{}/volumes", attach::list_volumes),
+    ("POST", "/v1/vms/{}/volumes", attach::mount_volume),
+    ("DELETE", "/v1/vms/{}/volumes/{}", attach::unmount_volume),
     ("GET", "/_emulator/requests", inspect::requests),
 ];
 

@@ -1,32 +1,29 @@
 //! `/v1/vms`: the VM lifecycle. `creating` -> `active`; `suspending` ->
 //! `suspended`; resume mints a new VM; delete leaves a `terminated` record
-//! that only the all-records list (`GET /v1/vms/`) shows.
+//! that only the all-records list (`GET /v1/vms/`) shows. What is attached to
+//! a running VM (volumes, staged environment) is in `attach`.
 
 use serde_json::{json, Map, Value};
 
+use crate::lookup::{not_terminated, require, vm_in, VmRef};
 use crate::snapshots::{new_snapshot, record_id, view as snapshot_view};
-use crate::state::{Shared, Tenant, Vm};
+use crate::state::{Shared, Snapshot, Tenant, Vm};
 use crate::time::iso_from_epoch_ms;
 use crate::validate::snapshots::CreateSnapshot;
 use crate::validate::{self, json_body_or_empty, object};
-use crate::wire::{api_key, json_response, ApiError, Request};
+use crate::wire::{api_key, json_response, ApiError, Request, Response};
 use crate::{Reply, Step};
 
 fn wants_wait(request: &Request) -> bool {
     request.query_param("wait").is_some_and(|w| w == "true")
 }
 
-/// The `{id}` of the route.
-fn param(params: &[String], i: usize) -> String {
-    params.get(i).cloned().unwrap_or_default()
+fn ok() -> Reply {
+    Reply::Now(json_response(200, json!({ "status": "ok" })))
 }
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::new(404, format!("VM '{id}' not found"))
-}
-
-fn conflict(id: &str, status: &str, wanted: &str) -> ApiError {
-    ApiError::new(409, format!("VM '{id}' is {status}; this needs it {wanted}"))
+fn record(vm: &Vm, status: u16) -> Response {
+    json_response(status, Value::Object(vm.record.clone()))
 }
 
 /// A new VM record; live at once when the caller waited, else after booting.
@@ -62,28 +59,8 @@ fn vm_reply(shared: &Shared, key: String, id: String, status: u16, waited: bool)
 
 /// The VM's record as it is now.
 pub(crate) fn answer(shared: &Shared, key: &str, id: &str, status: u16) -> Reply {
-    let mut tenants = shared.tenants();
-    match vm_mut(tenants.get_mut(key), id) {
-        Ok(vm) => {
-            vm.settle(shared.now_ms());
-            Reply::Now(json_response(status, Value::Object(vm.record.clone())))
-        }
-        Err(e) => Reply::Now(e.into_response()),
-    }
-}
-
-/// A VM that may still be changed: known, and not terminated.
-fn not_terminated<'a>(tenant: Option<&'a mut Tenant>, id: &str, now_ms: f64) -> Result<&'a mut Vm, ApiError> {
-    let vm = vm_mut(tenant, id)?;
-    let status = vm.settle(now_ms);
-    if status == "terminated" {
-        return Err(conflict(id, &status, "not terminated"));
-    }
-    Ok(vm)
-}
-
-fn vm_mut<'a>(tenant: Option<&'a mut Tenant>, id: &str) -> Result<&'a mut Vm, ApiError> {
-    tenant.and_then(|t| t.vms.get_mut(id)).ok_or_else(|| not_found(id))
+    let vm = VmRef { key: key.to_string(), id: id.to_string() };
+    Reply::Now(vm.with(shared, |vm| Ok(record(vm, status))).unwrap_or_else(ApiError::into_response))
 }
 
 pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
@@ -135,71 +112,60 @@ pub(crate) fn list_all(shared: &Shared, request: &Request, _: &[String]) -> Resu
 }
 
 pub(crate) fn get(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
-    let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    vm.settle(shared.now_ms());
-    Ok(Reply::Now(json_response(200, Value::Object(vm.record.clone()))))
+    VmRef::of(request, params)?.with(shared, |vm| Ok(Reply::Now(record(vm, 200))))
 }
 
+/// Changes the fields the API lets a live VM change; others are ignored.
 pub(crate) fn update(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
+    let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
     let fields = object(&body)?;
     validate::vms::update(fields)?;
-    let mut tenants = shared.tenants();
-    let vm = not_terminated(tenants.get_mut(&key), &id, shared.now_ms())?;
-    for (k, v) in fields {
-        if matches!(k.as_str(), "memory_mb" | "snapshot_on_terminate" | "snapshot_name" | "vault_ids" | "auto_suspend" | "auto_resume") {
-            vm.record.insert(k.clone(), v.clone());
+    at.with(shared, |vm| {
+        not_terminated(vm, &at.id)?;
+        for (k, v) in fields {
+            if matches!(k.as_str(), "memory_mb" | "snapshot_on_terminate" | "snapshot_name" | "vault_ids" | "auto_suspend" | "auto_resume") {
+                vm.record.insert(k.clone(), v.clone());
+            }
         }
-    }
-    Ok(Reply::Now(json_response(200, json!({ "status": "ok" }))))
+        Ok(ok())
+    })
 }
 
 pub(crate) fn delete(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
+    let at = VmRef::of(request, params)?;
     let now = shared.now_iso();
-    let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    vm.next = None;
-    vm.record.insert("status".into(), json!("terminated"));
-    vm.record.entry("terminated_at").or_insert_with(|| json!(now));
-    Ok(Reply::Now(json_response(200, json!({ "status": "ok" }))))
+    at.with(shared, |vm| {
+        vm.next = None;
+        vm.record.insert("status".into(), json!("terminated"));
+        vm.record.entry("terminated_at").or_insert_with(|| json!(now));
+        Ok(ok())
+    })
 }
 
 /// Snapshots a live VM into the snapshots API, where it builds like any other
 /// snapshot. A name ending in `.fail` makes the capture fail (for tests).
 pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
+    let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
     let name = object(&body)?.get("name").and_then(Value::as_str).map(str::to_string);
-    let answer = {
-        let mut tenants = shared.tenants();
-        let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
-        let snapshot = capture(shared, tenant, &id, name, false)?;
+    let answer = at.with_tenant(shared, |tenant| {
+        let snapshot = capture(shared, tenant, &at.id, name, false)?;
         let answer = snapshot_view(shared, &snapshot);
-        tenant.snapshots.insert(answer.get("id").and_then(Value::as_str).unwrap_or_default().to_string(), snapshot);
-        answer
-    };
+        tenant.snapshots.insert(record_id(&snapshot.record, "id"), snapshot);
+        Ok(answer)
+    })?;
     if wants_wait(request) {
         let snap_id = answer.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
-        return Ok(Reply::Later { ms: shared.settings.build_ms, step: Step::Snapshot { key, id: snap_id, fallback: answer } });
+        return Ok(Reply::Later { ms: shared.settings.build_ms, step: Step::Snapshot { key: at.key, id: snap_id, fallback: answer } });
     }
     Ok(Reply::Now(json_response(201, answer)))
 }
 
 /// A snapshot of VM `id` (which must be live); `built` makes one already ready.
-fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>, built: bool) -> Result<crate::state::Snapshot, ApiError> {
-    let vm = vm_mut(Some(tenant), id)?;
-    let status = vm.settle(shared.now_ms());
-    if status != "active" {
-        return Err(conflict(id, &status, "active"));
-    }
+fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>, built: bool) -> Result<Snapshot, ApiError> {
+    let vm = vm_in(tenant, id, shared.now_ms())?;
+    require(vm, id, "active")?;
     let failure = name.as_deref().filter(|n| n.ends_with(".fail")).map(|_| format!("capturing the state of VM '{id}' failed: disk snapshot error"));
     let req = CreateSnapshot {
         oci_image: format!("instavm/vm-state:{id}"),
@@ -215,136 +181,61 @@ fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>,
     Ok(snapshot)
 }
 
+/// A new live VM from a fresh, already built snapshot of this one.
 pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
+    let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
     let name = object(&body)?.get("snapshot_name").and_then(Value::as_str).map(str::to_string);
     let waited = wants_wait(request);
-    let new_id = {
-        let mut tenants = shared.tenants();
-        let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
-        let snapshot = capture(shared, tenant, &id, name, true)?;
+    let new_id = at.with_tenant(shared, |tenant| {
+        let snapshot = capture(shared, tenant, &at.id, name, true)?;
         let snap_id = record_id(&snapshot.record, "id");
         tenant.snapshots.insert(snap_id.clone(), snapshot);
-        let mut fields = vm_mut(Some(tenant), &id)?.record.clone();
+        let mut fields = vm_in(tenant, &at.id, shared.now_ms())?.record.clone();
         for k in ["vm_id", "id", "session_id", "status", "created_at", "expires_at", "ssh_host", "terminated_at", "resumed_from", "resumed_as", "cloned_from"] {
             fields.remove(k);
         }
         fields.insert("snapshot_id".into(), json!(snap_id));
-        fields.insert("cloned_from".into(), json!(id));
+        fields.insert("cloned_from".into(), json!(at.id));
         let vm = new_vm(shared, fields, waited, "creating");
         let new_id = record_id(&vm.record, "vm_id");
         tenant.vms.insert(new_id.clone(), vm);
-        new_id
-    };
-    Ok(vm_reply(shared, key, new_id, 201, waited))
+        Ok(new_id)
+    })?;
+    Ok(vm_reply(shared, at.key, new_id, 201, waited))
 }
 
 pub(crate) fn suspend(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
+    let at = VmRef::of(request, params)?;
     let now_ms = shared.now_ms();
-    let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    let status = vm.settle(now_ms);
-    if status != "active" {
-        return Err(conflict(&id, &status, "active"));
-    }
-    vm.record.insert("status".into(), json!("suspending"));
-    vm.next = Some((now_ms + shared.settings.boot_ms as f64, "suspended"));
-    Ok(Reply::Now(json_response(200, json!({ "vm_id": id, "id": id, "status": "suspending" }))))
+    at.with_tenant(shared, |tenant| {
+        let vm = vm_in(tenant, &at.id, now_ms)?;
+        require(vm, &at.id, "active")?;
+        vm.record.insert("status".into(), json!("suspending"));
+        vm.next = Some((now_ms + shared.settings.boot_ms as f64, "suspended"));
+        Ok(Reply::Now(json_response(200, json!({ "vm_id": at.id, "id": at.id, "status": "suspending" }))))
+    })
 }
 
 /// Resuming mints a new VM id; the suspended record ends `terminated`,
 /// naming its successor.
 pub(crate) fn resume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
+    let at = VmRef::of(request, params)?;
     let waited = wants_wait(request);
-    let new_id = {
-        let mut tenants = shared.tenants();
-        let tenant = tenants.get_mut(&key).ok_or_else(|| not_found(&id))?;
-        let old = vm_mut(Some(&mut *tenant), &id)?;
-        let status = old.settle(shared.now_ms());
-        if status != "suspended" {
-            return Err(conflict(&id, &status, "suspended"));
-        }
+    let new_id = at.with_tenant(shared, |tenant| {
+        let old = vm_in(tenant, &at.id, shared.now_ms())?;
+        require(old, &at.id, "suspended")?;
         let mut fields = old.record.clone();
         for k in ["vm_id", "id", "status", "created_at", "expires_at", "ssh_host", "resumed_as"] {
             fields.remove(k);
         }
-        fields.insert("resumed_from".into(), json!(id));
+        fields.insert("resumed_from".into(), json!(at.id));
         let vm = new_vm(shared, fields, waited, "resuming");
         let new_id = record_id(&vm.record, "vm_id");
-        let old = vm_mut(Some(&mut *tenant), &id)?;
         old.record.insert("status".into(), json!("terminated"));
         old.record.insert("resumed_as".into(), json!(new_id));
         tenant.vms.insert(new_id.clone(), vm);
-        new_id
-    };
-    Ok(vm_reply(shared, key, new_id, 200, waited))
-}
-
-/// Checks the entries and stores nothing: a value is never echoed back.
-pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
-    let entries = validate::vms::stage_env(&json_body_or_empty(&request.body)?)?;
-    let mut tenants = shared.tenants();
-    not_terminated(tenants.get_mut(&key), &id, shared.now_ms())?;
-    Ok(Reply::Now(json_response(200, json!({ "status": "ok", "staged": entries.len() }))))
-}
-
-pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
-    let body = json_body_or_empty(&request.body)?;
-    validate::vms::volume(&body)?;
-    let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    let status = vm.settle(shared.now_ms());
-    if status != "active" {
-        return Err(conflict(&id, &status, "active"));
-    }
-    let mount_path = body.get("mount_path").cloned().unwrap_or(Value::Null);
-    if vm.volumes.iter().any(|v| v.get("mount_path") == Some(&mount_path)) {
-        return Err(ApiError::new(409, format!("Something is already mounted at {mount_path}")));
-    }
-    let mut mounted = json!({
-        "volume_id": body.get("volume_id"),
-        "mount_path": mount_path,
-        "mode": body.get("mode").cloned().filter(|m| !m.is_null()).unwrap_or(json!("rw")),
-        "status": "mounted",
-    });
-    if let Some(c) = body.get("checkpoint_id").filter(|c| !c.is_null()) {
-        if let Some(fields) = mounted.as_object_mut() {
-            fields.insert("checkpoint_id".into(), c.clone());
-        }
-    }
-    vm.volumes.push(mounted.clone());
-    Ok(Reply::Now(json_response(201, mounted)))
-}
-
-pub(crate) fn list_volumes(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let id = param(params, 0);
-    let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    Ok(Reply::Now(json_response(200, Value::Array(vm.volumes.clone()))))
-}
-
-pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
-    let key = api_key(request)?;
-    let (id, volume_id) = (param(params, 0), param(params, 1));
-    let mut tenants = shared.tenants();
-    let vm = vm_mut(tenants.get_mut(&key), &id)?;
-    let before = vm.volumes.len();
-    let mount_path = request.query_param("mount_path");
-    let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-    vm.volumes.retain(|v| !(field(v, "volume_id").as_deref() == Some(volume_id.as_str()) && mount_path.as_deref().is_none_or(|m| field(v, "mount_path").as_deref() == Some(m))));
-    if vm.volumes.len() == before {
-        return Err(ApiError::new(404, format!("Volume '{volume_id}' is not mounted on VM '{id}'")));
-    }
-    Ok(Reply::Now(json_response(200, json!({ "status": "ok" }))))
+        Ok(new_id)
+    })?;
+    Ok(vm_reply(shared, at.key, new_id, 200, waited))
 }

@@ -1,0 +1,68 @@
+//! What is attached to a VM: volumes mounted at a path
+//! (`/v1/vms/{id}/volumes`) and environment variables staged for it
+//! (`/v1/vms/{id}/stage-env`, checked and never stored).
+
+use serde_json::{json, Value};
+
+use crate::lookup::{not_terminated, require, VmRef};
+use crate::state::Shared;
+use crate::validate::{self, json_body_or_empty};
+use crate::wire::{json_response, ApiError, Request};
+use crate::Reply;
+
+/// Checks the entries and stores nothing: a value is never echoed back.
+pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let at = VmRef::of(request, params)?;
+    let entries = validate::vms::stage_env(&json_body_or_empty(&request.body)?)?;
+    at.with(shared, |vm| {
+        not_terminated(vm, &at.id)?;
+        Ok(Reply::Now(json_response(200, json!({ "status": "ok", "staged": entries.len() }))))
+    })
+}
+
+pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let at = VmRef::of(request, params)?;
+    let body = json_body_or_empty(&request.body)?;
+    validate::vms::volume(&body)?;
+    at.with(shared, |vm| {
+        require(vm, &at.id, "active")?;
+        let mount_path = body.get("mount_path").cloned().unwrap_or(Value::Null);
+        if vm.volumes.iter().any(|v| v.get("mount_path") == Some(&mount_path)) {
+            return Err(ApiError::new(409, format!("Something is already mounted at {mount_path}")));
+        }
+        let mut mounted = json!({
+            "volume_id": body.get("volume_id"),
+            "mount_path": mount_path,
+            "mode": body.get("mode").cloned().filter(|m| !m.is_null()).unwrap_or(json!("rw")),
+            "status": "mounted",
+        });
+        if let Some(c) = body.get("checkpoint_id").filter(|c| !c.is_null()) {
+            if let Some(fields) = mounted.as_object_mut() {
+                fields.insert("checkpoint_id".into(), c.clone());
+            }
+        }
+        vm.volumes.push(mounted.clone());
+        Ok(Reply::Now(json_response(201, mounted)))
+    })
+}
+
+pub(crate) fn list_volumes(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    VmRef::of(request, params)?.with(shared, |vm| Ok(Reply::Now(json_response(200, Value::Array(vm.volumes.clone())))))
+}
+
+/// Unmounts volume `{volume_id}`: every mount of it, or only the one at
+/// `?mount_path=`.
+pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
+    let at = VmRef::of(request, params)?;
+    let volume_id = params.get(1).cloned().unwrap_or_default();
+    at.with(shared, |vm| {
+        let before = vm.volumes.len();
+        let mount_path = request.query_param("mount_path");
+        let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        vm.volumes.retain(|v| !(field(v, "volume_id").as_deref() == Some(volume_id.as_str()) && mount_path.as_deref().is_none_or(|m| field(v, "mount_path").as_deref() == Some(m))));
+        if vm.volumes.len() == before {
+            return Err(ApiError::new(404, format!("Volume '{}' is not mounted on VM '{}'", volume_id, at.id)));
+        }
+        Ok(Reply::Now(json_response(200, json!({ "status": "ok" }))))
+    })
+}
