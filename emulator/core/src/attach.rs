@@ -8,7 +8,7 @@ use crate::lookup::{not_terminated, require, VmRef};
 use crate::state::Shared;
 use crate::validate::{self, json_body_or_empty};
 use crate::wire::{json_response, ApiError, Request};
-use crate::Reply;
+use crate::reply::Reply;
 
 /// Checks the entries and stores nothing: a value is never echoed back.
 pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {

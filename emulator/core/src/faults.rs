@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use crate::state::Shared;
 use crate::wire::{ApiError, Request, Response};
-use crate::{Reply, Step};
+use crate::reply::{Reply, Step};
 
 /// The fault striking this `/v1` request, if any: a refusal or a malformed
 /// answer given instead of acting, or `reset` set to drop the connection

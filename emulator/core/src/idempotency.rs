@@ -7,16 +7,11 @@
 
 use crate::state::Shared;
 use crate::wire::{api_key, ApiError, Request, Response};
-use crate::{route, Reply, Step};
+use crate::reply::{Claim, Reply, Step};
+use crate::routes::route;
 
 /// How often a waiting repeat looks again.
 const RETRY_MS: u64 = 5;
-
-/// A first request holding its key's scope until it is answered.
-pub(crate) struct Claim {
-    key: String,
-    scope: String,
-}
 
 pub(crate) fn check(shared: &Shared, request: Request, claim: &mut Option<Claim>) -> Reply {
     let idem = request.header("idempotency-key").map(str::to_string);

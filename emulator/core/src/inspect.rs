@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::state::Shared;
 use crate::wire::{api_key, json_response, ApiError, Request};
-use crate::Reply;
+use crate::reply::Reply;
 
 /// Logs a `/v1` request under its key.
 pub(crate) fn record(shared: &Shared, request: &Request, request_id: &str) {

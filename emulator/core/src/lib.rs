@@ -15,6 +15,7 @@ mod idempotency;
 mod inspect;
 mod lookup;
 mod oci;
+mod reply;
 mod routes;
 mod snapshots;
 mod state;
@@ -26,10 +27,12 @@ mod wire;
 use std::sync::Arc;
 
 pub use faults::Fault;
+pub use reply::Then;
 pub use state::{Clock, Settings};
 pub use time::iso_from_epoch_ms;
 pub use wire::{Request, Response};
 
+use reply::{Claim, Reply, Step};
 use state::Shared;
 use wire::{preflight, with_cors, ApiError};
 
@@ -49,35 +52,6 @@ pub enum Outcome {
     Reset,
     /// Wait `ms` on the host's clock, then [`Emulator::resume`] with `then`.
     Later { ms: u64, then: Then },
-}
-
-/// A request part-way through: what to do when its wait is over.
-pub struct Then {
-    request_id: String,
-    idem: Option<idempotency::Claim>,
-    reset: bool,
-    step: Step,
-}
-
-/// The continuation of a request that waits.
-pub(crate) enum Step {
-    /// Latency is over: act on it.
-    Proceed(Request),
-    /// An idempotent repeat waiting for the first request with its key.
-    Retry(Request),
-    /// A fixed answer, given late (the `slow` fault).
-    Answer(Response),
-    /// The VM's record as it is by then.
-    Vm { key: String, id: String, status: u16 },
-    /// The snapshot's record as it is by then, or `fallback` when it is gone.
-    Snapshot { key: String, id: String, fallback: serde_json::Value },
-}
-
-/// What a route hands back.
-pub(crate) enum Reply {
-    Now(Response),
-    Later { ms: u64, step: Step },
-    Reset,
 }
 
 pub struct Emulator {
@@ -151,7 +125,7 @@ impl Emulator {
     }
 
     /// Injected faults first, then idempotency, then the route.
-    fn act(&self, request: Request, idem: &mut Option<idempotency::Claim>, reset: &mut bool) -> Reply {
+    fn act(&self, request: Request, idem: &mut Option<Claim>, reset: &mut bool) -> Reply {
         if request.path.starts_with("/v1") {
             if let Some(reply) = faults::strike(&self.shared, &request, reset) {
                 return reply;
@@ -162,9 +136,4 @@ impl Emulator {
         }
         idempotency::check(&self.shared, request, idem)
     }
-}
-
-/// Runs the route for a request (after faults and idempotency).
-pub(crate) fn route(shared: &Shared, request: &Request) -> Reply {
-    routes::dispatch(shared, request).unwrap_or_else(|e| Reply::Now(e.into_response()))
 }

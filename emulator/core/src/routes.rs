@@ -3,7 +3,8 @@
 
 use crate::state::Shared;
 use crate::wire::{ApiError, Request};
-use crate::{attach, inspect, snapshots, vms, Reply};
+use crate::reply::Reply;
+use crate::{attach, inspect, snapshots, vms};
 
 pub(crate) type Handler = fn(&Shared, &Request, &[String]) -> Result<Reply, ApiError>;
 
@@ -43,7 +44,13 @@ fn captures(pattern: &str, path: &str) -> Option<Vec<String>> {
     }
 }
 
-pub(crate) fn dispatch(shared: &Shared, request: &Request) -> Result<Reply, ApiError> {
+/// Runs the route for a request (after faults and idempotency); a refusal
+/// becomes its JSON answer.
+pub(crate) fn route(shared: &Shared, request: &Request) -> Reply {
+    dispatch(shared, request).unwrap_or_else(|e| Reply::Now(e.into_response()))
+}
+
+fn dispatch(shared: &Shared, request: &Request) -> Result<Reply, ApiError> {
     // HEAD is a GET without the body, as HTTP servers answer it.
     let method = if request.method == "HEAD" { "GET" } else { request.method.as_str() };
     let mut allowed = Vec::new();

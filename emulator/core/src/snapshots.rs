@@ -8,7 +8,7 @@ use crate::state::{Shared, Snapshot};
 use crate::validate::snapshots::CreateSnapshot;
 use crate::validate::{self, json_body};
 use crate::wire::{api_key, json_response, ApiError, Request};
-use crate::Reply;
+use crate::reply::Reply;
 
 /// The share of a build spent `pending` before it turns `building`.
 const PENDING_SHARE: f64 = 0.25;

@@ -12,7 +12,7 @@ use crate::time::iso_from_epoch_ms;
 use crate::validate::snapshots::CreateSnapshot;
 use crate::validate::{self, json_body_or_empty, object};
 use crate::wire::{api_key, json_response, ApiError, Request, Response};
-use crate::{Reply, Step};
+use crate::reply::{Reply, Step};
 
 fn wants_wait(request: &Request) -> bool {
     request.query_param("wait").is_some_and(|w| w == "true")
