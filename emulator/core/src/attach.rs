@@ -5,10 +5,10 @@
 use serde_json::{json, Value};
 
 use crate::lookup::{not_terminated, require, VmRef};
+use crate::reply::Reply;
 use crate::state::Shared;
 use crate::validate::{self, json_body_or_empty};
 use crate::wire::{json_response, ApiError, Request};
-use crate::reply::Reply;
 
 /// Checks the entries and stores nothing: a value is never echoed back.
 pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {

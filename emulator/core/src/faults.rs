@@ -15,15 +15,14 @@
 
 use std::sync::Mutex;
 
-use crate::state::Shared;
-use crate::wire::{ApiError, Request, Response};
 use crate::reply::{Reply, Step};
+use crate::wire::{ApiError, Request, Response};
 
 /// The fault striking this `/v1` request, if any: a refusal or a malformed
 /// answer given instead of acting, or `reset` set to drop the connection
 /// after acting (mutating methods) or at once (the others).
-pub(crate) fn strike(shared: &Shared, request: &Request, reset: &mut bool) -> Option<Reply> {
-    let fault = shared.faults.pick(request.header("x-emulator-fault"))?;
+pub(crate) fn strike(faults: &Faults, request: &Request, reset: &mut bool) -> Option<Reply> {
+    let fault = faults.pick(request.header("x-emulator-fault"))?;
     let mutating = matches!(request.method.as_str(), "POST" | "PATCH" | "DELETE");
     let raw = |status: u16, content_type: &str, body: String| Some(Reply::Now(Response::new(status, Some(content_type), body)));
     match fault {
@@ -42,7 +41,7 @@ pub(crate) fn strike(shared: &Shared, request: &Request, reset: &mut bool) -> Op
         Fault::Unavailable => Some(Reply::Now(ApiError::new(503, "Service temporarily unavailable").into_response())),
         Fault::Internal => Some(Reply::Now(ApiError::new(500, "Internal server error").into_response())),
         Fault::Slow => Some(Reply::Later {
-            ms: shared.faults.slow_ms,
+            ms: faults.slow_ms,
             step: Step::Answer(ApiError::new(503, "Service temporarily unavailable (answered late)").into_response()),
         }),
         Fault::Malformed => raw(200, "application/json", "{\"id\": \"snap_x\", \"status\": ready,,}".into()),

@@ -5,10 +5,10 @@
 //! (its client gave up waiting) waits for it and replays its answer rather
 //! than acting a second time.
 
-use crate::state::Shared;
-use crate::wire::{api_key, ApiError, Request, Response};
 use crate::reply::{Claim, Reply, Step};
 use crate::routes::route;
+use crate::state::Shared;
+use crate::wire::{api_key, ApiError, Request, Response};
 
 /// How often a waiting repeat looks again.
 const RETRY_MS: u64 = 5;

@@ -4,9 +4,9 @@
 
 use serde_json::json;
 
+use crate::reply::Reply;
 use crate::state::Shared;
 use crate::wire::{api_key, json_response, ApiError, Request};
-use crate::reply::Reply;
 
 /// Logs a `/v1` request under its key.
 pub(crate) fn record(shared: &Shared, request: &Request, request_id: &str) {

@@ -127,7 +127,7 @@ impl Emulator {
     /// Injected faults first, then idempotency, then the route.
     fn act(&self, request: Request, idem: &mut Option<Claim>, reset: &mut bool) -> Reply {
         if request.path.starts_with("/v1") {
-            if let Some(reply) = faults::strike(&self.shared, &request, reset) {
+            if let Some(reply) = faults::strike(&self.shared.faults, &request, reset) {
                 return reply;
             }
         }

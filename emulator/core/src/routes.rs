@@ -1,9 +1,9 @@
 //! The route table: method and path pattern to handler. `{}` matches one
 //! non-empty path segment, handed to the handler percent-decoded.
 
+use crate::reply::Reply;
 use crate::state::Shared;
 use crate::wire::{ApiError, Request};
-use crate::reply::Reply;
 use crate::{attach, inspect, snapshots, vms};
 
 pub(crate) type Handler = fn(&Shared, &Request, &[String]) -> Result<Reply, ApiError>;

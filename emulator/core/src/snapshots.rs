@@ -4,11 +4,11 @@
 use serde_json::{json, Map, Value};
 
 use crate::oci;
+use crate::reply::Reply;
 use crate::state::{Shared, Snapshot};
 use crate::validate::snapshots::CreateSnapshot;
 use crate::validate::{self, json_body};
 use crate::wire::{api_key, json_response, ApiError, Request};
-use crate::reply::Reply;
 
 /// The share of a build spent `pending` before it turns `building`.
 const PENDING_SHARE: f64 = 0.25;

@@ -6,13 +6,13 @@
 use serde_json::{json, Map, Value};
 
 use crate::lookup::{not_terminated, require, vm_in, VmRef};
+use crate::reply::{Reply, Step};
 use crate::snapshots::{new_snapshot, record_id, view as snapshot_view};
 use crate::state::{Shared, Snapshot, Tenant, Vm};
 use crate::time::iso_from_epoch_ms;
 use crate::validate::snapshots::CreateSnapshot;
 use crate::validate::{self, json_body_or_empty, object};
 use crate::wire::{api_key, json_response, ApiError, Request, Response};
-use crate::reply::{Reply, Step};
 
 fn wants_wait(request: &Request) -> bool {
     request.query_param("wait").is_some_and(|w| w == "true")
