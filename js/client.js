@@ -151,16 +151,50 @@ function asParams(params, options, keepName) {
   return [params.toParams(resources), rest, true];
 }
 
-class Snapshots {
-  #with;
+// The resources' methods that only hand their arguments to one wasm method
+// are made from these tables (documented once, in index.d.ts; a package check
+// holds the two to the same names). Arguments left out are sent as null.
+// An entry is the wasm method's name, or [name, ...leading arguments].
+const SNAPSHOT_METHODS = {
+  list: 'listSnapshots',
+  get: 'getSnapshot',
+  delete: 'deleteSnapshot',
+  waitUntilReady: 'waitSnapshot',
+};
+const VM_METHODS = {
+  create: 'createVm',
+  list: ['listVms', false],
+  listAll: ['listVms', true],
+  get: 'getVm',
+  update: 'updateVm',
+  delete: 'deleteVm',
+  snapshot: 'snapshotVm',
+  clone: 'cloneVm',
+  suspend: 'suspendVm',
+  resume: 'resumeVm',
+  stageEnv: 'stageEnv',
+  mountVolume: 'mountVolume',
+  listVolumes: 'listVolumes',
+  unmountVolume: 'unmountVolume',
+};
 
-  constructor(withCore) {
-    this.#with = withCore;
+/** The key under which a resource keeps its way to the wasm client. */
+const WITH = Symbol('withCore');
+
+function forwarding(Resource, table) {
+  for (const [name, entry] of Object.entries(table)) {
+    const [method, ...leading] = typeof entry === 'string' ? [entry] : entry;
+    const forward = function (...args) {
+      return this[WITH]((c) => c[method](...leading, ...args.map((a) => a ?? null)));
+    };
+    Object.defineProperty(forward, 'name', { value: name });
+    Object.defineProperty(Resource.prototype, name, { value: forward, writable: true, configurable: true });
   }
+}
 
-  /** `GET /v1/snapshots`: every snapshot of this key, optionally by `type`. */
-  list(query, options) {
-    return this.#with((c) => c.listSnapshots(query ?? null, options ?? null));
+class Snapshots {
+  constructor(withCore) {
+    Object.defineProperty(this, WITH, { value: withCore });
   }
 
   /**
@@ -168,7 +202,7 @@ class Snapshots {
    * it is ready (the other options are those of `waitUntilReady`).
    */
   create(params, options) {
-    return this.#with((c) => c.createSnapshot(...asParams(params, options, false)));
+    return this[WITH]((c) => c.createSnapshot(...asParams(params, options, false)));
   }
 
   /**
@@ -178,24 +212,7 @@ class Snapshots {
    * `reused` on the result says whether this call started no build.
    */
   ensure(imageOrParams, options) {
-    return this.#with((c) => c.ensureSnapshot(...asParams(imageOrParams, options, true)));
-  }
-
-  get(id, options) {
-    return this.#with((c) => c.getSnapshot(id, options ?? null));
-  }
-
-  delete(id, options) {
-    return this.#with((c) => c.deleteSnapshot(id, options ?? null));
-  }
-
-  /**
-   * Polls until the build is `ready` (resolves with the record), `failed`
-   * (rejects with SnapshotBuildFailedError), the deadline (TimeoutError) or the
-   * signal's abort (rejects with its reason).
-   */
-  waitUntilReady(id, options) {
-    return this.#with((c) => c.waitSnapshot(id, options ?? null));
+    return this[WITH]((c) => c.ensureSnapshot(...asParams(imageOrParams, options, true)));
   }
 
   /**
@@ -203,7 +220,7 @@ class Snapshots {
    * failure status (both are yielded). Breaking out of the loop stops polling.
    */
   async *watch(id, options = {}) {
-    const core = await this.#with((c) => c);
+    const core = await this[WITH]((c) => c);
     const queue = [];
     let wake = null;
     let settled = false;
@@ -252,73 +269,10 @@ class Snapshots {
 // `wait` is the documented positional boolean or `{ wait, signal, timeoutMs,
 // onStatus }`; both are handed to the wasm as they are.
 class Vms {
-  #with;
-
   constructor(withCore) {
-    this.#with = withCore;
-  }
-
-  /** `POST /v1/vms`; with `wait` (default true) resolves once the VM is live. */
-  create(body, wait) {
-    return this.#with((c) => c.createVm(body ?? null, wait ?? null));
-  }
-
-  /** Running VMs (`GET /v1/vms`). */
-  list(options) {
-    return this.#with((c) => c.listVms(false, options ?? null));
-  }
-
-  /** Every VM record, terminated ones too (`GET /v1/vms/`). */
-  listAll(options) {
-    return this.#with((c) => c.listVms(true, options ?? null));
-  }
-
-  get(vmId, options) {
-    return this.#with((c) => c.getVm(vmId, options ?? null));
-  }
-
-  update(vmId, patch, options) {
-    return this.#with((c) => c.updateVm(vmId, patch, options ?? null));
-  }
-
-  delete(vmId, options) {
-    return this.#with((c) => c.deleteVm(vmId, options ?? null));
-  }
-
-  /** Snapshots the VM; with `wait`, resolves once the snapshot is ready. */
-  snapshot(vmId, body, wait) {
-    return this.#with((c) => c.snapshotVm(vmId, body ?? null, wait ?? null));
-  }
-
-  clone(vmId, body, wait) {
-    return this.#with((c) => c.cloneVm(vmId, body ?? null, wait ?? null));
-  }
-
-  /** Answers `suspending`; with `wait` (default false) resolves once `suspended`. */
-  suspend(vmId, wait) {
-    return this.#with((c) => c.suspendVm(vmId, wait ?? null));
-  }
-
-  /** Resolves with the new VM the API mints (`resumed_from` names the old one). */
-  resume(vmId, wait) {
-    return this.#with((c) => c.resumeVm(vmId, wait ?? null));
-  }
-
-  /** Stages env vars `{ NAME: 'value' }`; the values are never returned or shown. */
-  stageEnv(vmId, env, options) {
-    return this.#with((c) => c.stageEnv(vmId, env, options ?? null));
-  }
-
-  mountVolume(vmId, volume, wait) {
-    return this.#with((c) => c.mountVolume(vmId, volume, wait ?? null));
-  }
-
-  listVolumes(vmId, options) {
-    return this.#with((c) => c.listVolumes(vmId, options ?? null));
-  }
-
-  /** `options`: `{ mount_path, wait, signal }`. */
-  unmountVolume(vmId, volumeId, options) {
-    return this.#with((c) => c.unmountVolume(vmId, volumeId, options ?? null));
+    Object.defineProperty(this, WITH, { value: withCore });
   }
 }
+
+forwarding(Snapshots, SNAPSHOT_METHODS);
+forwarding(Vms, VM_METHODS);
