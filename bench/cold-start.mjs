@@ -4,7 +4,7 @@
 // - ANSWERED: its answer is parsed and in the caller's hands.
 // With `plain`, the same figures for a bare fetch call. Node loads its fetch
 // machinery (undici) on first use: a bare fetch loads it inside the call,
-// after SENT, while the client loads it building its Request, before SENT;
+// after SENT, while the client loads it building its Headers, before SENT;
 // ANSWERED holds that load on both sides and is the figure a user waits for.
 // Prints `COLD <sent ms> <answered ms>`.
 const env = (name) => globalThis.Deno?.env.get(name) ?? globalThis.process?.env[name];
@@ -17,9 +17,9 @@ if (plain) {
   await (await fetch(`${baseUrl}/v1/snapshots`, { headers: { 'X-API-Key': 'bench' } })).json();
 } else {
   const { InstaVM } = await import(env('COLD_MODULE') ?? 'instavm-wasm');
-  const fetchSpy = (request) => {
+  const fetchSpy = (url, init) => {
     sentAt ||= performance.now();
-    return fetch(request);
+    return fetch(url, init);
   };
   await new InstaVM({ apiKey: 'bench', baseUrl, fetch: fetchSpy }).snapshots.list();
 }

@@ -8,9 +8,9 @@ export default {
     const base = new URL(request.url).searchParams.get('base');
     let sentAt = 0;
     const t0 = performance.now();
-    const spy = (request) => {
+    const spy = (url, init) => {
       sentAt ||= performance.now();
-      return fetch(request);
+      return fetch(url, init);
     };
     await new InstaVM({ apiKey: 'bench', baseUrl: base, fetch: spy }).snapshots.list();
     return new Response(String(sentAt - t0));

@@ -846,12 +846,13 @@ export interface ClientOptions {
   /** Retries of transient failures (network, 408, 429, 5xx), 0..10, default 2. */
   maxRetries?: number;
   /**
-   * A replacement for the global `fetch`, called with `this` undefined and one
-   * argument: the built `Request` (method, headers, body, `redirect: 'manual'`
-   * and the request's own abort signal are on it). `createEmulator().fetch`
-   * fits here.
+   * A replacement for the global `fetch`, called as the standard
+   * `fetch(url, init)` with `this` undefined: `init` carries the method,
+   * headers (a `Headers`), body, `redirect: 'manual'` and the request's own
+   * abort signal. `createEmulator().fetch` and wrappers of the global `fetch`
+   * fit here.
    */
-  fetch?: (request: Request) => Promise<Response>;
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Extra headers on every request; `X-API-Key` cannot be overridden. */
   headers?: Record<string, string>;
 }

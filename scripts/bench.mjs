@@ -141,6 +141,8 @@ function printTable(r) {
     ...Object.entries(r.cold_start_ms).map(([k, v]) => [`cold start to first request: ${k}`, `${f(v.client)} ms vs plain fetch ${f(v.plain_fetch)} ms (+${f(v.added)} ms)`]),
     ...Object.entries(r.cold_start_to_answer_ms).map(([k, v]) => [`cold start to first answer: ${k}`, `${f(v.client)} ms vs plain fetch ${f(v.plain_fetch)} ms (+${f(v.added)} ms)`]),
     ['per-call overhead: 2000 x get', `${f(r.per_call.client_ms, 0)} ms vs plain ${f(r.per_call.plain_ms, 0)} ms, ratio ${f(r.per_call.ratio, 3)}`],
+    ['per-call overhead: added per call over plain fetch', `${f(r.per_call.added_us_per_call, 0)} µs`],
+    ['per-call floor: fetch(url, init) with a signal and a timer', `${f(r.per_call.floor_init_ms, 0)} ms, ratio ${f(r.per_call.floor_init_ratio, 3)} to plain`],
     ['per-call floor: fetch(new Request(...)) with a signal and a timer', `${f(r.per_call.floor_ms, 0)} ms, ratio ${f(r.per_call.floor_ratio, 3)} to plain`],
     ['instavm-wasm/testing: emulator wasm', `${kb(r.testing_entry.wasm.raw)} raw, ${kb(r.testing_entry.wasm.gzip)} gzip (testing-web.js ${kb(r.testing_entry.web_entry.gzip)} gzip)`],
     ['instavm-wasm/testing: createEmulator() to first answer, Node', `${f(r.testing_entry.first_answer_fetch_loaded_ms)} ms once Node's fetch classes are loaded, ${f(r.testing_entry.first_answer_ms)} ms when the first answer also loads them (createEmulator() itself ${f(r.testing_entry.create_emulator_ms)} ms)`],

@@ -18,17 +18,18 @@ fn scripted_fetch(script: &str) -> Function {
         "script",
         r#"
         const calls = [];
-        // The client hands fetch one built Request. Each call is recorded
-        // as the parts the tests look at: url, method, redirect, signal, the
-        // client's headers and the body text.
-        const f = function (request, extra) {
+        // The client calls fetch(url, init). Each call is recorded as the
+        // parts the tests look at (read through a Request made of the two):
+        // url, method, redirect, signal, the client's headers and the body text.
+        const f = function (url, given, extra) {
           'use strict';
-          const init = { method: request.method, redirect: request.redirect, signal: request.signal, headers: {}, extra };
+          const request = new Request(url, given);
+          const init = { method: request.method, redirect: given.redirect, signal: given.signal, headers: {}, extra };
           for (const name of ['Accept', 'Content-Type', 'Idempotency-Key', 'X-API-Key', 'X-Trace']) {
             const value = request.headers.get(name);
             if (value !== null) init.headers[name] = value;
           }
-          calls.push({ url: request.url, init, isRequest: request instanceof Request, thisValue: this });
+          calls.push({ url: request.url, init, urlIsString: typeof url === 'string', initIsRequest: given instanceof Request, thisValue: this });
           const step = script[Math.min(calls.length - 1, script.length - 1)];
           const bodyRead = request.text().then((text) => { if (text) init.body = text; });
           if (step === 'hang') {
@@ -95,8 +96,9 @@ async fn records_get_both_id_and_both_type_fields_and_fetch_is_called_unbound() 
     let call = calls(&fetch).get(0);
     assert_eq!(prop(&call, "url"), "http://emulator.test/v1/snapshots/snap_1");
     assert!(prop(&call, "thisValue").is_undefined(), "fetch must be called with this undefined");
-    assert_eq!(prop(&call, "isRequest"), JsValue::TRUE, "fetch gets one built Request");
-    assert!(prop(&call, "init.extra").is_undefined(), "and nothing beside it");
+    assert_eq!(prop(&call, "urlIsString"), JsValue::TRUE, "fetch is called as fetch(url, init)");
+    assert_eq!(prop(&call, "initIsRequest"), JsValue::FALSE, "with a plain init, not a built Request");
+    assert!(prop(&call, "init.extra").is_undefined(), "and nothing beside them");
     assert_eq!(prop(&call, "init.headers.X-API-Key"), "instavm_sk_test");
     assert_eq!(prop(&call, "init.method"), "GET");
 }

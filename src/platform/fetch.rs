@@ -1,13 +1,13 @@
-//! One HTTP attempt: one `web_sys::Request`, handed to `fetch`, bounded by a
-//! per-request timeout (a gloo-timers timer) and the caller's signal; the
-//! answer is read through gloo-net's `Response`. Retrying is the transport's
-//! job, not this file's.
+//! One HTTP attempt: `fetch(url, init)`, bounded by a per-request timeout (a
+//! gloo-timers timer) and the caller's signal; the answer is read through
+//! gloo-net's `Response`. Retrying is the transport's job, not this file's.
 //!
-//! The request is built from a `RequestInit` rather than with gloo-net's
-//! `RequestBuilder`: its `build` constructs a throwaway `Request` and a `URL`
-//! to merge query parameters (which we never use: paths arrive encoded), and
-//! in Node every `Request` costs an `AbortSignal` of its own. That step was
-//! the largest single share of the per-call overhead (README, "Size and speed").
+//! `fetch` is called with a URL and a `RequestInit`, not a built `Request`
+//! (and not through gloo-net's `RequestBuilder`, whose `build` constructs a
+//! throwaway `Request` and a `URL` to merge query parameters we never use):
+//! in Node every `Request` costs an `AbortSignal` of its own and `fetch`
+//! copies a handed `Request` once more. Those were the largest shares of the
+//! per-call overhead (CONTRIBUTING, "Size and speed").
 //!
 //! An attempt is started synchronously ([`Attempt::start`]) and finished
 //! asynchronously ([`Attempt::finish`]), so that a call can hand its
@@ -126,7 +126,6 @@ fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<
     if let Some(body) = request.body {
         init.set_body(body);
     }
-    let built = web_sys::Request::new_with_str_and_init(request.url, &init).map_err(network)?;
     // Listening first: the caller may abort while fetch is being called.
     let listening = match signal {
         Some(s) => {
@@ -135,7 +134,9 @@ fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<
         }
         None => None,
     };
-    let answer = match fetch.call1(&JsValue::UNDEFINED, &built) {
+    // fetch(url, init): the standard call, what users' wrappers expect, and
+    // cheaper than a built Request, which Node copies again inside fetch.
+    let answer = match fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(request.url), &init) {
         Ok(value) => JsFuture::from(Promise::resolve(&value)),
         Err(thrown) => JsFuture::from(Promise::reject(&thrown)),
     };

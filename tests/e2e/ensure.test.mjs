@@ -84,9 +84,9 @@ test('8 concurrent ensures under faults (the POST reset after the server acted, 
   const faulty = (i) => {
     let n = i;
     let postReset = false;
-    return (request) => {
-      const kind = request.method === 'POST' && !postReset ? ((postReset = true), 'reset') : kinds[n++ % kinds.length];
-      const faulted = new Request(request);
+    return (url, init) => {
+      const kind = init.method === 'POST' && !postReset ? ((postReset = true), 'reset') : kinds[n++ % kinds.length];
+      const faulted = new Request(url, init);
       faulted.headers.set('X-Emulator-Fault', kind);
       return fetch(faulted);
     };

@@ -122,7 +122,7 @@ test('extraBody sends a field the client does not know yet; extraQuery a query p
   const key = freshKey('extra');
   const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL });
   const sent = [];
-  const spy = new InstaVM({ apiKey: key, baseUrl: BASE_URL, fetch: async (request) => (sent.push(await request.clone().text()), fetch(request)) });
+  const spy = new InstaVM({ apiKey: key, baseUrl: BASE_URL, fetch: (url, init) => (sent.push(init.body), fetch(url, init)) });
   const snap = await spy.snapshots.create({ oci_image: 'alpine', build_args: { disk_size_gb: 2 } }, { extraBody: { build_args: { future_flag: true }, priority: 'low' } });
   const body = JSON.parse(sent[0]);
   assert.deepEqual(body.build_args, { disk_size_gb: 2, future_flag: true });

@@ -9,10 +9,10 @@ import { BASE_URL, freshKey, requestLog, rejection, errorText, sleep } from './h
 /** A client whose next request carries `X-Emulator-Fault: kind` (one request only). */
 function faulty(apiKey, extra = {}) {
   const state = { next: null };
-  // The client hands its fetch one built Request.
-  const fetchWithFault = (request) => {
-    if (!state.next) return fetch(request);
-    const faulted = new Request(request);
+  // The client calls its fetch as fetch(url, init).
+  const fetchWithFault = (url, init) => {
+    if (!state.next) return fetch(url, init);
+    const faulted = new Request(url, init);
     faulted.headers.set('X-Emulator-Fault', state.next);
     state.next = null;
     return fetch(faulted);
@@ -145,7 +145,7 @@ test('10 000 calls and 1 000 aborted waits leave wasm memory and live timers whe
 test('the request is handed to fetch before the method returns, and the answer still arrives', async () => {
   const key = freshKey('sync-start');
   let fetchCalls = 0;
-  const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL, fetch: (request) => (fetchCalls++, fetch(request)) });
+  const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL, fetch: (url, init) => (fetchCalls++, fetch(url, init)) });
   const s = await c.snapshots.create({ oci_image: 'alpine' });
   fetchCalls = 0;
   const pending = c.snapshots.get(s.id);
@@ -166,10 +166,10 @@ test('a signal aborted while fetch is being called aborts the request and reject
   const c = new InstaVM({
     apiKey: key,
     baseUrl: BASE_URL,
-    fetch: (request) => {
+    fetch: (url, init) => {
       controller.abort(reason);
-      sawAbort = request.signal.aborted;
-      return fetch(request);
+      sawAbort = init.signal.aborted;
+      return fetch(url, init);
     },
   });
   const e = await rejection(c.snapshots.list(undefined, { signal: controller.signal }));

@@ -170,8 +170,8 @@ test('no key: the client refuses to start, and the server answers 401 as Authent
   assert.ok(e instanceof ValidationError, e.name);
   assert.equal(e.field, 'apiKey');
   // A request that reaches the server without the header (a proxy stripped it).
-  const stripping = (request) => {
-    const stripped = new Request(request);
+  const stripping = (url, init) => {
+    const stripped = new Request(url, init);
     stripped.headers.delete('X-API-Key');
     return fetch(stripped);
   };

@@ -67,7 +67,7 @@ test("the official SDK's documented calls work unchanged", async () => {
   delete process.env.INSTAVM_BASE_URL;
   let bare;
   try {
-    bare = new InstaVM({ apiKey: 'instavm_sk_x', fetch: async (request) => { calls.push(request.url); return new Response('[]'); } });
+    bare = new InstaVM({ apiKey: 'instavm_sk_x', fetch: async (url) => { calls.push(url); return new Response('[]'); } });
   } finally {
     process.env.INSTAVM_BASE_URL = saved;
   }
@@ -170,9 +170,9 @@ test('a create whose answer is lost is found by its idempotency key, not made tw
   const key = freshKey('ambiguous');
   let dropped = 0;
   // The first POST reaches the server, but its answer is "lost" on the way back.
-  const lossy = async (request) => {
-    const response = await fetch(request);
-    if (request.method === 'POST' && dropped++ === 0) throw new TypeError('fetch failed (connection reset)');
+  const lossy = async (url, init) => {
+    const response = await fetch(url, init);
+    if (init.method === 'POST' && dropped++ === 0) throw new TypeError('fetch failed (connection reset)');
     return response;
   };
   const c = new InstaVM({ apiKey: key, baseUrl: BASE_URL, fetch: lossy });

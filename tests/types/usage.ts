@@ -39,7 +39,7 @@ export async function everything(): Promise<void> {
     baseUrl: 'http://127.0.0.1:8787',
     timeoutMs: 5_000,
     maxRetries: 1,
-    fetch: (request) => fetch(request),
+    fetch: (url, init) => fetch(url, init),
     headers: { 'X-Trace': '1' },
   };
   const client = new InstaVM(options);
