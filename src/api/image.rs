@@ -10,7 +10,7 @@ use crate::core::error::ClientError;
 use crate::core::image::{ImageSpec, Manager, Resources};
 use crate::core::validate::{present, text};
 use crate::core::Value;
-use crate::platform::convert::{from_js, get, to_js};
+use crate::platform::convert::{from_js, to_js};
 use crate::platform::errors::Failure;
 
 #[wasm_bindgen]
@@ -60,8 +60,9 @@ impl Image {
     /// `gitClone(url, { branch })`: cloned into `/app/repo`.
     #[wasm_bindgen(js_name = gitClone)]
     pub fn git_clone(&self, url: JsValue, options: JsValue) -> Result<Image, JsValue> {
-        crate::core::keys::only_known("", &shallow(&options), &["branch"]).map_err(thrown)?;
-        let branch = from_js(&get(&options, "branch"));
+        let opts = shallow(&options);
+        crate::core::keys::only_known("", &opts, &["branch"]).map_err(thrown)?;
+        let branch = opts.get("branch").cloned().unwrap_or(Value::Null);
         next(self.spec.git_clone(&from_js(&url), Some(&branch)))
     }
 
