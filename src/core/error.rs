@@ -182,7 +182,7 @@ fn loc_field(item: &Value) -> Option<String> {
         .skip_while(|p| matches!(p.as_str(), Some("body" | "query" | "path")))
         .map(|p| match p {
             Value::String(s) => s.clone(),
-            Value::Number(n) => super::validate::show_number(*n),
+            Value::Number(n) => super::text::show_number(*n),
             _ => String::new(),
         })
         .collect();

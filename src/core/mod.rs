@@ -15,6 +15,7 @@ pub mod record;
 pub mod reuse;
 pub mod retry;
 pub mod snapshot;
+pub mod text;
 pub mod validate;
 pub mod value;
 pub mod vm;
