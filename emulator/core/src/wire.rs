@@ -23,20 +23,13 @@ impl Request {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// The query's parameters, decoded (`+` is a space).
+    /// The query's parameters, form-decoded (`+` is a space, a name without
+    /// `=` has an empty value, invalid UTF-8 becomes U+FFFD).
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        self.query
-            .as_deref()
-            .unwrap_or("")
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                (form_decode(k), form_decode(v))
-            })
-            .collect()
+        form_urlencoded::parse(self.query.as_deref().unwrap_or("").as_bytes()).into_owned().collect()
     }
 
+    /// A parameter's value; when it is repeated, the last one.
     pub fn query_param(&self, name: &str) -> Option<String> {
         self.query_pairs().into_iter().rev().find(|(k, _)| k == name).map(|(_, v)| v)
     }
@@ -133,40 +126,15 @@ pub fn preflight(request: &Request) -> Response {
     r
 }
 
-/// `%XX` decoding of a path segment (`+` stays a plus).
-pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes.get(i), bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
-            (Some(b'%'), Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (Some(b), _, _) => {
-                out.push(*b);
-                i += 1;
-            }
-            (None, _, _) => break,
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn form_decode(s: &str) -> String {
-    percent_decode(&s.replace('+', " "))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn decodes_paths_and_queries() {
-        assert_eq!(percent_decode("a%2Fb%20c+d%zz"), "a/b c+d%zz");
-        let r = Request { method: "GET".into(), path: "/".into(), query: Some("a=1+2&b=%26&a=3&flag".into()), headers: vec![], body: vec![] };
+    fn decodes_queries() {
+        let r = Request { method: "GET".into(), path: "/".into(), query: Some("a=1+2&b=%26&a=3&flag&c=%zz+%2B".into()), headers: vec![], body: vec![] };
+        assert_eq!(r.query_pairs().first().map(|(k, v)| (k.as_str(), v.as_str())), Some(("a", "1 2")));
+        assert_eq!(r.query_param("c").as_deref(), Some("%zz +"));
         assert_eq!(r.query_param("a").as_deref(), Some("3"));
         assert_eq!(r.query_param("b").as_deref(), Some("&"));
         assert_eq!(r.query_param("flag").as_deref(), Some(""));
