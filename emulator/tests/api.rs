@@ -1,5 +1,5 @@
-//! The emulator's routes, driven in-process: every endpoint and error the
-//! contract names for snapshots.
+//! The emulator's routes, driven in-process: every snapshot endpoint and the
+//! errors the API answers on them.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! The emulator's VM routes: the state machine, the two list routes, and the
-//! 4xx answers the contract implies.
+//! 4xx answers the API gives.
 
 mod common;
 

@@ -11,7 +11,8 @@
 //! fault strikes **before** the server acts, so it changes no state: 429, 503
 //! and 500 refuse, `slow` stalls past the client's timeout and then refuses,
 //! and the malformed-answer kinds (`malformed`, `truncated`, `html`,
-//! `wrong-shape`, `no-status`, `huge`) answer instead of acting.
+//! `wrong-shape`, `no-status`, `huge`) and `redirect` answer instead of
+//! acting.
 
 use std::sync::Mutex;
 

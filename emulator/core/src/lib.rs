@@ -1,5 +1,5 @@
-//! The InstaVM API emulator as a state machine with no host in it: the wire
-//! contract in `shared/CONTRACT.md`, per-key state, builds and VM lifecycles
+//! The InstaVM API emulator as a state machine with no host in it: the API's
+//! routes, statuses and JSON shapes, per-key state, builds and VM lifecycles
 //! that follow the clock, idempotency keys and injected faults.
 //!
 //! A host hands each request to [`Emulator::handle`] and gets an
@@ -124,7 +124,8 @@ impl Emulator {
         }
     }
 
-    /// Injected faults first, then idempotency, then the route.
+    /// Injected faults first, then the body limit, then idempotency and the
+    /// route.
     fn act(&self, request: Request, idem: &mut Option<Claim>, reset: &mut bool) -> Reply {
         if request.path.starts_with("/v1") {
             if let Some(reply) = faults::strike(&self.shared.faults, &request, reset) {

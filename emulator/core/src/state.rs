@@ -1,6 +1,6 @@
-//! The emulator's memory: per-key tenants holding snapshots and idempotency
-//! keys. Time is the host's (`Clock`): instants are milliseconds on its
-//! monotonic clock.
+//! The emulator's memory: per-key tenants holding snapshots, VMs,
+//! idempotency keys and the request log. Time is the host's (`Clock`):
+//! instants are milliseconds on its monotonic clock.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
