@@ -23,8 +23,10 @@ export function _setEnvironment(read) {
 /**
  * `new InstaVM()` options with the environment's defaults: `apiKey` from
  * INSTAVM_API_KEY and `baseUrl` from INSTAVM_BASE_URL, each only where the
- * caller gave none. Anything that is not a key or an options object is left
- * for the wasm to refuse by name.
+ * caller gave none (`apiKey: null` says there is none on purpose: a proxy
+ * adds it). In a page, a `baseUrl` that is a path (`/instavm`) is resolved
+ * against the page, as `fetch` would resolve it. Anything that is not a key
+ * or an options object is left for the wasm to refuse by name.
  */
 function withEnvironment(options) {
   const given = typeof options === 'string' ? { apiKey: options } : options ?? {};
@@ -37,6 +39,10 @@ function withEnvironment(options) {
   if (out.baseUrl === undefined) {
     const url = readEnv('INSTAVM_BASE_URL', false);
     if (url) out.baseUrl = url;
+  }
+  const page = globalThis.location?.href;
+  if (typeof out.baseUrl === 'string' && out.baseUrl.startsWith('/') && !out.baseUrl.startsWith('//') && page) {
+    out.baseUrl = new URL(out.baseUrl, page).href;
   }
   return out;
 }

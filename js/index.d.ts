@@ -833,11 +833,14 @@ export interface ClientOptions {
    * environment variable `INSTAVM_API_KEY`: `process.env` in Node and Bun,
    * `Deno.env` in Deno (which needs `--allow-env`). Browsers and Workers have
    * no ambient environment: pass it (in a Worker, `env.INSTAVM_API_KEY`).
+   * `null` says there is none on purpose: a proxy in front of the API (such as
+   * `instavm-wasm/proxy`) adds it, and no `X-API-Key` is sent.
    */
-  apiKey?: string;
+  apiKey?: string | null;
   /**
    * The API's origin, an absolute `http(s)` URL without `/v1` (the client adds
-   * it); trailing slashes are removed. Absent: `INSTAVM_BASE_URL` from the
+   * it); trailing slashes are removed. In a page, a path such as `/instavm`
+   * is resolved against the page. Absent: `INSTAVM_BASE_URL` from the
    * environment where there is one, else `https://api.instavm.io`.
    */
   baseUrl?: string;

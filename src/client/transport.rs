@@ -78,7 +78,10 @@ impl Transport {
             base_headers.set(name, value)?;
         }
         base_headers.set("Accept", "application/json")?;
-        base_headers.set("X-API-Key", &config.api_key)?;
+        // None with `apiKey: null`: the proxy in front of the API adds it.
+        if !config.api_key.is_empty() {
+            base_headers.set("X-API-Key", &config.api_key)?;
+        }
         Ok(Transport { config, fetch, base_headers })
     }
 

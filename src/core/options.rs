@@ -16,6 +16,8 @@ pub const MAX_RETRIES_LIMIT: i64 = 10;
 /// never be printed.
 #[derive(Clone, PartialEq)]
 pub struct Config {
+    /// Empty when the caller said on purpose that there is none
+    /// (`apiKey: null`): a proxy in front of the API adds it.
     pub api_key: String,
     /// Absolute, without a trailing slash.
     pub base_url: String,
@@ -53,6 +55,8 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
     super::keys::only_known("", options, &CLIENT_KEYS)?;
     let (key, opts) = match options {
         Value::String(_) => (Some(options), None),
+        // `apiKey: null`: no key on purpose (a proxy adds it), unlike a key left out.
+        Value::Object(_) if options.get("apiKey") == Some(&Value::Null) => (None, Some(options)),
         Value::Object(_) => (present(options.get("apiKey")), Some(options)),
         other => {
             return Err(ClientError::invalid(
@@ -61,7 +65,10 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
             ))
         }
     };
-    let api_key = parse_api_key(key)?;
+    let api_key = match (key, options.get("apiKey")) {
+        (None, Some(Value::Null)) => String::new(),
+        _ => parse_api_key(key)?,
+    };
     let get = |k: &str| opts.and_then(|o| present(o.get(k)));
     let base_url = match get("baseUrl") {
         Some(v) => normalise_base_url(string("baseUrl", v)?)?,
@@ -78,7 +85,7 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
 
 /// The key is checked for shape only, and no message ever quotes it.
 fn parse_api_key(v: Option<&Value>) -> Result<String, ClientError> {
-    let missing = "is required: set INSTAVM_API_KEY in the environment (Node, Bun, Deno with --allow-env), or pass new InstaVM({ apiKey }) (in a Worker: new InstaVM({ apiKey: env.INSTAVM_API_KEY }))";
+    let missing = "is required: set INSTAVM_API_KEY in the environment (Node, Bun, Deno with --allow-env), or pass new InstaVM({ apiKey }) (in a Worker: new InstaVM({ apiKey: env.INSTAVM_API_KEY })); behind a proxy that adds it, pass apiKey: null";
     let Some(v) = v else { return Err(ClientError::invalid("apiKey", missing)) };
     let Value::String(key) = v else {
         return Err(ClientError::invalid("apiKey", format!("must be a string, got {}", v.type_name())));
@@ -101,7 +108,14 @@ pub fn normalise_base_url(url: &str) -> Result<String, ClientError> {
     let lower = url.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     let bad = |why: &str| ClientError::invalid("baseUrl", format!("{why}, e.g. https://api.instavm.io or http://127.0.0.1:8787"));
-    let Some(rest) = rest else { return Err(bad("must be an absolute http:// or https:// URL")) };
+    let Some(rest) = rest else {
+        let why = if url.starts_with('/') {
+            "must be an absolute http:// or https:// URL (a path such as /instavm is resolved against the page only in a browser)"
+        } else {
+            "must be an absolute http:// or https:// URL"
+        };
+        return Err(bad(why));
+    };
     if rest.is_empty() || rest.starts_with('/') {
         return Err(bad("must name a host"));
     }
@@ -220,7 +234,7 @@ mod tests {
 
     #[test]
     fn missing_or_malformed_keys_are_named_but_never_quoted() {
-        for opts in [obj(vec![]), obj(vec![("apiKey", s(""))]), obj(vec![("apiKey", Value::Null)]), s("  ")] {
+        for opts in [obj(vec![]), obj(vec![("apiKey", s(""))]), s("  ")] {
             let e = parse_config(&opts).unwrap_err();
             assert_eq!(e.field.as_deref(), Some("apiKey"));
             assert!(e.message.contains("required"), "{}", e.message);
@@ -305,5 +319,15 @@ mod tests {
     fn the_missing_key_message_names_the_environment_variable() {
         let e = parse_config(&obj(vec![])).unwrap_err();
         assert!(e.message.contains("INSTAVM_API_KEY"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_null_key_means_none_on_purpose_and_a_missing_one_is_refused() {
+        let c = parse_config(&obj(vec![("apiKey", Value::Null), ("baseUrl", s("https://app.example/instavm"))])).unwrap();
+        assert_eq!(c.api_key, "");
+        assert_eq!(c.base_url, "https://app.example/instavm");
+        assert_eq!(parse_config(&obj(vec![("baseUrl", s("https://x.example"))])).unwrap_err().field.as_deref(), Some("apiKey"));
+        let e = normalise_base_url("/instavm").unwrap_err();
+        assert!(e.message.contains("resolved against the page only in a browser"), "{}", e.message);
     }
 }

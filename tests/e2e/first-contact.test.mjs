@@ -202,3 +202,29 @@ test('Deno reads the environment with --allow-env, and names the flag without it
   const allowed = run(['--allow-env=INSTAVM_API_KEY,INSTAVM_BASE_URL']);
   assert.equal(allowed.stdout.trim(), 'made', allowed.stdout + allowed.stderr);
 });
+
+test('apiKey: null sends no key on purpose (a proxy adds it), and a path baseUrl resolves against the page', async () => {
+  const seen = [];
+  const spy = (url, init) => {
+    seen.push({ url, key: init.headers.get('x-api-key') });
+    return Promise.resolve(new Response('[]', { headers: { 'content-type': 'application/json' } }));
+  };
+  const c = withEnv({ INSTAVM_API_KEY: 'instavm_sk_from_env' }, () => new InstaVM({ apiKey: null, baseUrl: 'https://app.example/instavm', fetch: spy }));
+  await c.snapshots.list();
+  assert.deepEqual(seen, [{ url: 'https://app.example/instavm/v1/snapshots', key: null }], 'no key, not even the environment one');
+
+  // Outside a page a path has nothing to resolve against: refused, saying so.
+  const e = await refusal(() => new InstaVM({ apiKey: null, baseUrl: '/instavm' }));
+  assert.equal(e.field, 'baseUrl');
+  assert.match(e.message, /resolved against the page only in a browser/);
+
+  // In a page (location is a page's global), the path is the page's origin plus the path.
+  globalThis.location = { href: 'https://app.example/dashboard/index.html' };
+  try {
+    const inPage = new InstaVM({ apiKey: null, baseUrl: '/instavm', fetch: spy });
+    await inPage.snapshots.get('snap_1').catch(() => {});
+    assert.equal(seen.at(-1).url, 'https://app.example/instavm/v1/snapshots/snap_1');
+  } finally {
+    delete globalThis.location;
+  }
+});
