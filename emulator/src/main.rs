@@ -43,7 +43,10 @@ async fn main() -> ExitCode {
 
 const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500] [--static [/prefix=]DIR]...\n       [--faults 429:0.1,503:0.05,500:0.05,reset:0.05,slow:0.05,malformed:0.02] [--seed N] [--latency-ms MIN..MAX] [--slow-ms 5000]";
 
-fn parse_args(args: &[String]) -> Result<(Settings, Vec<(String, std::path::PathBuf)>, String, u16), String> {
+/// The settings, the static folders (`(URL prefix, folder)`), the host and the port.
+type Parsed = (Settings, Vec<(String, std::path::PathBuf)>, String, u16);
+
+fn parse_args(args: &[String]) -> Result<Parsed, String> {
     let mut settings = Settings::default();
     let mut statics = Vec::new();
     let (mut host, mut port) = ("127.0.0.1".to_string(), 8787u16);

@@ -7,7 +7,7 @@
 
 use crate::reply::{Claim, Reply, Step};
 use crate::routes::route;
-use crate::state::Shared;
+use crate::state::{KeyUse, Shared};
 use crate::wire::{api_key, ApiError, Request, Response};
 
 /// How often a waiting repeat looks again.
@@ -23,17 +23,17 @@ pub(crate) fn check(shared: &Shared, request: Request, claim: &mut Option<Claim>
         let mut tenants = shared.tenants();
         let tenant = tenants.entry(key.clone()).or_default();
         match tenant.idempotency.get(&scope) {
-            Some((first_body, _)) if *first_body != request.body => {
+            Some(first) if first.body != request.body => {
                 return Reply::Now(ApiError::new(409, "Idempotency-Key was already used with a different request body").into_response());
             }
-            Some((_, Some((status, answer)))) => {
+            Some(KeyUse { answer: Some((status, answer)), .. }) => {
                 let mut r = Response::new(*status, Some("application/json"), answer.clone());
                 r.set_header("idempotent-replayed", "true");
                 return Reply::Now(r);
             }
-            Some((_, None)) => return Reply::Later { ms: RETRY_MS, step: Step::Retry(request) },
+            Some(KeyUse { answer: None, .. }) => return Reply::Later { ms: RETRY_MS, step: Step::Retry(request) },
             None => {
-                tenant.idempotency.insert(scope.clone(), (request.body.clone(), None));
+                tenant.idempotency.insert(scope.clone(), KeyUse { body: request.body.clone(), answer: None });
             }
         }
     }
@@ -48,7 +48,7 @@ pub(crate) fn settle(shared: &Shared, claim: Claim, response: &Response) {
     let Some(tenant) = tenants.get_mut(&claim.key) else { return };
     if (200..300).contains(&response.status) {
         if let Some(entry) = tenant.idempotency.get_mut(&claim.scope) {
-            entry.1 = Some((response.status, response.body.clone()));
+            entry.answer = Some((response.status, response.body.clone()));
         }
     } else {
         tenant.idempotency.remove(&claim.scope);

@@ -53,10 +53,16 @@ pub struct Shared {
 pub struct Tenant {
     pub snapshots: HashMap<String, Snapshot>,
     pub vms: HashMap<String, Vm>,
-    /// "path Idempotency-Key" -> the request body and, once answered, the
-    /// status and body first answered (`None` while the first is in flight).
-    pub idempotency: HashMap<String, (Vec<u8>, Option<(u16, Vec<u8>)>)>,
+    /// "path Idempotency-Key" -> the first request with that key.
+    pub idempotency: HashMap<String, KeyUse>,
     pub requests: Vec<Value>,
+}
+
+/// The first request sent with an idempotency key: its body, and the status
+/// and body first answered (`None` while it is in flight).
+pub struct KeyUse {
+    pub body: Vec<u8>,
+    pub answer: Option<(u16, Vec<u8>)>,
 }
 
 /// A stored VM. `status` is what it was last set to; `next` is a change due
