@@ -19,3 +19,9 @@ pub mod api;
 
 #[cfg(target_arch = "wasm32")]
 mod client;
+
+/// talc instead of std's dlmalloc: 2.8 KB smaller in the gzipped wasm. The
+/// wasm is single-threaded (no `atomics`), which this allocator assumes.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
