@@ -20,8 +20,11 @@ import { pkgDir, sizes } from '../scripts/lib/build.mjs';
 // 98.3 KB, of which the request path's own diet took 2.2 KB back); 108 KB
 // with the first-five-minutes work (every options and params object refuses
 // unknown keys with the intended one, `extraBody`/`extraQuery`, environment
-// defaults, readable errors with a `cause`: measured 103.5 KB, plus 5%).
-const BROWSER_BUDGET_GZIP = 108 * 1024;
+// defaults, readable errors with a `cause`: measured 103.5 KB, plus 5%); 98 KB
+// once serde-wasm-bindgen's error formatting is patched out (-9.7 KB), talc
+// replaces dlmalloc (-2.8 KB) and fetch takes (url, init): measured 92.8 KB,
+// plus 5%. The goal of 80 KB is not met: CONTRIBUTING says where the rest goes.
+const BROWSER_BUDGET_GZIP = 98 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();
