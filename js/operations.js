@@ -1,0 +1,45 @@
+// The API's operations, named as the client names its methods: one table for
+// every part of the package that needs to know what the API is. The proxy
+// (`instavm-wasm/proxy`) matches requests against it and lets through only
+// the operations an app allows; it is plain data, so importing it costs a
+// bundle a few hundred bytes and no wasm.
+//
+// Each entry is [method, path pattern]. `{}` stands for exactly one non-empty
+// path segment (an id); every other segment must be equal, and a trailing
+// slash is part of the pattern (`GET /v1/vms/` is its own route, every VM
+// including terminated ones, next to `GET /v1/vms`, the running ones).
+
+/** @type {Readonly<Record<string, readonly [string, string]>>} */
+export const OPERATIONS = Object.freeze({
+  'snapshots.list': ['GET', '/v1/snapshots'],
+  'snapshots.create': ['POST', '/v1/snapshots'],
+  'snapshots.get': ['GET', '/v1/snapshots/{}'],
+  'snapshots.delete': ['DELETE', '/v1/snapshots/{}'],
+  'vms.create': ['POST', '/v1/vms'],
+  'vms.list': ['GET', '/v1/vms'],
+  'vms.listAll': ['GET', '/v1/vms/'],
+  'vms.get': ['GET', '/v1/vms/{}'],
+  'vms.update': ['PATCH', '/v1/vms/{}'],
+  'vms.delete': ['DELETE', '/v1/vms/{}'],
+  'vms.snapshot': ['POST', '/v1/vms/{}/snapshot'],
+  'vms.clone': ['POST', '/v1/vms/{}/clone'],
+  'vms.suspend': ['POST', '/v1/vms/{}/suspend'],
+  'vms.resume': ['POST', '/v1/vms/{}/resume'],
+  'vms.stageEnv': ['POST', '/v1/vms/{}/stage-env'],
+  'vms.mountVolume': ['POST', '/v1/vms/{}/volumes'],
+  'vms.listVolumes': ['GET', '/v1/vms/{}/volumes'],
+  'vms.unmountVolume': ['DELETE', '/v1/vms/{}/volumes/{}'],
+});
+
+/**
+ * Client methods that are no request of their own but a sequence of the
+ * operations above: allowing one of these names allows all of its
+ * operations. (Waiting is polling too: `create(..., { wait: true })` and
+ * `vms.snapshot` with a wait read `snapshots.get`; a VM wait reads `vms.get`;
+ * a `vms.create` whose answer was lost looks for its VM with `vms.listAll`.)
+ */
+export const COMPOSITES = Object.freeze({
+  'snapshots.waitUntilReady': ['snapshots.get'],
+  'snapshots.watch': ['snapshots.get'],
+  'snapshots.ensure': ['snapshots.list', 'snapshots.get', 'snapshots.create'],
+});

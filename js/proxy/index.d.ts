@@ -1,0 +1,165 @@
+// Types of instavm-wasm/proxy: a handler that holds the InstaVM API key on a
+// server or a Worker, so that a web page runs the client with none. The
+// comments are what an editor shows on hover. Options have no index
+// signature, so a misspelt option fails to compile instead of being ignored.
+
+/**
+ * One request of the InstaVM API, named as the client's method that sends
+ * it: `snapshots.list` is `GET /v1/snapshots`, `vms.listAll` is
+ * `GET /v1/vms/` (with its trailing slash), `vms.stageEnv` is
+ * `POST /v1/vms/{id}/stage-env`.
+ */
+export type Operation =
+  | 'snapshots.list'
+  | 'snapshots.create'
+  | 'snapshots.get'
+  | 'snapshots.delete'
+  | 'vms.create'
+  | 'vms.list'
+  | 'vms.listAll'
+  | 'vms.get'
+  | 'vms.update'
+  | 'vms.delete'
+  | 'vms.snapshot'
+  | 'vms.clone'
+  | 'vms.suspend'
+  | 'vms.resume'
+  | 'vms.stageEnv'
+  | 'vms.mountVolume'
+  | 'vms.listVolumes'
+  | 'vms.unmountVolume';
+
+/**
+ * What `allow` takes: an operation; every operation of a resource
+ * (`snapshots.*`, `vms.*`); or a client method that is a sequence of
+ * operations, which allows all of them: `snapshots.waitUntilReady` and
+ * `snapshots.watch` poll `snapshots.get`; `snapshots.ensure` is
+ * `snapshots.list`, `snapshots.get` and `snapshots.create`. Waits are polls
+ * too: a snapshot wait (`create(..., { wait: true })`, `vms.snapshot`) needs
+ * `snapshots.get`, a VM wait (the default of `vms.create`, `clone`, `resume`)
+ * needs `vms.get`, and a `vms.create` whose answer was lost looks for its VM
+ * with `vms.listAll`.
+ */
+export type AllowEntry = Operation | 'snapshots.*' | 'vms.*' | 'snapshots.waitUntilReady' | 'snapshots.watch' | 'snapshots.ensure';
+
+/** Options of `createProxy`. Only `apiKey` is required, and with no `allow` nothing passes. */
+export interface ProxyOptions {
+  /**
+   * The InstaVM API key, sent upstream as `X-API-Key` on every forwarded
+   * request (a caller's own `X-API-Key` is never forwarded). It appears in no
+   * answer, header or error the proxy makes, and any occurrence in an
+   * upstream answer is replaced by `[redacted]`. In a Worker:
+   * `env.INSTAVM_API_KEY` (`npx wrangler secret put INSTAVM_API_KEY`).
+   */
+  apiKey: string;
+  /**
+   * The API to forward to, default `https://api.instavm.io`: an absolute
+   * `http(s)` URL without `/v1` (the proxy adds it), as the client's
+   * `baseUrl`. `undefined` (an unset Worker binding) means the default.
+   */
+  baseUrl?: string;
+  /**
+   * Where the proxy is mounted, default `''` (the root): with `'/instavm'`,
+   * `GET /instavm/v1/snapshots` is `snapshots.list`, and a request outside
+   * `/instavm/` gets a 404. The page's client then takes `baseUrl: '/instavm'`.
+   */
+  prefix?: string;
+  /**
+   * The operations a caller may use; every other gets a 403 whose JSON names
+   * it. Default: none, so a proxy with no `allow` refuses everything. An
+   * unknown name throws at `createProxy`, with the nearest known one.
+   */
+  allow?: readonly AllowEntry[];
+  /**
+   * The app's own check, run for each request of an allowed operation before
+   * anything is sent: resolve `true` to let it through. Anything else is a
+   * 403, a throw or rejection a 500 (its text is not passed on); either way
+   * nothing reaches the API. Read the caller's session from headers or
+   * cookies, not the body: the proxy forwards the body.
+   */
+  authorize?: (request: Request, operation: Operation) => boolean | Promise<boolean>;
+  /**
+   * Origins of pages on other origins that may call the proxy, such as
+   * `['https://app.example']`: their requests get CORS headers and their
+   * preflights are answered. Default: none, same-origin only (a request whose
+   * `Origin` is another is a 403). A preflight allows `Content-Type`,
+   * `Accept`, `Idempotency-Key` and `Authorization` (for `authorize`).
+   */
+  allowedOrigins?: readonly string[];
+  /** The largest request body forwarded, default 1 MiB (1048576 bytes); a larger one gets a 413. */
+  maxBodyBytes?: number;
+  /**
+   * The `fetch` that reaches the API, default the global one; called as
+   * `fetch(url, init)` with `redirect: 'manual'` (a redirect answer becomes a
+   * 502, never followed). For tests: `createEmulator().fetch`.
+   */
+  fetch?: (input: string, init: RequestInit) => Promise<Response>;
+}
+
+/** A handler of the standard `fetch` shape, as Workers, `Deno.serve` and `Bun.serve` take it. */
+export type ProxyHandler = (request: Request) => Promise<Response>;
+
+/**
+ * Makes the proxy: a `(request) => Promise<Response>` that forwards the
+ * allowed operations of the InstaVM API with the key added, and answers the
+ * rest itself (404 for no operation or outside `prefix`, 405 for a method the
+ * path lacks, 403 for an operation not allowed, an unauthorized caller or a
+ * foreign origin, 400 for an id that is not one path segment, 413 for a body
+ * over `maxBodyBytes`, 502 for an unreachable API or a redirect), with nothing
+ * sent upstream. Only `Content-Type`, `Accept` and `Idempotency-Key` are
+ * forwarded; only `Content-Type`, `X-Request-Id`, `Retry-After`,
+ * `Retry-After-Ms` and `Idempotent-Replayed` come back.
+ *
+ * @throws TypeError naming the option at fault: a missing `apiKey`, an
+ * unknown operation in `allow` (with the nearest name), an unknown option.
+ */
+export declare function createProxy(options: ProxyOptions): ProxyHandler;
+
+/** The part of a `node:http` request the listener reads. */
+export interface NodeRequest {
+  /** The HTTP method. */
+  method?: string;
+  /** The request target, `/instavm/v1/snapshots?type=user`. */
+  url?: string;
+  /** Header names and values, alternating, as received. */
+  rawHeaders: string[];
+  /** The connection: a TLS socket (`encrypted`) makes the request's URL `https:`. */
+  socket?: unknown;
+  /** Adds a listener for `data`, `end` or `error` (an `IncomingMessage` is an event emitter). */
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  /** Removes every listener of an event. */
+  removeAllListeners(event?: string): unknown;
+  /** Stops `data` events until `resume`. */
+  pause(): unknown;
+  /** Resumes `data` events. */
+  resume(): unknown;
+}
+
+/** The part of a `node:http` response the listener writes. */
+export interface NodeResponse {
+  /** The status to send. */
+  statusCode: number;
+  /** Whether the head was already written. */
+  readonly headersSent: boolean;
+  /** Whether the whole answer was handed to the connection. */
+  readonly writableFinished: boolean;
+  /** Whether the connection is gone. */
+  readonly destroyed: boolean;
+  /** Sets one header. */
+  setHeader(name: string, value: string): unknown;
+  /** Writes the body and ends the answer. */
+  end(body?: Uint8Array | string): unknown;
+  /** Drops the connection. */
+  destroy(): unknown;
+  /** Adds a listener, for `close`. */
+  on(event: string, listener: () => void): unknown;
+}
+
+/**
+ * A `node:http` request listener serving a handler, for Node 18+:
+ * `createServer(toNodeListener(createProxy({ ... }))).listen(8080)`. The
+ * body is streamed to the handler (so `maxBodyBytes` stops reading early), a
+ * caller that goes away aborts the handler's `request.signal`, and a handler
+ * that throws answers 500.
+ */
+export declare function toNodeListener(handler: ProxyHandler): (req: NodeRequest, res: NodeResponse) => void;

@@ -1,0 +1,456 @@
+// `instavm-wasm/proxy`: a request handler that holds the InstaVM API key on
+// the server and lets a web page use the client without one. Plain JS on the
+// standard `Request`, `Response` and `fetch`, so the same handler serves a
+// Cloudflare Worker, Deno.serve, Bun.serve and Node (through
+// `toNodeListener`); no wasm, since all it does is route.
+//
+// What it refuses, it refuses before anything is sent upstream: a path that is
+// no operation (404), a method the path lacks (405), a foreign origin or an
+// operation the app did not allow or the app's `authorize` turned down (403),
+// a body over the limit (413). What it forwards is rebuilt from the matched
+// operation, never copied: the upstream path is the operation's pattern with
+// each id decoded and encoded again, and only the API's own headers pass,
+// both ways.
+import { COMPOSITES, OPERATIONS } from '../operations.js';
+
+const DEFAULT_BASE_URL = 'https://api.instavm.io';
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const OPTION_KEYS = ['apiKey', 'baseUrl', 'prefix', 'allow', 'authorize', 'allowedOrigins', 'maxBodyBytes', 'fetch'];
+const WILDCARDS = ['snapshots.*', 'vms.*'];
+
+/** The request headers of the API a caller may send; the key is the proxy's own. */
+const REQUEST_HEADERS = ['content-type', 'accept', 'idempotency-key'];
+/** The answer headers of the API; everything else upstream sends stays there. */
+const ANSWER_HEADERS = ['content-type', 'x-request-id', 'retry-after', 'retry-after-ms', 'idempotent-replayed'];
+/**
+ * What a cross-origin page may send: the API's headers, and `Authorization`
+ * for the app's own session check (read by `authorize`, never forwarded).
+ */
+const PREFLIGHT_HEADERS = [...REQUEST_HEADERS, 'authorization'].join(', ');
+const EXPOSED_HEADERS = ANSWER_HEADERS.slice(1).join(', ');
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** The operations table split into segments once: [name, method, segments]. */
+const ROUTES = Object.entries(OPERATIONS).map(([name, [method, pattern]]) => [name, method, pattern.split('/')]);
+
+// ---------------------------------------------------------------- configuration
+
+function fail(option, message) {
+  return new TypeError(`createProxy: ${option} ${message}`);
+}
+
+/** Edit distance, for "did you mean". */
+function distance(a, b) {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/** `; did you mean X?` for the nearest of `names`, when one is near enough to be a typo. */
+function suggestion(word, names) {
+  let best;
+  let bestDistance = Infinity;
+  for (const name of names) {
+    const d = distance(word.toLowerCase(), name.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [name, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean ${best}?` : '';
+}
+
+/** The same rules as the client's `baseUrl`: absolute http(s), no query, no `/v1` at the end. */
+function baseUrlOf(value) {
+  if (value === undefined) return DEFAULT_BASE_URL;
+  const example = ', e.g. https://api.instavm.io or http://127.0.0.1:8787';
+  if (typeof value !== 'string') throw fail('baseUrl', `must be a string${example}`);
+  if (!/^https?:\/\/[^/]/i.test(value)) throw fail('baseUrl', `must be an absolute http:// or https:// URL naming a host${example}`);
+  if (/[\s\u0000-\u001f\u007f?#]/.test(value)) throw fail('baseUrl', `must have no whitespace, control characters, query or fragment${example}`);
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw fail('baseUrl', `is not a valid URL${example}`);
+  }
+  if (url.username || url.password) throw fail('baseUrl', 'must not hold credentials: the proxy sends the key as X-API-Key');
+  const trimmed = value.replace(/\/+$/, '');
+  if (/\/v1$/i.test(trimmed)) throw fail('baseUrl', `must not end in /v1: the proxy adds /v1 itself; use ${trimmed.slice(0, -3)}`);
+  return trimmed;
+}
+
+function prefixOf(value) {
+  if (value === undefined || value === '' || value === '/') return '';
+  if (typeof value !== 'string' || !value.startsWith('/')) throw fail('prefix', `must be a path starting with /, such as '/instavm', got ${describe(value)}`);
+  const trimmed = value.replace(/\/+$/, '');
+  const segments = trimmed.slice(1).split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..' || !/^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/.test(s))) {
+    throw fail('prefix', `must be plain path segments (no //, . or .., %, ? or #), such as '/instavm', got ${describe(value)}`);
+  }
+  return trimmed;
+}
+
+/** The allowed operation names, each wildcard and composite name expanded. */
+function allowOf(value) {
+  const allowed = new Set();
+  if (value === undefined) return allowed;
+  if (!Array.isArray(value)) throw fail('allow', `must be an array of operation names, such as ['snapshots.list', 'vms.*'], got ${describe(value)}`);
+  const names = [...Object.keys(OPERATIONS), ...Object.keys(COMPOSITES), ...WILDCARDS];
+  value.forEach((name, i) => {
+    if (typeof name !== 'string') throw fail(`allow[${i}]`, `must be an operation name, got ${describe(name)}`);
+    if (WILDCARDS.includes(name)) {
+      const resource = name.slice(0, -1);
+      for (const op of Object.keys(OPERATIONS)) if (op.startsWith(resource)) allowed.add(op);
+    } else if (Object.hasOwn(OPERATIONS, name)) allowed.add(name);
+    else if (Object.hasOwn(COMPOSITES, name)) for (const op of COMPOSITES[name]) allowed.add(op);
+    else if (name === '*') throw fail(`allow[${i}]`, "'*' is not an operation: list what the page needs, or 'snapshots.*' and 'vms.*'");
+    else throw fail(`allow[${i}]`, `is no operation: ${JSON.stringify(name)}${suggestion(name, names)} (operations: ${names.join(', ')})`);
+  });
+  return allowed;
+}
+
+function originsOf(value) {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value)) throw fail('allowedOrigins', `must be an array of origins, such as ['https://app.example'], got ${describe(value)}`);
+  return new Set(
+    value.map((origin, i) => {
+      const option = `allowedOrigins[${i}]`;
+      if (origin === '*') throw fail(option, "'*' would let every site use the key through its visitors: list the origins of your app");
+      let parsed;
+      try {
+        parsed = new URL(origin);
+      } catch {}
+      if (typeof origin !== 'string' || !parsed || parsed.origin !== origin || parsed.origin === 'null') {
+        throw fail(option, `must be an origin: scheme, host and port only, no path or trailing slash, such as 'https://app.example', got ${describe(origin)}`);
+      }
+      return origin;
+    }),
+  );
+}
+
+function describe(value) {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (Array.isArray(value)) return 'an array';
+  return value === null ? 'null' : typeof value;
+}
+
+// ---------------------------------------------------------------- answers
+
+function json(status, body, headers = {}) {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/** An answer of the proxy's own, in the API's error shape (`detail`). */
+function refuse(status, detail, extra) {
+  return json(status, { detail: `instavm proxy: ${detail}`, ...extra?.body }, extra?.headers);
+}
+
+/** The operation a path and method name, or why there is none: `{ name, ids }` | `{ status, ... }`. */
+function match(path, method) {
+  const have = path.split('/');
+  const methods = [];
+  for (const [name, m, want] of ROUTES) {
+    if (want.length !== have.length) continue;
+    const ids = [];
+    let ok = true;
+    for (let i = 0; i < want.length && ok; i++) {
+      if (want[i] === '{}') {
+        ok = have[i] !== '';
+        ids.push(have[i]);
+      } else ok = want[i] === have[i];
+    }
+    if (!ok) continue;
+    if (m === method) return { name, ids };
+    methods.push(m);
+  }
+  return methods.length ? { status: 405, allow: methods.join(', ') } : { status: 404 };
+}
+
+/**
+ * An id segment as the API will see it: decoded, then encoded again as one
+ * segment, so that whatever the caller wrote reaches the matched operation
+ * and no other. An id that decodes to a path (`/`, `\`, `.`, `..`), a
+ * control character or malformed escapes is refused.
+ */
+function reencode(segment) {
+  let id;
+  try {
+    id = decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+  if (id === '.' || id === '..' || /[/\\\u0000-\u001f\u007f]/.test(id)) return undefined;
+  return encodeURIComponent(id);
+}
+
+/** Replaces each occurrence of `needle` in `bytes`; the same array when there is none. */
+function scrub(bytes, needle) {
+  const out = [];
+  let from = 0;
+  for (let i = bytes.indexOf(needle[0]); i >= 0 && i <= bytes.length - needle.length; i = bytes.indexOf(needle[0], i + 1)) {
+    let j = 1;
+    while (j < needle.length && bytes[i + j] === needle[j]) j++;
+    if (j < needle.length) continue;
+    out.push(bytes.subarray(from, i), REDACTED);
+    from = i + needle.length;
+    i = from - 1;
+  }
+  if (!out.length) return bytes;
+  out.push(bytes.subarray(from));
+  const joined = new Uint8Array(out.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of out) {
+    joined.set(part, at);
+    at += part.length;
+  }
+  return joined;
+}
+const REDACTED = new TextEncoder().encode('[redacted]');
+
+/** The body, or `null` when it is larger than `max` bytes (then left unread). */
+async function readBody(request, max) {
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > max) {
+      reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    body.set(c, at);
+    at += c.length;
+  }
+  return body;
+}
+
+// ---------------------------------------------------------------- the handler
+
+/**
+ * A handler `(request) => Promise<Response>` in front of the InstaVM API; see
+ * index.d.ts for every option. Throws a TypeError naming the option at fault.
+ */
+export function createProxy(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError("createProxy: takes an options object, such as { apiKey: env.INSTAVM_API_KEY, allow: ['snapshots.list'] }");
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) throw fail(key, `is not an option${suggestion(key, OPTION_KEYS)} (options: ${OPTION_KEYS.join(', ')})`);
+  }
+  const { apiKey, authorize, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, fetch: fetchOption } = options;
+  // The key's text never goes into a message: only what is wrong with it.
+  if (typeof apiKey !== 'string' || apiKey === '') {
+    throw fail('apiKey', `is required: the InstaVM API key the proxy sends upstream, such as env.INSTAVM_API_KEY (got ${apiKey === '' ? 'an empty string' : describe(apiKey)})`);
+  }
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) throw fail('apiKey', 'must be printable ASCII with no spaces or line breaks (is it the key, trimmed?)');
+  const baseUrl = baseUrlOf(options.baseUrl);
+  const prefix = prefixOf(options.prefix);
+  const allowed = allowOf(options.allow);
+  const origins = originsOf(options.allowedOrigins);
+  if (authorize !== undefined && typeof authorize !== 'function') throw fail('authorize', `must be a function (request, operation) => boolean, got ${describe(authorize)}`);
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw fail('maxBodyBytes', `must be a whole number of bytes, got ${describe(maxBodyBytes)}`);
+  if (fetchOption !== undefined && typeof fetchOption !== 'function') throw fail('fetch', `must be a function like the global fetch, got ${describe(fetchOption)}`);
+  const keyBytes = new TextEncoder().encode(apiKey);
+
+  /** CORS headers for an allowed cross-origin caller; `null` for a refused one; `{}` for none needed. */
+  function cors(request, url) {
+    const origin = request.headers.get('origin');
+    if (origin === null) return origins.size ? { vary: 'Origin' } : {};
+    if (origins.has(origin)) {
+      return { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
+    }
+    // Same origin: by the URL, or as the browser says (behind a TLS-terminating proxy the URL's scheme or port may differ).
+    if (origin === url.origin || request.headers.get('sec-fetch-site') === 'same-origin') return origins.size ? { vary: 'Origin' } : {};
+    return null;
+  }
+
+  async function handle(request) {
+    const url = new URL(request.url);
+    const path = url.pathname;
+    if (prefix && !(path.startsWith(prefix) && path[prefix.length] === '/')) return refuse(404, `not found: ${prefix} serves the InstaVM API`);
+    const rest = path.slice(prefix.length);
+    const method = request.method.toUpperCase();
+    const corsHeaders = cors(request, url);
+
+    // A CORS preflight: answered here, for allowed origins only.
+    if (method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
+      if (corsHeaders === null || !corsHeaders['access-control-allow-origin']) return refuse(403, 'this origin may not call the API through this proxy');
+      const asked = request.headers.get('access-control-request-method').toUpperCase();
+      const found = match(rest, asked);
+      if (found.status === 404) return refuse(404, 'no operation of the InstaVM API has this path');
+      const methods = found.status === 405 ? found.allow : asked;
+      return new Response(null, {
+        status: 204,
+        headers: { ...corsHeaders, 'access-control-allow-methods': methods, 'access-control-allow-headers': PREFLIGHT_HEADERS, 'access-control-max-age': '600' },
+      });
+    }
+    if (corsHeaders === null) return refuse(403, 'this origin may not call the API through this proxy');
+
+    const found = match(rest, method);
+    if (found.status === 404) return refuse(404, 'no operation of the InstaVM API has this path', { headers: corsHeaders });
+    if (found.status === 405) return refuse(405, `method ${JSON.stringify(method)} is not allowed here (allowed: ${found.allow})`, { headers: { ...corsHeaders, allow: found.allow } });
+    const operation = found.name;
+    if (!allowed.has(operation)) return refuse(403, `${operation} is not allowed by this proxy`, { body: { operation }, headers: corsHeaders });
+    const ids = found.ids.map(reencode);
+    if (ids.includes(undefined)) return refuse(400, `${operation}: an id must be one path segment (no /, \\, . or .., control characters or malformed %-escapes)`, { body: { operation }, headers: corsHeaders });
+    const declared = request.headers.get('content-length');
+    if (declared !== null && Number(declared) > maxBodyBytes) return refuse(413, `the body is over ${maxBodyBytes} bytes`, { body: { operation }, headers: corsHeaders });
+
+    if (authorize) {
+      let verdict;
+      try {
+        verdict = await authorize(request, operation);
+      } catch {
+        // The app's error is its own: neither its text nor its stack leaves.
+        return refuse(500, `${operation}: the authorization check failed`, { body: { operation }, headers: corsHeaders });
+      }
+      if (verdict !== true) return refuse(403, `${operation} is not authorized for this caller`, { body: { operation }, headers: corsHeaders });
+      if (request.bodyUsed) return refuse(500, `${operation}: authorize read the request's body, which the proxy forwards`, { body: { operation }, headers: corsHeaders });
+    }
+    const body = method === 'GET' ? undefined : await readBody(request, maxBodyBytes);
+    if (body === null) return refuse(413, `the body is over ${maxBodyBytes} bytes`, { body: { operation }, headers: corsHeaders });
+
+    let i = 0;
+    const upstreamPath = OPERATIONS[operation][1].replace(/\{\}/g, () => ids[i++]);
+    const headers = new Headers();
+    for (const name of REQUEST_HEADERS) {
+      const value = request.headers.get(name);
+      if (value !== null) headers.set(name, value);
+    }
+    headers.set('x-api-key', apiKey);
+    let response;
+    try {
+      response = await (fetchOption ?? globalThis.fetch)(baseUrl + upstreamPath + url.search, {
+        method,
+        headers,
+        body: body && body.length ? body : undefined,
+        redirect: 'manual',
+        signal: request.signal,
+      });
+    } catch {
+      // A network error's text can name the upstream: it is not passed on.
+      return refuse(502, `${operation}: the InstaVM API could not be reached`, { body: { operation }, headers: corsHeaders });
+    }
+    if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
+      response.body?.cancel().catch(() => {});
+      return refuse(502, `${operation}: the InstaVM API answered with a redirect, which the proxy does not follow`, { body: { operation }, headers: corsHeaders });
+    }
+    const out = new Headers(corsHeaders);
+    for (const name of ANSWER_HEADERS) {
+      const value = response.headers.get(name);
+      if (value !== null && !value.includes(apiKey)) out.set(name, value);
+    }
+    let bytes;
+    try {
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } catch {
+      return refuse(502, `${operation}: the InstaVM API's answer ended early`, { body: { operation }, headers: corsHeaders });
+    }
+    const empty = NULL_BODY.has(response.status) || method === 'HEAD';
+    return new Response(empty ? null : scrub(bytes, keyBytes), { status: response.status, headers: out });
+  }
+
+  return async function proxy(request) {
+    try {
+      return await handle(request);
+    } catch {
+      // A bug or an aborted caller: a plain 500, with nothing of the cause.
+      return refuse(500, 'the proxy failed on this request');
+    }
+  };
+}
+
+// ---------------------------------------------------------------- Node
+
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * A `node:http` request listener serving `handler` (any `(Request) =>
+ * Promise<Response>`): `createServer(toNodeListener(createProxy({...})))`.
+ * No Node module is imported: the conversion uses only web standards.
+ */
+export function toNodeListener(handler) {
+  if (typeof handler !== 'function') throw new TypeError('toNodeListener: takes a handler (request) => Promise<Response>, such as createProxy({ ... })');
+  return function listener(req, res) {
+    serveNode(handler, req, res).catch(() => {
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('content-type', 'application/json');
+        res.end('{"detail":"instavm proxy: the request could not be served"}');
+      } else res.destroy();
+    });
+  };
+}
+
+async function serveNode(handler, req, res) {
+  const gone = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) gone.abort(new Error('the client went away'));
+  });
+  const method = req.method ?? 'GET';
+  if (FORBIDDEN_METHODS.has(method)) return writeNode(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    try {
+      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
+    } catch {}
+  }
+  const scheme = req.socket?.encrypted ? 'https' : 'http';
+  let url;
+  try {
+    // The target as sent, path and query; an absolute-form target keeps only those.
+    const target = req.url.startsWith('/') ? req.url : new URL(req.url).pathname + new URL(req.url).search;
+    url = new URL(`${scheme}://${headers.get('host') || 'localhost'}${target}`);
+  } catch {
+    return writeNode(res, await refuse(400, 'the request target cannot be read'));
+  }
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  const body = hasBody
+    ? new ReadableStream({
+        start(controller) {
+          req.on('data', (chunk) => {
+            controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+            if (controller.desiredSize <= 0) req.pause();
+          });
+          req.on('end', () => controller.close());
+          req.on('error', (e) => controller.error(e));
+        },
+        pull() {
+          req.resume();
+        },
+        cancel() {
+          // Past the limit: what is left is drained and dropped, so the answer can still be written.
+          req.removeAllListeners('data');
+          req.resume();
+        },
+      })
+    : undefined;
+  let request;
+  try {
+    request = new Request(url, { method, headers, body, duplex: 'half', signal: gone.signal });
+  } catch {
+    return writeNode(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
+  }
+  const response = await handler(request);
+  if (gone.signal.aborted) return;
+  await writeNode(res, response);
+}
+
+async function writeNode(res, response) {
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (res.destroyed) return;
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') res.setHeader(name, value);
+  });
+  res.end(bytes);
+}
