@@ -49,6 +49,10 @@ const ENTRIES = [
   { src: 'testing/deno.js', out: 'testing-deno.js', args: ['--format=esm', '--platform=neutral'] },
   { src: 'testing/workerd.js', out: 'testing-workerd.js', args: ['--format=esm', '--platform=neutral', '--external:./instavm_emulator_bg.wasm'] },
   { src: 'testing/web.js', out: 'testing-web.js', args: ['--format=esm', '--platform=browser', '--minify'] },
+  // `instavm-wasm/proxy`: plain JS on web standards, no wasm, so one module
+  // serves every runtime (Workers, Deno, Bun, Node), plus its CommonJS twin.
+  { src: 'proxy/index.js', out: 'proxy.js', args: ['--format=esm', '--platform=neutral'] },
+  { src: 'proxy/index.js', out: 'proxy.cjs', args: ['--format=cjs', '--platform=neutral'] },
 ];
 
 export function build() {
@@ -82,6 +86,8 @@ export function build() {
   copyFileSync(join(root, 'js', 'index.d.ts'), join(pkgDir, 'index.d.cts'));
   copyFileSync(join(root, 'js', 'testing', 'index.d.ts'), join(pkgDir, 'testing.d.ts'));
   copyFileSync(join(root, 'js', 'testing', 'index.d.ts'), join(pkgDir, 'testing.d.cts'));
+  copyFileSync(join(root, 'js', 'proxy', 'index.d.ts'), join(pkgDir, 'proxy.d.ts'));
+  copyFileSync(join(root, 'js', 'proxy', 'index.d.ts'), join(pkgDir, 'proxy.d.cts'));
   // `npx instavm-emulator` (package.json "bin"): a small host that imports
   // ./testing-node.js beside it, so it is copied as written, not bundled:
   // a bundle would ship the emulator's glue a second time.
