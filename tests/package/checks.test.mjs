@@ -44,7 +44,7 @@ test('arethetypeswrong finds no problem in any resolution mode', () => {
 });
 
 test('the shipped types have no `any` on the public surface', () => {
-  for (const f of ['index.d.ts', 'index.d.cts']) {
+  for (const f of ['index.d.ts', 'index.d.cts', 'proxy.d.ts']) {
     const text = readFileSync(join(installed, 'pkg', f), 'utf8').replace(/\/\/.*$|\/\*[\s\S]*?\*\//gm, '');
     assert.doesNotMatch(text, /\bany\b/, f);
   }
@@ -193,6 +193,10 @@ const clientProbe = `
   out.classes.InstaVM.fields = Object.keys(client).sort();
   out.classes.InstaVM.resources = Object.fromEntries(Object.keys(client).map((k) => [k, methods(Object.getPrototypeOf(client[k]))]));
 `;
+const proxyProbe = `
+  const handler = m.createProxy({ apiKey: 'instavm_sk_surface_check' });
+  out.handler = [typeof handler, handler.length];
+`;
 const emulatorProbe = `
   const emu = await m.createEmulator();
   out.emulator = Object.keys(emu).sort();
@@ -252,6 +256,18 @@ test('every runtime export is declared in index.d.ts and every declared export e
       assert.deepEqual(found, []);
     });
   }
+
+  // instavm-wasm/proxy: functions only, and the handler createProxy makes.
+  for (const [load, types] of [['import', 'proxy.d.ts'], ['require', 'proxy.d.cts']]) {
+    await t.test(`proxy entry (${load}) against ${types}`, () => {
+      const declared = declaredSurface(join(pkg, types));
+      const runtime = runtimeSurface(load, 'instavm-wasm/proxy', proxyProbe);
+      const found = compareSurfaces(runtime, declared, `${load} instavm-wasm/proxy`);
+      assert.ok(declared.exports.includes('createProxy') && declared.interfaces.ProxyOptions, `${types} declares createProxy and ProxyOptions`);
+      assert.deepEqual(runtime.handler, ['function', 1], 'createProxy returns a one-argument handler');
+      assert.deepEqual(found, []);
+    });
+  }
 });
 
 /**
@@ -283,7 +299,7 @@ function undocumented(file) {
 
 test('every exported type, class, function, method and option has a doc comment that a hover shows', () => {
   const pkg = join(installed, 'pkg');
-  for (const types of ['index.d.ts', 'testing.d.ts']) {
+  for (const types of ['index.d.ts', 'testing.d.ts', 'proxy.d.ts']) {
     const missing = undocumented(join(pkg, types));
     assert.deepEqual(missing, [], `${types}: no doc comment on ${missing.join(', ')}`);
   }
