@@ -414,22 +414,29 @@ async function serveNode(handler, req, res) {
     return writeNode(res, await refuse(400, 'the request target cannot be read'));
   }
   const hasBody = method !== 'GET' && method !== 'HEAD';
+  let done = false;
   const body = hasBody
     ? new ReadableStream({
         start(controller) {
           req.on('data', (chunk) => {
+            if (done) return; // past the limit: drained and dropped, so the answer can still be written
             controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
             if (controller.desiredSize <= 0) req.pause();
           });
-          req.on('end', () => controller.close());
-          req.on('error', (e) => controller.error(e));
+          req.on('end', () => {
+            if (!done) controller.close();
+            done = true;
+          });
+          req.on('error', (e) => {
+            if (!done) controller.error(e);
+            done = true;
+          });
         },
         pull() {
           req.resume();
         },
         cancel() {
-          // Past the limit: what is left is drained and dropped, so the answer can still be written.
-          req.removeAllListeners('data');
+          done = true;
           req.resume();
         },
       })
