@@ -1,0 +1,531 @@
+// instavm-wasm/proxy from the installed package: the client through it with
+// no key, the requests it must refuse with nothing sent upstream (counted in
+// the emulator's request log for the proxy's key), its configuration errors,
+// a property test of its path matching, and the same handler in workerd
+// (Miniflare), Deno.serve and Bun.serve. Runs in the scratch project, with
+// INSTAVM_BASE_URL pointing at the test emulator.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, request as httpRequest } from 'node:http';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InstaVM, ForbiddenError } from 'instavm-wasm';
+import { createProxy, toNodeListener } from 'instavm-wasm/proxy';
+import { BASE_URL, freshKey, requestLog } from './helpers.mjs';
+import { startWorker } from './worker-host.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const work = join(here, 'proxy-work');
+mkdirSync(work, { recursive: true });
+const closers = [];
+after(async () => {
+  for (const close of closers.reverse()) await close();
+});
+
+/** Serves `handler` from node:http on a free port; its origin. */
+async function serve(handler) {
+  const server = createServer(toNodeListener(handler));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(() => new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(resolve);
+  }));
+  return `http://127.0.0.1:${server.address().port}`;
+}
+
+/** The client as a page runs it behind the proxy: with no key (`apiKey: null`), or one that is never used where that is not supported yet. */
+function keylessClient(baseUrl) {
+  try {
+    return new InstaVM({ apiKey: null, baseUrl, maxRetries: 0 });
+  } catch {
+    return new InstaVM({ apiKey: 'unused-behind-the-proxy', baseUrl, maxRetries: 0 });
+  }
+}
+
+/** A raw HTTP request, the path sent exactly as written: status, raw header lines and body text. */
+function raw(origin, method, path, { headers = {}, body } = {}) {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, method, path, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, rawHeaders: res.rawHeaders.join('\n'), text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    if (body !== undefined) {
+      for (const part of [].concat(body)) req.write(part);
+    }
+    req.end();
+  });
+}
+
+/** The upstream `fetch`, recording what the proxy sends. */
+function recording() {
+  const calls = [];
+  const fetchUpstream = (url, init) => {
+    calls.push({ url, method: init.method, headers: Object.fromEntries(new Headers(init.headers)), redirect: init.redirect });
+    return fetch(url, init);
+  };
+  return { calls, fetch: fetchUpstream };
+}
+
+test('the client, keyless, through the proxy on node:http: builds with a wait, lists, gets, deletes, boots and deletes a VM', { timeout: 30_000 }, async () => {
+  const key = freshKey('proxy_client');
+  const origin = await serve(createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.*', 'vms.*'] }));
+  const client = keylessClient(`${origin}/instavm`);
+  const seen = [];
+  const snap = await client.snapshots.create({ oci_image: 'docker.io/library/python:3.11-slim', name: 'via-proxy' }, { wait: true, pollIntervalMs: 50, onStatus: (s) => seen.push(s.status) });
+  assert.equal(snap.status, 'ready');
+  assert.equal(seen.at(-1), 'ready');
+  assert.ok((await client.snapshots.list()).some((s) => s.id === snap.id));
+  assert.equal((await client.snapshots.get(snap.id)).name, 'via-proxy');
+  const vm = await client.vms.create({ snapshot_id: snap.id });
+  assert.equal(vm.status, 'active');
+  await client.vms.delete(vm.vm_id);
+  await client.snapshots.delete(snap.id);
+  assert.deepEqual(await client.snapshots.list(), []);
+  // Everything reached the emulator under the proxy's key, POSTs with their Idempotency-Key.
+  const log = await requestLog(key);
+  assert.ok(log.length >= 6, JSON.stringify(log));
+  for (const r of log.filter((r) => r.method === 'POST')) assert.match(r.idempotency_key ?? '', /\S/, `${r.path} kept its Idempotency-Key`);
+});
+
+test('allowing snapshots.ensure allows what it uses; anything else is a ForbiddenError naming the operation, and is not sent', { timeout: 30_000 }, async () => {
+  const key = freshKey('proxy_ensure');
+  const origin = await serve(createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/api/instavm', allow: ['snapshots.ensure', 'snapshots.delete'] }));
+  const client = keylessClient(`${origin}/api/instavm`);
+  const params = { oci_image: 'alpine', name: 'ensured' };
+  const first = await client.snapshots.ensure(params, { pollIntervalMs: 50 });
+  const again = await client.snapshots.ensure(params, { pollIntervalMs: 50 });
+  assert.equal(again.id, first.id);
+  assert.equal(again.reused, true);
+  const before = (await requestLog(key)).length;
+  const e = await client.vms.list().then(() => null, (err) => err);
+  assert.ok(e instanceof ForbiddenError, String(e));
+  assert.match(e.message, /vms\.list is not allowed/);
+  assert.equal((await requestLog(key)).length, before, 'nothing was sent upstream');
+  await client.snapshots.delete(first.id);
+});
+
+// ---------------------------------------------------------------- refusals
+
+const PREFIX = '/instavm';
+const ALLOWED_ORIGIN = 'https://app.example';
+
+/**
+ * Hostile requests, each with the status it must get; `proxy` overrides the
+ * proxy's options for that row. None may reach the emulator.
+ */
+const REFUSED = [
+  { name: 'traversal out of the prefix', path: '/instavm/../v1/snapshots', status: 404 },
+  { name: 'encoded traversal out of the prefix', path: '/instavm/%2e%2e/v1/snapshots', status: 404 },
+  { name: 'traversal to a disallowed operation', path: '/instavm/v1/snapshots/../vms', status: 403 },
+  { name: 'encoded traversal to a disallowed operation', path: '/instavm/v1/snapshots/%2E%2e/vms', status: 403 },
+  { name: '%2F inside an id', path: '/instavm/v1/snapshots/..%2Fvms', status: 400 },
+  { name: 'an encoded dot-dot-slash id', path: '/instavm/v1/snapshots/%2e%2e%2f%2e%2e%2fv1%2fvms', status: 400 },
+  { name: 'a backslash inside an id', path: '/instavm/v1/snapshots/a%5Cb', status: 400 },
+  { name: 'a malformed escape in an id', path: '/instavm/v1/snapshots/%zz', status: 400 },
+  { name: 'doubled slashes', path: '/instavm//v1//snapshots', status: 404 },
+  { name: 'a doubled slash before the id', path: '/instavm/v1/snapshots//x', status: 404 },
+  { name: 'an empty id (trailing slash)', path: '/instavm/v1/snapshots/', status: 404 },
+  { name: 'outside the prefix', path: '/v1/snapshots', status: 404 },
+  { name: 'a longer name sharing the prefix', path: '/instavmx/v1/snapshots', status: 404 },
+  { name: 'the prefix alone', path: '/instavm', status: 404 },
+  { name: 'a path no operation has', path: '/instavm/v1/secrets', status: 404 },
+  { name: 'the emulator inspection route', path: '/instavm/_emulator/requests', status: 404 },
+  { name: 'an unknown method', method: 'PUT', path: '/instavm/v1/snapshots', status: 405 },
+  { name: 'a WebDAV method', method: 'PROPFIND', path: '/instavm/v1/snapshots', status: 405 },
+  { name: 'HEAD', method: 'HEAD', path: '/instavm/v1/snapshots', status: 405 },
+  { name: 'OPTIONS that is no preflight', method: 'OPTIONS', path: '/instavm/v1/snapshots', status: 405 },
+  { name: 'a disallowed operation', method: 'DELETE', path: '/instavm/v1/snapshots/snap_1', status: 403, operation: 'snapshots.delete' },
+  { name: 'a disallowed VM operation', method: 'POST', path: '/instavm/v1/vms/vm_1/stage-env', body: '{"A":"b"}', status: 403, operation: 'vms.stageEnv' },
+  { name: 'an oversized body (Content-Length)', method: 'POST', path: '/instavm/v1/vms', body: `{"metadata":{"pad":"${'x'.repeat(2000)}"}}`, status: 413 },
+  { name: 'an oversized body (chunked)', method: 'POST', path: '/instavm/v1/vms', headers: { 'transfer-encoding': 'chunked' }, body: Array.from({ length: 8 }, () => 'x'.repeat(300)), status: 413 },
+  { name: 'a CORS preflight from a foreign origin', method: 'OPTIONS', path: '/instavm/v1/snapshots', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' }, status: 403 },
+  { name: 'a cross-origin POST from a foreign origin', method: 'POST', path: '/instavm/v1/vms', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: '{}', status: 403 },
+  { name: 'a GET from a foreign origin', path: '/instavm/v1/snapshots', headers: { origin: 'https://evil.example' }, status: 403 },
+  { name: 'authorize false', path: '/instavm/v1/snapshots', proxy: { authorize: async () => false }, status: 403, operation: 'snapshots.list' },
+  { name: 'authorize truthy but not true', path: '/instavm/v1/snapshots', proxy: { authorize: () => 'yes' }, status: 403, operation: 'snapshots.list' },
+  { name: 'authorize throwing', path: '/instavm/v1/snapshots', proxy: { authorize: () => { throw new Error('session store down'); } }, status: 500, operation: 'snapshots.list' },
+  { name: 'authorize rejecting', path: '/instavm/v1/snapshots', proxy: { authorize: async () => Promise.reject(new Error('no')) }, status: 500, operation: 'snapshots.list' },
+];
+
+test('hostile requests are refused with the right status, nothing reaches the API, and the key is in no byte of any answer', { timeout: 30_000 }, async (t) => {
+  const key = freshKey('proxy_hostile');
+  const upstream = recording();
+  const base = { apiKey: key, baseUrl: BASE_URL, prefix: PREFIX, allow: ['snapshots.list', 'snapshots.get', 'vms.create'], allowedOrigins: [ALLOWED_ORIGIN], maxBodyBytes: 1024, fetch: upstream.fetch };
+  const shared = await serve(createProxy(base));
+  for (const row of REFUSED) {
+    await t.test(row.name, async () => {
+      const origin = row.proxy ? await serve(createProxy({ ...base, ...row.proxy })) : shared;
+      const before = (await requestLog(key)).length;
+      const r = await raw(origin, row.method ?? 'GET', row.path, { headers: row.headers, body: row.body });
+      assert.equal(r.status, row.status, `${row.method ?? 'GET'} ${row.path}: ${r.text}`);
+      assert.equal((await requestLog(key)).length, before, 'nothing was sent upstream');
+      assert.ok(!r.rawHeaders.includes(key) && !r.text.includes(key), 'the key is in no answer byte');
+      if (row.status !== 405 || row.method !== 'HEAD') assert.match(r.headers['content-type'] ?? '', /application\/json/);
+      if (row.operation) assert.equal(JSON.parse(r.text).operation, row.operation);
+      if (row.operation && row.status === 403) assert.match(JSON.parse(r.text).detail, new RegExp(row.operation.replace('.', '\\.')));
+      if (row.status === 405) assert.ok(r.headers.allow, 'a 405 says which methods the path has');
+      if (/foreign/.test(row.name)) assert.deepEqual(Object.keys(r.headers).filter((h) => h.startsWith('access-control-')), [], 'no CORS headers for a foreign origin');
+      if (/authorize (throwing|rejecting)/.test(row.name)) assert.doesNotMatch(r.text, /session store|no"/, "the app's error text stays inside");
+    });
+  }
+  assert.equal(upstream.calls.length, 0, `the proxy called upstream: ${JSON.stringify(upstream.calls)}`);
+});
+
+test('what passes: only the contract headers go up with the proxy key, only contract headers come back, CORS for the listed origin only', { timeout: 30_000 }, async () => {
+  const key = freshKey('proxy_headers');
+  const callerKey = freshKey('proxy_caller');
+  const upstream = recording();
+  const origin = await serve(createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: PREFIX, allow: ['snapshots.list', 'snapshots.create'], allowedOrigins: [ALLOWED_ORIGIN], fetch: upstream.fetch }));
+  const hostile = { 'x-api-key': callerKey, authorization: 'Bearer caller-token', cookie: 'session=caller', 'x-emulator-fault': '500', 'x-forwarded-for': '6.6.6.6', accept: 'application/json' };
+  const list = await raw(origin, 'GET', '/instavm/v1/snapshots?type=user', { headers: hostile });
+  assert.equal(list.status, 200, list.text);
+  assert.deepEqual(JSON.parse(list.text), []);
+  const made = await raw(origin, 'POST', '/instavm/v1/snapshots', { headers: { ...hostile, 'content-type': 'application/json', 'idempotency-key': 'idem-proxy-1' }, body: '{"oci_image":"alpine"}' });
+  assert.equal(made.status, 201, made.text);
+  const replay = await raw(origin, 'POST', '/instavm/v1/snapshots', { headers: { 'content-type': 'application/json', 'idempotency-key': 'idem-proxy-1' }, body: '{"oci_image":"alpine"}' });
+  assert.equal(JSON.parse(replay.text).id, JSON.parse(made.text).id, 'the Idempotency-Key reached the API');
+  assert.equal(replay.headers['idempotent-replayed'], 'true');
+  // Upstream saw the proxy's key and the contract's headers, nothing of the caller's.
+  for (const call of upstream.calls) {
+    assert.deepEqual(Object.keys(call.headers).filter((h) => !['accept', 'content-type', 'idempotency-key', 'x-api-key'].includes(h)), [], JSON.stringify(call.headers));
+    assert.equal(call.headers['x-api-key'], key);
+    assert.equal(call.redirect, 'manual');
+  }
+  assert.equal(upstream.calls[0].url, `${BASE_URL}/v1/snapshots?type=user`);
+  assert.deepEqual(await requestLog(callerKey), [], "the caller's key reached nothing");
+  assert.equal((await requestLog(key)).length, 3);
+  // Back: the contract's answer headers and no more (the emulator's own CORS headers stay behind).
+  for (const r of [list, made, replay]) {
+    assert.deepEqual(Object.keys(r.headers).filter((h) => !['content-type', 'x-request-id', 'idempotent-replayed', 'vary', 'content-length', 'date', 'connection', 'keep-alive'].includes(h)), [], JSON.stringify(r.headers));
+    assert.match(r.headers['x-request-id'] ?? '', /\S/);
+    assert.ok(!r.rawHeaders.includes(key) && !r.text.includes(key));
+  }
+  // An allowed origin: its preflight is answered, its requests carry CORS headers.
+  const preflight = await raw(origin, 'OPTIONS', '/instavm/v1/snapshots', { headers: { origin: ALLOWED_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, idempotency-key' } });
+  assert.equal(preflight.status, 204);
+  assert.equal(preflight.headers['access-control-allow-origin'], ALLOWED_ORIGIN);
+  assert.match(preflight.headers['access-control-allow-headers'], /idempotency-key/);
+  const cross = await raw(origin, 'GET', '/instavm/v1/snapshots', { headers: { origin: ALLOWED_ORIGIN } });
+  assert.equal(cross.status, 200);
+  assert.equal(cross.headers['access-control-allow-origin'], ALLOWED_ORIGIN);
+  assert.match(cross.headers['access-control-expose-headers'], /x-request-id/);
+  // The same origin as the proxy needs no CORS, and gets none.
+  const same = await raw(origin, 'POST', '/instavm/v1/snapshots', { headers: { origin, 'content-type': 'application/json' }, body: '{"oci_image":"alpine"}' });
+  assert.equal(same.status, 201, same.text);
+  assert.equal(same.headers['access-control-allow-origin'], undefined);
+  for (const id of [JSON.parse(made.text).id, JSON.parse(same.text).id]) {
+    await fetch(`${BASE_URL}/v1/snapshots/${id}`, { method: 'DELETE', headers: { 'X-API-Key': key } });
+  }
+});
+
+test('an upstream redirect is not followed (a 502), an unreachable API is a 502, and a key echoed upstream is redacted', { timeout: 30_000 }, async () => {
+  const key = freshKey('proxy_upstream');
+  const allow = ['snapshots.list'];
+  // The emulator's redirect fault, asked for by the upstream fetch (a caller cannot: the header is not forwarded).
+  const redirecting = createProxy({ apiKey: key, baseUrl: BASE_URL, allow, fetch: (url, init) => {
+    const headers = new Headers(init.headers);
+    headers.set('x-emulator-fault', 'redirect');
+    return fetch(url, { ...init, headers });
+  } });
+  const r = await redirecting(new Request('http://proxy.test/v1/snapshots'));
+  assert.equal(r.status, 502);
+  assert.equal(r.headers.get('location'), null);
+  assert.match((await r.json()).detail, /redirect/);
+  const down = createProxy({ apiKey: key, baseUrl: 'http://127.0.0.1:9', allow });
+  const d = await down(new Request('http://proxy.test/v1/snapshots'));
+  assert.equal(d.status, 502);
+  assert.ok(!(await d.text()).includes(key));
+  const echo = createProxy({ apiKey: key, allow, fetch: async () => new Response(JSON.stringify({ detail: `bad key ${key}` }), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': key, 'set-cookie': 'a=b' } }) });
+  const e = await echo(new Request('http://proxy.test/v1/snapshots'));
+  assert.equal(e.status, 401);
+  assert.equal(e.headers.get('x-request-id'), null);
+  assert.equal(e.headers.get('set-cookie'), null);
+  assert.deepEqual(await e.json(), { detail: 'bad key [redacted]' });
+});
+
+test('bad configuration throws at createProxy, naming the option', () => {
+  const ok = { apiKey: 'instavm_sk_config' };
+  const cases = [
+    [undefined, /options object/],
+    [{}, /apiKey is required/],
+    [{ apiKey: '' }, /apiKey is required/],
+    [{ apiKey: 42 }, /apiKey is required/],
+    [{ apiKey: 'instavm_sk_with\nbreak' }, /apiKey must be printable ASCII/],
+    [{ ...ok, alow: ['snapshots.list'] }, /alow is not an option; did you mean allow\?/],
+    [{ ...ok, baseURL: 'http://x' }, /baseURL is not an option; did you mean baseUrl\?/],
+    [{ ...ok, allow: ['snapshot.list'] }, /allow\[0\] is no operation: "snapshot.list"; did you mean snapshots.list\?/],
+    [{ ...ok, allow: ['vms.listall'] }, /did you mean vms.listAll\?/],
+    [{ ...ok, allow: ['*'] }, /allow\[0\]/],
+    [{ ...ok, allow: 'snapshots.list' }, /allow must be an array/],
+    [{ ...ok, baseUrl: 'http://127.0.0.1:8787/v1' }, /baseUrl must not end in \/v1.*use http:\/\/127\.0\.0\.1:8787$/],
+    [{ ...ok, baseUrl: 'api.instavm.io' }, /baseUrl must be an absolute/],
+    [{ ...ok, baseUrl: 'https://user:pw@api.instavm.io' }, /baseUrl must not hold credentials/],
+    [{ ...ok, prefix: 'instavm' }, /prefix must be a path/],
+    [{ ...ok, prefix: '/a/../b' }, /prefix must be plain path segments/],
+    [{ ...ok, allowedOrigins: ['https://app.example/'] }, /allowedOrigins\[0\] must be an origin/],
+    [{ ...ok, allowedOrigins: ['*'] }, /allowedOrigins\[0\]/],
+    [{ ...ok, authorize: true }, /authorize must be a function/],
+    [{ ...ok, maxBodyBytes: -1 }, /maxBodyBytes must be a whole number/],
+    [{ ...ok, fetch: 'fetch' }, /fetch must be a function/],
+  ];
+  for (const [options, message] of cases) {
+    assert.throws(() => createProxy(options), (e) => e instanceof TypeError && message.test(e.message) && e.message.startsWith('createProxy'), JSON.stringify(options));
+  }
+  // The key is never in a message, even in one about the key.
+  const secret = 'instavm_sk_never_in_a_message';
+  for (const bad of [`${secret}\r\n`, ` ${secret}`]) {
+    assert.throws(() => createProxy({ apiKey: bad }), (e) => !e.message.includes(secret));
+  }
+  assert.throws(() => createProxy({ apiKey: secret, allow: [secret] }), (e) => !e.message.includes(`${secret}"; did`));
+  // Good configurations, including an unset Worker binding for baseUrl.
+  assert.equal(typeof createProxy({ ...ok, baseUrl: undefined, prefix: '/instavm/', allow: ['snapshots.*', 'vms.*', 'snapshots.ensure'], allowedOrigins: ['http://localhost:5173'] }), 'function');
+  assert.throws(() => toNodeListener({}), /toNodeListener/);
+});
+
+// ---------------------------------------------------------------- property test of path matching
+
+const OPS = {
+  'snapshots.list': ['GET', '/v1/snapshots'],
+  'snapshots.create': ['POST', '/v1/snapshots'],
+  'snapshots.get': ['GET', '/v1/snapshots/{}'],
+  'snapshots.delete': ['DELETE', '/v1/snapshots/{}'],
+  'vms.create': ['POST', '/v1/vms'],
+  'vms.list': ['GET', '/v1/vms'],
+  'vms.listAll': ['GET', '/v1/vms/'],
+  'vms.get': ['GET', '/v1/vms/{}'],
+  'vms.update': ['PATCH', '/v1/vms/{}'],
+  'vms.delete': ['DELETE', '/v1/vms/{}'],
+  'vms.snapshot': ['POST', '/v1/vms/{}/snapshot'],
+  'vms.clone': ['POST', '/v1/vms/{}/clone'],
+  'vms.suspend': ['POST', '/v1/vms/{}/suspend'],
+  'vms.resume': ['POST', '/v1/vms/{}/resume'],
+  'vms.stageEnv': ['POST', '/v1/vms/{}/stage-env'],
+  'vms.mountVolume': ['POST', '/v1/vms/{}/volumes'],
+  'vms.listVolumes': ['GET', '/v1/vms/{}/volumes'],
+  'vms.unmountVolume': ['DELETE', '/v1/vms/{}/volumes/{}'],
+};
+
+/** A small seeded generator (mulberry32), so a failure can be replayed. */
+function rng(seed) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The operation a path names read literally, segment by segment, as the API's own router reads it. */
+function literalOperation(path, method) {
+  const have = path.split('/');
+  for (const [name, [m, pattern]] of Object.entries(OPS)) {
+    const want = pattern.split('/');
+    if (m !== method || want.length !== have.length) continue;
+    if (want.every((w, i) => (w === '{}' ? have[i] !== '' : w === have[i]))) return { name, ids: have.filter((_, i) => want[i] === '{}') };
+  }
+  return null;
+}
+
+function decodes(segment) {
+  try {
+    const id = decodeURIComponent(segment);
+    return id !== '.' && id !== '..' && !/[/\\\u0000-\u001f\u007f]/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+test('property: of 4000 random paths, each reaches the operation it literally names, with the same ids, or nothing; ids holding / after decoding are refused', { timeout: 60_000 }, async () => {
+  const random = rng(19);
+  const pick = (xs) => xs[Math.floor(random() * xs.length)];
+  const PIECES = ['v1', 'snapshots', 'vms', 'volumes', 'snapshot', 'clone', 'suspend', 'resume', 'stage-env', 'instavm', '', '.', '..', '%2e', '%2E%2e', '.%2e', '%2F', '%2f', '%5C', '\\', '%', '%zz', '%C3%A9', '%F0%9F%98%80', '%00', '%0A', 'é', '😀', 'ü/x', 'snap_1', 'vm_1', 'a;b', 'a%3Bb', '..%2F..', '%2e%2e%2f', ' ', '+', '@', ':'];
+  const METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'PUT'];
+  const calls = [];
+  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'http://upstream.test', prefix: '/instavm', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
+    calls.push({ url, method: init.method });
+    return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
+  } });
+  let forwarded = 0;
+  for (let n = 0; n < 4000; n++) {
+    const segments = Array.from({ length: 1 + Math.floor(random() * 6) }, () => (random() < 0.5 ? pick(PIECES) : pick(PIECES) + pick(PIECES)));
+    // Mostly literal instances of a pattern, with random ids and the prefix; the rest free-form.
+    let path;
+    if (random() < 0.6) {
+      const [, pattern] = OPS[pick(Object.keys(OPS))];
+      path = '/instavm' + pattern.replace(/\{\}/g, () => segments[Math.floor(random() * segments.length)] || 'x');
+    } else path = (random() < 0.8 ? '/instavm/' : '/') + segments.join(random() < 0.9 ? '/' : '//');
+    const method = pick(METHODS);
+    calls.length = 0;
+    let request;
+    try {
+      request = new Request(`http://proxy.test${path}`, { method, body: method === 'GET' ? undefined : '{}' });
+    } catch {
+      continue;
+    }
+    const response = await proxy(request);
+    // The path as every URL parser (and so every runtime) reads it.
+    const normalised = new URL(request.url).pathname;
+    const inside = normalised.startsWith('/instavm/') ? normalised.slice('/instavm'.length) : null;
+    const literal = inside === null ? null : literalOperation(inside, method);
+    const ids = literal?.ids.map(decodes);
+    const label = `${method} ${path} (read as ${normalised})`;
+    if (literal && !ids.includes(null)) {
+      forwarded++;
+      assert.equal(calls.length, 1, `${label} is ${literal.name}: forwarded once`);
+      assert.equal(calls[0].method, method);
+      const sent = new URL(calls[0].url);
+      const reached = literalOperation(sent.pathname, method);
+      assert.equal(reached?.name, literal.name, `${label} reached ${reached?.name}, not ${literal.name}`);
+      assert.deepEqual(reached.ids.map((s) => decodeURIComponent(s)), ids, `${label}: the same ids`);
+      assert.equal(response.status, 200);
+    } else {
+      assert.equal(calls.length, 0, `${label} is no operation with plain ids, yet was forwarded to ${calls[0]?.url}`);
+      assert.ok([400, 404, 405].includes(response.status), `${label}: ${response.status}`);
+      if (literal) assert.equal(response.status, 400, `${label}: an id that is no single segment is a 400`);
+    }
+  }
+  assert.ok(forwarded > 500, `only ${forwarded} of 4000 paths were operations: the generator lost its aim`);
+});
+
+test('property: every operation with 500 random ids (unicode, %, ., /) forwards the id unchanged, and refuses ids that decode to a path', async () => {
+  const random = rng(7);
+  const ALPHABET = ['a', 'Z', '0', '-', '_', '.', '~', '%', '/', '\\', '?', '#', ' ', '+', '&', '=', ';', 'é', '😀', '中', '\u00a0', '%2F', '%25'];
+  const calls = [];
+  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'http://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
+    calls.push({ url, method: init.method });
+    return new Response(null, { status: 204 });
+  } });
+  for (const [name, [method, pattern]] of Object.entries(OPS).filter(([, [, p]]) => p.includes('{}'))) {
+    for (let n = 0; n < 500; n++) {
+      const ids = pattern.split('{}').slice(1).map(() => Array.from({ length: 1 + Math.floor(random() * 8) }, () => ALPHABET[Math.floor(random() * ALPHABET.length)]).join(''));
+      let i = 0;
+      const path = pattern.replace(/\{\}/g, () => encodeURIComponent(ids[i++]));
+      calls.length = 0;
+      const request = new Request(`http://proxy.test${path}`, { method, body: method === 'GET' ? undefined : '{}' });
+      const response = await proxy(request);
+      // An id of . or .. is no id a URL can carry: every URL parser resolves it
+      // away first. What the proxy did must then be what the resolved path names.
+      const normalised = new URL(request.url).pathname;
+      if (normalised !== path) {
+        const literal = literalOperation(normalised, method);
+        if (calls.length) assert.equal(literalOperation(new URL(calls[0].url).pathname, method)?.name, literal?.name, `${method} ${path} read as ${normalised}`);
+        continue;
+      }
+      const plain = ids.every((id) => id !== '.' && id !== '..' && !/[/\\]/.test(id));
+      if (plain) {
+        assert.equal(calls.length, 1, `${name} ${JSON.stringify(ids)}: forwarded`);
+        const reached = literalOperation(new URL(calls[0].url).pathname, method);
+        assert.equal(reached?.name, name);
+        assert.deepEqual(reached.ids.map((s) => decodeURIComponent(s)), ids);
+      } else {
+        assert.equal(calls.length, 0, `${name} ${JSON.stringify(ids)}: refused, not forwarded`);
+        assert.notEqual(response.status, 204);
+      }
+    }
+  }
+});
+
+// ---------------------------------------------------------------- other runtimes
+
+/** The nearest folder above the scratch project holding node_modules/.bin/NAME (the repository's). */
+function repoBin(name) {
+  for (let dir = here; ; dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules', '.bin', name);
+    if (existsSync(bin)) return bin;
+    assert.notEqual(dirname(dir), dir, `node_modules/.bin/${name} not found above ${here}`);
+  }
+}
+
+test('in workerd (Miniflare): a Worker serving createProxy lists through it, and refuses with nothing sent', { timeout: 60_000 }, async () => {
+  const key = freshKey('proxy_workerd');
+  const entry = join(work, 'proxy-worker.js');
+  writeFileSync(entry, `import { createProxy } from 'instavm-wasm/proxy';
+export default {
+  fetch(request, env) {
+    return createProxy({ apiKey: env.KEY, baseUrl: env.BASE, prefix: '/instavm', allow: ['snapshots.list', 'snapshots.create', 'snapshots.get'] })(request);
+  },
+};
+`);
+  const mf = await startWorker(entry, join(work, 'proxy-worker-dist'), { compatibilityDate: '2026-04-01', bindings: { KEY: key, BASE: BASE_URL } });
+  try {
+    const made = await mf.dispatchFetch('http://localhost/instavm/v1/snapshots', { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'idem-workerd' }, body: '{"oci_image":"alpine"}' });
+    const snapshot = await made.json();
+    assert.equal(made.status, 201, JSON.stringify(snapshot));
+    const list = await mf.dispatchFetch('http://localhost/instavm/v1/snapshots', { headers: { 'x-api-key': 'instavm_sk_caller' } });
+    assert.equal(list.status, 200);
+    assert.deepEqual((await list.json()).map((s) => s.id), [snapshot.id]);
+    const before = (await requestLog(key)).length;
+    const refused = await mf.dispatchFetch(`http://localhost/instavm/v1/snapshots/${snapshot.id}`, { method: 'DELETE' });
+    assert.equal(refused.status, 403);
+    assert.equal((await refused.json()).operation, 'snapshots.delete');
+    const traversal = await mf.dispatchFetch('http://localhost/instavm/v1/snapshots/..%2Fvms');
+    assert.equal(traversal.status, 400);
+    await traversal.arrayBuffer();
+    assert.equal((await requestLog(key)).length, before, 'nothing was sent upstream');
+    await fetch(`${BASE_URL}/v1/snapshots/${snapshot.id}`, { method: 'DELETE', headers: { 'X-API-Key': key } });
+  } finally {
+    await mf.dispose();
+  }
+});
+
+/** Starts `script` under a runtime; resolves with the URL it prints once listening. */
+function startServing(cmd, args, env) {
+  const child = spawn(cmd, args, { cwd: here, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  closers.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await gone;
+    }
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no LISTENING line within 30 s:\n${out}`)), 30_000);
+    const read = (c) => {
+      out += c;
+      const m = out.match(/^LISTENING (http:\/\/\S+)$/m);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', (c) => (out += c));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before listening:\n${out}`));
+    });
+  });
+}
+
+const SERVE_SCRIPT = `import { createProxy } from 'instavm-wasm/proxy';
+const proxy = createProxy({ apiKey: globalThis.Deno ? Deno.env.get('PROXY_KEY') : process.env.PROXY_KEY, baseUrl: globalThis.Deno ? Deno.env.get('PROXY_BASE') : process.env.PROXY_BASE, prefix: '/instavm', allow: ['snapshots.list'] });
+if (globalThis.Deno) {
+  Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: ({ port }) => console.log('LISTENING http://127.0.0.1:' + port) }, proxy);
+} else {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: proxy });
+  console.log('LISTENING http://127.0.0.1:' + server.port);
+}
+`;
+
+for (const runtime of ['deno', 'bun']) {
+  test(`${runtime === 'deno' ? 'Deno.serve' : 'Bun.serve'} serves the same handler: the keyless client lists through it`, { timeout: 60_000 }, async () => {
+    const key = freshKey(`proxy_${runtime}`);
+    const script = join(here, 'proxy-serve.mjs');
+    writeFileSync(script, SERVE_SCRIPT);
+    const port = new URL(BASE_URL).port;
+    const args = runtime === 'deno' ? ['run', `--allow-net=127.0.0.1`, '--allow-read', '--allow-env=PROXY_KEY,PROXY_BASE', script] : [script];
+    const url = await startServing(repoBin(runtime), args, { PROXY_KEY: key, PROXY_BASE: BASE_URL, DENO_DIR: join(here, '.deno-cache') });
+    assert.ok(port);
+    const client = keylessClient(`${url}/instavm`);
+    assert.deepEqual(await client.snapshots.list(), []);
+    const e = await client.snapshots.create({ oci_image: 'alpine' }).then(() => null, (err) => err);
+    assert.ok(e instanceof ForbiddenError, String(e));
+    assert.deepEqual((await requestLog(key)).map((r) => `${r.method} ${r.path}`), ['GET /v1/snapshots']);
+  });
+}
