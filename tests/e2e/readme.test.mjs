@@ -10,7 +10,9 @@
 //                                      prints exactly the `text` block after it
 //   js    `export default { fetch }`   a Worker, bundled as wrangler does and run
 //                                      in Miniflare with the README's wrangler.toml
-//                                      compatibility date and .dev.vars bindings
+//                                      compatibility date and .dev.vars bindings;
+//                                      one importing instavm-wasm/proxy is driven
+//                                      as a page would, through its prefix
 //   js    `// name.test.mjs`           node --test
 //   js    any other                    node, with INSTAVM_API_KEY (a fresh key)
 //                                      and INSTAVM_BASE_URL (the test emulator)
@@ -26,7 +28,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BASE_URL, freshKey } from './helpers.mjs';
+import { BASE_URL, freshKey, requestLog } from './helpers.mjs';
 // Copied beside this file into the scratch project, from tests/ecosystem.
 import { startWorker } from './worker-host.mjs';
 
@@ -174,6 +176,38 @@ function tomlString(text, key) {
   return text.match(new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, 'm'))?.[1];
 }
 
+/**
+ * The README's proxy Worker, called as the page behind it calls it: with a
+ * session cookie and no key. It lists the key's snapshots through its prefix;
+ * without the cookie (its `authorize`) or for an operation it does not allow,
+ * it refuses with a 403 naming the operation and sends nothing upstream. The
+ * key is in no answer.
+ */
+async function checkProxyWorker(b, mf, key, snapshotId, root) {
+  const prefix = b.code.match(/prefix: '([^']+)'/)?.[1];
+  assert.ok(prefix, `README.md line ${b.line}: the proxy Worker names its prefix`);
+  const answers = [root];
+  const call = async (method, path, headers = {}) => {
+    const r = await mf.dispatchFetch(`http://localhost${prefix}${path}`, { method, headers });
+    const answer = { status: r.status, text: await r.text(), headers: [...r.headers].join('\n') };
+    answers.push(answer);
+    return answer;
+  };
+  const listed = await call('GET', '/v1/snapshots', { cookie: 'theme=dark; session=s1', accept: 'application/json' });
+  assert.equal(listed.status, 200, listed.text);
+  assert.ok(JSON.parse(listed.text).some((s) => s.id === snapshotId), `the proxy listed the key's snapshot: ${listed.text}`);
+  const before = (await requestLog(key)).length;
+  const anonymous = await call('GET', '/v1/snapshots');
+  assert.equal(anonymous.status, 403, anonymous.text);
+  assert.equal(JSON.parse(anonymous.text).operation, 'snapshots.list');
+  const deleting = await call('DELETE', `/v1/snapshots/${snapshotId}`, { cookie: 'session=s1' });
+  assert.equal(deleting.status, 403, deleting.text);
+  assert.equal(JSON.parse(deleting.text).operation, 'snapshots.delete');
+  assert.equal((await requestLog(key)).length, before, 'the refused requests reached nothing');
+  assert.equal((await api(key, `/v1/snapshots/${snapshotId}`)).status, 200, 'the snapshot is still there');
+  for (const a of answers) assert.ok(!a.text.includes(key) && !(a.headers ?? '').includes(key), 'the key is in no answer');
+}
+
 async function api(key, path, init = {}) {
   const r = await fetch(`${BASE_URL}${path}`, { ...init, headers: { 'X-API-Key': key, 'Content-Type': 'application/json', ...init.headers } });
   return { status: r.status, body: await r.json() };
@@ -293,11 +327,15 @@ test("the README's Workers: bundled as wrangler does, run in Miniflare with the 
         try {
           const response = await mf.dispatchFetch('http://localhost/');
           const text = await response.text();
-          assert.equal(response.status, 200, text);
+          const isProxy = /from 'instavm-wasm\/proxy'/.test(b.code);
+          // The proxy serves only its prefix: its root is a 404.
+          assert.equal(response.status, isProxy ? 404 : 200, text);
           const body = JSON.parse(text);
           if (b.name === main) {
             assert.ok(Array.isArray(body), text);
             assert.ok(body.some((s) => s.id === made.body.id && s.type === 'user'), `the Worker listed the key's snapshot: ${text}`);
+          } else if (/from 'instavm-wasm\/proxy'/.test(b.code)) {
+            await checkProxyWorker(b, mf, vars.INSTAVM_API_KEY, made.body.id, { status: response.status, text });
           } else {
             assert.equal(body.status, 'ready', text);
             assert.equal(body.oci_image, 'alpine', text);
