@@ -83,7 +83,9 @@ export interface ProxyOptions {
    * `['https://app.example']`: their requests get CORS headers and their
    * preflights are answered. Default: none, same-origin only (a request whose
    * `Origin` is another is a 403). A preflight allows `Content-Type`,
-   * `Accept`, `Idempotency-Key` and `Authorization` (for `authorize`).
+   * `Accept`, `Idempotency-Key` and `Authorization` (for `authorize`), and
+   * credentials: a page whose `fetch` sends `credentials: 'include'` passes
+   * its cookies to `authorize` (they are never forwarded). `'*'` is refused.
    */
   allowedOrigins?: readonly string[];
   /** The largest request body forwarded, default 1 MiB (1048576 bytes); a larger one gets a 413. */
