@@ -250,6 +250,26 @@ test('an upstream redirect is not followed (a 502), an unreachable API is a 502,
   assert.deepEqual(await e.json(), { detail: 'bad key [redacted]' });
 });
 
+test('a caller that goes away aborts the upstream call (served by toNodeListener)', { timeout: 15_000 }, async () => {
+  let upstream;
+  // The emulator's slow fault stalls the answer for seconds: long enough to leave.
+  const proxy = createProxy({ apiKey: freshKey('proxy_abort'), baseUrl: BASE_URL, allow: ['snapshots.list'], fetch: (url, init) => {
+    upstream = init.signal;
+    const headers = new Headers(init.headers);
+    headers.set('x-emulator-fault', 'slow');
+    return fetch(url, { ...init, headers });
+  } });
+  const origin = await serve(proxy);
+  const leaving = new AbortController();
+  const call = fetch(`${origin}/v1/snapshots`, { signal: leaving.signal }).catch((e) => e);
+  for (let i = 0; !upstream && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(upstream && !upstream.aborted, 'the call reached upstream');
+  leaving.abort();
+  assert.equal((await call).name, 'AbortError');
+  for (let i = 0; !upstream.aborted && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(upstream.aborted, 'the upstream call was aborted');
+});
+
 test('bad configuration throws at createProxy, naming the option', () => {
   const ok = { apiKey: 'instavm_sk_config' };
   const cases = [
