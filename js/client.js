@@ -158,37 +158,40 @@ function asParams(params, options, keepName) {
 }
 
 // The resources' methods that only hand their arguments to one wasm method
-// are made from these tables (documented once, in index.d.ts; a package check
-// holds the two to the same names). Arguments left out are sent as null.
-// An entry is the wasm method's name, or [name, ...leading arguments].
-const SNAPSHOT_METHODS = {
-  list: 'listSnapshots',
-  get: 'getSnapshot',
-  delete: 'deleteSnapshot',
-  waitUntilReady: 'waitSnapshot',
-};
-const VM_METHODS = {
-  create: 'createVm',
-  list: ['listVms', false],
-  listAll: ['listVms', true],
-  get: 'getVm',
-  update: 'updateVm',
-  delete: 'deleteVm',
-  snapshot: 'snapshotVm',
-  clone: 'cloneVm',
-  suspend: 'suspendVm',
-  resume: 'resumeVm',
-  stageEnv: 'stageEnv',
-  mountVolume: 'mountVolume',
-  listVolumes: 'listVolumes',
-  unmountVolume: 'unmountVolume',
+// are made from this table (documented once, in index.d.ts). It is keyed by
+// the operation names of js/operations.js, which the proxy matches requests
+// against; a package check holds the client's methods and that table to the
+// same names. Arguments left out are sent as null. An entry is the wasm
+// method's name, or [name, ...leading arguments].
+const FORWARDED = {
+  'snapshots.list': 'listSnapshots',
+  'snapshots.get': 'getSnapshot',
+  'snapshots.delete': 'deleteSnapshot',
+  'snapshots.waitUntilReady': 'waitSnapshot',
+  'vms.create': 'createVm',
+  'vms.list': ['listVms', false],
+  'vms.listAll': ['listVms', true],
+  'vms.get': 'getVm',
+  'vms.update': 'updateVm',
+  'vms.delete': 'deleteVm',
+  'vms.snapshot': 'snapshotVm',
+  'vms.clone': 'cloneVm',
+  'vms.suspend': 'suspendVm',
+  'vms.resume': 'resumeVm',
+  'vms.stageEnv': 'stageEnv',
+  'vms.mountVolume': 'mountVolume',
+  'vms.listVolumes': 'listVolumes',
+  'vms.unmountVolume': 'unmountVolume',
 };
 
 /** The key under which a resource keeps its way to the wasm client. */
 const WITH = Symbol('withCore');
 
-function forwarding(Resource, table) {
-  for (const [name, entry] of Object.entries(table)) {
+/** Installs the forwarding methods of `resource` (`snapshots`, `vms`) on its class. */
+function forwarding(Resource, resource) {
+  for (const [operation, entry] of Object.entries(FORWARDED)) {
+    const [owner, name] = operation.split('.');
+    if (owner !== resource) continue;
     const [method, ...leading] = typeof entry === 'string' ? [entry] : entry;
     const forward = function (...args) {
       return this[WITH]((c) => c[method](...leading, ...args.map((a) => a ?? null)));
@@ -280,5 +283,5 @@ class Vms {
   }
 }
 
-forwarding(Snapshots, SNAPSHOT_METHODS);
-forwarding(Vms, VM_METHODS);
+forwarding(Snapshots, 'snapshots');
+forwarding(Vms, 'vms');

@@ -308,3 +308,17 @@ test('every exported type, class, function, method and option has a doc comment 
   writeFileSync(probe, '/** A class. */\nexport declare class A {\n  /** Documented. */\n  a(): void;\n  b(): void;\n}\nexport interface B { c?: string }\n');
   assert.deepEqual(undocumented(probe).sort(), ['A.b', 'B', 'B.c']);
 });
+
+test("the client's resource methods and the proxy's operations are one table", async () => {
+  // js/operations.js names every operation of the API as the client names its
+  // methods; the proxy matches requests against it. The client's resources
+  // must have exactly those methods (and the composite ones, such as ensure),
+  // so a method added to one and not the other fails here.
+  const { OPERATIONS, COMPOSITES } = await import(join(root, 'js', 'operations.js'));
+  const named = [...Object.keys(OPERATIONS), ...Object.keys(COMPOSITES)].sort();
+  const surface = runtimeSurface('import', 'instavm-wasm', clientProbe);
+  const methods = Object.entries(surface.classes.InstaVM.resources).flatMap(([resource, ms]) => ms.map((m) => `${resource}.${m}`)).sort();
+  assert.deepEqual(methods, named);
+  assert.ok(named.length >= 20, `${named.length} operations`);
+});
+
