@@ -1,7 +1,9 @@
 // The in-process measurements, in one Node process started with --expose-gc,
 // against the release emulator at INSTAVM_BASE_URL (builds take 5 s).
 // _wasmMemoryBytes: the Node entry's internal view of the instance.
+import { createServer } from 'node:http';
 import { InstaVM, _wasmMemoryBytes } from 'instavm-wasm';
+import { createProxy, toNodeListener } from 'instavm-wasm/proxy';
 
 const base = process.env.INSTAVM_BASE_URL;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -65,6 +67,30 @@ const results = {};
     floor_init_ratio: ms.floor_init / ms.plain,
     added_us_per_call: ((ms.client - ms.plain) / 2000) * 1000,
   };
+}
+
+// ---- through instavm-wasm/proxy: the same get, by a keyless client, through
+// the proxy served from node:http in this process, against a direct call;
+// 1000 calls each way, alternated call by call.
+{
+  const proxy = createProxy({ apiKey: 'bench-proxy', baseUrl: base, prefix: '/instavm', allow: ['snapshots.*'] });
+  const server = createServer(toNodeListener(proxy));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxied = new InstaVM({ apiKey: null, baseUrl: `http://127.0.0.1:${server.address().port}/instavm` });
+  const direct = new InstaVM({ apiKey: 'bench-proxy', baseUrl: base });
+  const created = await direct.snapshots.create({ oci_image: 'alpine' });
+  const sides = { direct: () => direct.snapshots.get(created.id), proxied: () => proxied.snapshots.get(created.id) };
+  for (let i = 0; i < 200; i++) for (const s of Object.values(sides)) await s();
+  const ms = { direct: 0, proxied: 0 };
+  for (let i = 0; i < 1000; i++) {
+    for (const n of i % 2 ? ['direct', 'proxied'] : ['proxied', 'direct']) {
+      const t = performance.now();
+      await sides[n]();
+      ms[n] += performance.now() - t;
+    }
+  }
+  server.close();
+  results.proxy = { calls: 1000, direct_ms: ms.direct, proxied_ms: ms.proxied, added_us_per_call: ((ms.proxied - ms.direct) / 1000) * 1000 };
 }
 
 // ---- a list of 10 000 records

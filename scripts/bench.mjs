@@ -35,6 +35,7 @@ results.size = {
   web_entry: s['web.js'],
   node_entry: s['node.js'],
   browser_total_gzip: s['instavm_wasm_bg.wasm'].gzip + s['web.js'].gzip,
+  proxy: s['proxy.js'],
 };
 
 const emulator = await startEmulator({ profile: 'release', args: ['--port', '0', '--build-ms', '5000', '--boot-ms', '100'] });
@@ -146,6 +147,8 @@ function printTable(r) {
     ['per-call floor: fetch(new Request(...)) with a signal and a timer', `${f(r.per_call.floor_ms, 0)} ms, ratio ${f(r.per_call.floor_ratio, 3)} to plain`],
     ['instavm-wasm/testing: emulator wasm', `${kb(r.testing_entry.wasm.raw)} raw, ${kb(r.testing_entry.wasm.gzip)} gzip (testing-web.js ${kb(r.testing_entry.web_entry.gzip)} gzip)`],
     ['instavm-wasm/testing: createEmulator() to first answer, Node', `${f(r.testing_entry.first_answer_fetch_loaded_ms)} ms once Node's fetch classes are loaded, ${f(r.testing_entry.first_answer_ms)} ms when the first answer also loads them (createEmulator() itself ${f(r.testing_entry.create_emulator_ms)} ms)`],
+    ['instavm-wasm/proxy: size of proxy.js', `${kb(r.size.proxy.raw)} raw, ${kb(r.size.proxy.gzip)} gzip`],
+    ['instavm-wasm/proxy: 1000 x get through it vs direct', `${f(r.proxy.proxied_ms, 0)} ms vs ${f(r.proxy.direct_ms, 0)} ms: +${f(r.proxy.added_us_per_call, 0)} µs per call`],
     ['list of 10 000 records', `${f(r.large_list.client_ms)} ms vs plain ${f(r.large_list.plain_ms)} ms, ratio ${f(r.large_list.ratio, 3)}`],
     ['memory across 10 000 calls: wasm', `${kb(r.memory.wasm_before)} -> ${kb(r.memory.wasm_after)}`],
     ['memory across 10 000 calls: JS heap', `${f(r.memory.heap_before / 2 ** 20)} MB -> ${f(r.memory.heap_after / 2 ** 20)} MB`],
