@@ -6,8 +6,9 @@
 // Usage: node tests/ecosystem/run.mjs SCRATCH_DIR EMULATOR_URL
 // Prints one `RUNTIME-RESULT {"name","passed","failed"}` line per runtime.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveDir } from './static-server.mjs';
 import { startWorker } from './worker-host.mjs';
 
@@ -27,12 +28,35 @@ function report(name, result, note = '') {
 
 /** The second run of every runtime: against instavm-wasm/testing, in process. */
 const IN_PROCESS = ' · in-process emulator';
+/** The third run: keyless, through instavm-wasm/proxy, which holds a fresh key. */
+const KEYLESS = ' · keyless through the proxy';
 
-/** Runs a script in a runtime and reads its ECOSYSTEM-RESULT line. */
-function script(name, cmd, args, inProcess = false) {
-  name += inProcess ? IN_PROCESS : '';
+/**
+ * instavm-wasm/proxy from the installed package, served from node:http in
+ * this process in front of the emulator, with a key of its own and every
+ * operation allowed; resolves with its base URL (the mount point) and `close`.
+ */
+async function proxyServer(name) {
+  const { createProxy, toNodeListener } = await import(pathToFileURL(join(scratch, 'node_modules', 'instavm-wasm', 'pkg', 'proxy.js')).href);
+  const proxy = createProxy({ apiKey: freshKey(name), baseUrl, prefix: '/instavm', allow: ['snapshots.*', 'vms.*'] });
+  const server = createServer(toNodeListener(proxy));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${server.address().port}/instavm`, port: server.address().port, close: () => server.close() };
+}
+
+/** Runs a script in a runtime and reads its ECOSYSTEM-RESULT line; `via` is a keyless proxy's base URL. */
+function script(name, cmd, args, inProcess = false, via = null) {
+  name += inProcess ? IN_PROCESS : via ? KEYLESS : '';
   return new Promise((resolve) => {
-    const env = { ...process.env, INSTAVM_BASE_URL: baseUrl, INSTAVM_API_KEY: freshKey(name), INSTAVM_IN_PROCESS: inProcess ? '1' : '0', DENO_DIR: join(scratch, '.deno-cache'), NO_COLOR: '1' };
+    const env = {
+      ...process.env,
+      INSTAVM_BASE_URL: via ?? baseUrl,
+      INSTAVM_API_KEY: via ? '' : freshKey(name),
+      INSTAVM_KEYLESS: via ? '1' : '0',
+      INSTAVM_IN_PROCESS: inProcess ? '1' : '0',
+      DENO_DIR: join(scratch, '.deno-cache'),
+      NO_COLOR: '1',
+    };
     const child = spawn(cmd, args, { cwd: scratch, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c) => (out += c));
@@ -61,14 +85,21 @@ async function workerd() {
   try {
     const mf = await startWorker(join(scratch, 'worker.js'), join(scratch, 'worker-dist'), { compatibilityDate: '2026-07-01' });
     try {
-      for (const inProcess of [false, true]) {
-        const label = name + (inProcess ? IN_PROCESS : '');
-        const response = await mf.dispatchFetch(`http://localhost/?base=${encodeURIComponent(baseUrl)}&key=${freshKey('workerd')}&inprocess=${inProcess ? 1 : 0}`);
-        const text = await response.text();
+      // With a key, in process, and keyless through a proxy (no `key` parameter).
+      for (const mode of ['server', 'in-process', 'keyless']) {
+        const label = name + (mode === 'in-process' ? IN_PROCESS : mode === 'keyless' ? KEYLESS : '');
+        const proxy = mode === 'keyless' ? await proxyServer(name) : null;
         try {
-          report(label, JSON.parse(text));
-        } catch {
-          report(label, { passed: 0, failed: 1 }, `answered ${response.status}: ${text.slice(0, 2000)}`);
+          const query = proxy ? `base=${encodeURIComponent(proxy.url)}` : `base=${encodeURIComponent(baseUrl)}&key=${freshKey('workerd')}&inprocess=${mode === 'in-process' ? 1 : 0}`;
+          const response = await mf.dispatchFetch(`http://localhost/?${query}`);
+          const text = await response.text();
+          try {
+            report(label, JSON.parse(text));
+          } catch {
+            report(label, { passed: 0, failed: 1 }, `answered ${response.status}: ${text.slice(0, 2000)}`);
+          }
+        } finally {
+          proxy?.close();
         }
       }
     } finally {
@@ -138,6 +169,21 @@ for (const inProcess of [false, true]) {
   // In process, Deno may reach no network at all: an escaped request fails.
   await script('Deno', bin('deno'), ['run', ...(inProcess ? [] : [`--allow-net=127.0.0.1:${port}`]), '--allow-read', '--allow-env', 'runner.mjs'], inProcess);
   await script('Bun', bin('bun'), ['runner.mjs'], inProcess);
+}
+// Keyless through instavm-wasm/proxy (a proxy of its own per runtime, so
+// each run's key and records are its own). Deno may reach only the proxy.
+for (const [name, cmd, args] of [
+  ['Node ESM', process.execPath, ['runner.mjs']],
+  ['Node CommonJS', process.execPath, ['runner.cjs']],
+  ['Deno', bin('deno'), (proxyPort) => ['run', `--allow-net=127.0.0.1:${proxyPort}`, '--allow-read', '--allow-env', 'runner.mjs']],
+  ['Bun', bin('bun'), ['runner.mjs']],
+]) {
+  const proxy = await proxyServer(name);
+  try {
+    await script(name, cmd, typeof args === 'function' ? args(proxy.port) : args, false, proxy.url);
+  } finally {
+    proxy.close();
+  }
 }
 await workerd();
 await chromium();

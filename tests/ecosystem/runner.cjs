@@ -7,7 +7,7 @@ import('./scenario.js').then(async ({ withEmulator }) => {
     pkg,
     loadTesting: async () => require('instavm-wasm/testing'),
     baseUrl: process.env.INSTAVM_BASE_URL,
-    apiKey: process.env.INSTAVM_API_KEY,
+    apiKey: process.env.INSTAVM_KEYLESS === '1' ? null : process.env.INSTAVM_API_KEY,
     inProcess: process.env.INSTAVM_IN_PROCESS === '1',
   });
   console.log(`ECOSYSTEM-RESULT ${JSON.stringify(result)}`);

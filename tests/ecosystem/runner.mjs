@@ -9,7 +9,8 @@ const result = await withEmulator({
   pkg,
   loadTesting: () => import('instavm-wasm/testing'),
   baseUrl: env('INSTAVM_BASE_URL'),
-  apiKey: env('INSTAVM_API_KEY'),
+  // Keyless: the proxy in front of the emulator holds the key.
+  apiKey: env('INSTAVM_KEYLESS') === '1' ? null : env('INSTAVM_API_KEY'),
   inProcess: env('INSTAVM_IN_PROCESS') === '1',
 });
 console.log(`ECOSYSTEM-RESULT ${JSON.stringify(result)}`);

@@ -1,8 +1,10 @@
 // One scenario, run unchanged in every runtime: it uses only what all of them
 // share (fetch, timers, AbortSignal), never a runtime's own modules.
 // Returns { passed, failed, results } so each runtime can report its count.
-// Each runtime runs it twice: against the emulator server, and against
-// `instavm-wasm/testing`'s in-process emulator (see `withEmulator`).
+// Each runtime runs it against the emulator server and against
+// `instavm-wasm/testing`'s in-process emulator (see `withEmulator`); Node,
+// Deno, Bun and workerd also run it keyless (`apiKey: null`) through
+// `instavm-wasm/proxy`, which holds the key.
 
 const FAST = { pollIntervalMs: 150, maxPollIntervalMs: 400, timeoutMs: 30_000 };
 
@@ -54,8 +56,8 @@ export async function scenario({ pkg, baseUrl, apiKey, fetch }) {
 
     // A page loads the wasm on first use; Image runs in it synchronously.
     await pkg.init();
-    const image = pkg.Image.from('docker.io/library/python:3.11-slim').aptInstall('git', 'curl').env({ RUN: apiKey.replace(/\W/g, '_') }).run('echo ok');
-    const reordered = pkg.Image.from('docker.io/library/python:3.11-slim').run('echo ok').aptInstall('curl', 'git', 'git').env({ RUN: apiKey.replace(/\W/g, '_') });
+    const image = pkg.Image.from('docker.io/library/python:3.11-slim').aptInstall('git', 'curl').env({ RUN: (apiKey ?? 'keyless').replace(/\W/g, '_') }).run('echo ok');
+    const reordered = pkg.Image.from('docker.io/library/python:3.11-slim').run('echo ok').aptInstall('curl', 'git', 'git').env({ RUN: (apiKey ?? 'keyless').replace(/\W/g, '_') });
     check('an Image fingerprints its spec, not the call order', /^[0-9a-f]{64}$/.test(image.fingerprint()) && image.fingerprint() === reordered.fingerprint(), image.fingerprint());
     const built = await client.snapshots.ensure(image, { name: 'eco', ...FAST });
     const again = await client.snapshots.ensure(reordered, { name: 'eco', ...FAST });

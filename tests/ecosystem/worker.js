@@ -12,6 +12,7 @@ export default {
       pkg,
       loadTesting: async () => testing,
       baseUrl: url.searchParams.get('base'),
+      // No `key` parameter: keyless, through a proxy that holds it.
       apiKey: url.searchParams.get('key'),
       inProcess: url.searchParams.get('inprocess') === '1',
     });
