@@ -48,6 +48,9 @@ export async function misuse(client: InstaVM, s: Snapshot): Promise<void> {
     const done: 'ready' = w.status; // misuse
     void done;
   }
+  const { createProxy } = await import('instavm-wasm/proxy');
+  createProxy({ apiKey: 'k', allowOrigins: ['https://app.example'] }); // misuse
+  createProxy({ prefix: '/instavm' }); // misuse
   void status;
   void flag;
   void notYet;

@@ -198,3 +198,19 @@ export function fake(): InstaVMError[] {
     new RateLimitError('Rate limit exceeded (429)', { status: 429, retryAfterMs: 100, requestId: 'req_1' }),
   ];
 }
+
+// The proxy: a handler from standard Request to Response, and its Node listener.
+export async function proxied(env: { INSTAVM_API_KEY: string }): Promise<Response> {
+  const { createProxy, toNodeListener } = await import('instavm-wasm/proxy');
+  const proxy = createProxy({
+    apiKey: env.INSTAVM_API_KEY,
+    prefix: '/instavm',
+    allow: ['snapshots.list', 'snapshots.ensure', 'vms.*'],
+    authorize: async (request, operation) => request.headers.has('cookie') && operation !== 'vms.delete',
+    allowedOrigins: ['https://app.example'],
+  });
+  void toNodeListener(proxy);
+  const keyless = new InstaVM({ apiKey: null, baseUrl: '/instavm' });
+  void keyless;
+  return proxy(new Request('https://app.example/instavm/v1/snapshots'));
+}
