@@ -6,6 +6,7 @@
 // a clean exit. The build copies it into pkg/ beside `testing-node.js`.
 import { createServer } from 'node:http';
 import { createEmulator } from './testing-node.js';
+import { nearest } from '../nearest.js';
 
 const USAGE = `usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]
                         [--faults 429:0.1,503:0.05,reset:0.05,...] [--seed 1] [--latency-ms MIN..MAX] [--slow-ms 5000]
@@ -42,29 +43,6 @@ const FAULT_KINDS = ['429', '503', '500', 'reset', 'slow', 'malformed', 'truncat
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 class UsageError extends Error {}
-
-/** Edit distance, for "did you mean". */
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-/** The closest of `names` to `word`, when it is close enough to be a typo. */
-function nearest(word, names) {
-  let best;
-  let bestDistance = Infinity;
-  for (const name of names) {
-    // `--latency` for `--latency-ms`: a prefix counts as close.
-    const d = name.startsWith(word) && word.length >= 3 ? 1 : distance(word, name);
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
 
 const didYouMean = (word, names, prefix = '') => {
   const near = nearest(word.replace(/^-+/, ''), names);

@@ -12,6 +12,7 @@
 // each id decoded and encoded again, and only the API's own headers pass,
 // both ways.
 import { COMPOSITES, OPERATIONS } from '../operations.js';
+import { nearest } from '../nearest.js';
 
 const DEFAULT_BASE_URL = 'https://api.instavm.io';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -39,26 +40,10 @@ function fail(option, message) {
   return new TypeError(`createProxy: ${option} ${message}`);
 }
 
-/** Edit distance, for "did you mean". */
-function distance(a, b) {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = row;
-  }
-  return prev[b.length];
-}
-
 /** `; did you mean X?` for the nearest of `names`, when one is near enough to be a typo. */
 function suggestion(word, names) {
-  let best;
-  let bestDistance = Infinity;
-  for (const name of names) {
-    const d = distance(word.toLowerCase(), name.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [name, d];
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? `; did you mean ${best}?` : '';
+  const best = nearest(word, names);
+  return best ? `; did you mean ${best}?` : '';
 }
 
 /** The same rules as the client's `baseUrl`: absolute http(s), no query, no `/v1` at the end. */

@@ -51,6 +51,9 @@ const ENTRIES = [
   { src: 'testing/web.js', out: 'testing-web.js', args: ['--format=esm', '--platform=browser', '--minify'] },
   // `instavm-wasm/proxy`: plain JS on web standards, no wasm, so one module
   // serves every runtime (Workers, Deno, Bun, Node), plus its CommonJS twin.
+  // `npx instavm-emulator` (package.json "bin"): bundled for its helpers, but
+  // its import of ./testing-node.js stays, so the emulator's glue ships once.
+  { src: 'bin/instavm-emulator.js', out: 'instavm-emulator.js', args: ['--format=esm', '--platform=node', '--external:./testing-node.js'] },
   { src: 'proxy/index.js', out: 'proxy.js', args: ['--format=esm', '--platform=neutral'] },
   { src: 'proxy/index.js', out: 'proxy.cjs', args: ['--format=cjs', '--platform=neutral'] },
 ];
@@ -88,10 +91,6 @@ export function build() {
   copyFileSync(join(root, 'js', 'testing', 'index.d.ts'), join(pkgDir, 'testing.d.cts'));
   copyFileSync(join(root, 'js', 'proxy', 'index.d.ts'), join(pkgDir, 'proxy.d.ts'));
   copyFileSync(join(root, 'js', 'proxy', 'index.d.ts'), join(pkgDir, 'proxy.d.cts'));
-  // `npx instavm-emulator` (package.json "bin"): a small host that imports
-  // ./testing-node.js beside it, so it is copied as written, not bundled:
-  // a bundle would ship the emulator's glue a second time.
-  copyFileSync(join(root, 'js', 'bin', 'instavm-emulator.js'), join(pkgDir, 'instavm-emulator.js'));
   printSizes();
 }
 
