@@ -1,0 +1,145 @@
+// The demo page as `npm start` serves it: one node:http origin with the page
+// (www/ at /, the package's build at /pkg/) and `instavm-wasm/proxy` at
+// /instavm in front of the Rust emulator, which listens on a port of its own
+// that the page never uses. The proxy holds a key made for this start; the
+// page sends none, and nothing here prints it.
+import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import { createProxy, toNodeListener } from '../../js/proxy/index.js';
+import { startEmulator } from './emulator.mjs';
+import { root } from './run.mjs';
+
+export const PROXY_PREFIX = '/instavm';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.cjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+  '.cts': 'text/plain; charset=utf-8',
+};
+
+/** URL prefix -> folder, longest first. */
+const FOLDERS = [
+  ['/pkg/', join(root, 'pkg')],
+  ['/', join(root, 'www')],
+];
+
+function plain(res, status, text, headers = {}) {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(text);
+}
+
+/**
+ * The file a request path names inside `dir`, or null. Every segment is
+ * decoded and checked on its own: `..`, `.`, an encoded slash or backslash
+ * and control characters name no file, so no path leaves the folder.
+ */
+function fileIn(dir, rest) {
+  const segments = [];
+  for (const raw of rest.split('/')) {
+    if (raw === '') continue;
+    let segment;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
+    if (segment === '.' || segment === '..' || /[/\\\u0000-\u001f\u007f]/.test(segment)) return null;
+    segments.push(segment);
+  }
+  if (rest === '' || rest.endsWith('/')) segments.push('index.html');
+  const base = resolve(dir);
+  const file = resolve(base, ...segments);
+  return file.startsWith(base + sep) ? file : null;
+}
+
+async function serveStatic(req, res, pathname) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
+  const [prefix, dir] = FOLDERS.find(([p]) => pathname.startsWith(p)) ?? [];
+  const file = dir && fileIn(dir, pathname.slice(prefix.length));
+  if (!file) return plain(res, 404, 'not found\n');
+  let body;
+  try {
+    if (!(await stat(file)).isFile()) return plain(res, 404, 'not found\n');
+    body = await readFile(file);
+  } catch {
+    return plain(res, 404, 'not found\n');
+  }
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': body.length,
+    // The page is edited while it is served: always the current files.
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Starts the emulator (internal, on a free port) and the page's server in
+ * front of it. `port` 0 picks a free one. Resolves with `{ url, emulatorUrl,
+ * stop, emulatorExit }` once both listen; `emulatorExit` settles with the
+ * emulator's exit code should it stop on its own. `apiKey` is the key the
+ * proxy holds (a fresh random one by default); it is never printed.
+ */
+export async function startDemoServer({ port = 8787, host = '127.0.0.1', buildMs = 3000, bootMs = 500, apiKey, inheritOutput = false } = {}) {
+  const key = apiKey ?? `instavm_sk_server_${randomBytes(16).toString('hex')}`;
+  const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', String(buildMs), '--boot-ms', String(bootMs)], inheritOutput });
+  const emulatorExit = new Promise((done) => emulator.child.once('exit', (code) => done(code)));
+  let server;
+  try {
+    const proxy = toNodeListener(
+      createProxy({
+        apiKey: key,
+        baseUrl: emulator.url,
+        prefix: PROXY_PREFIX,
+        allow: ['snapshots.*', 'vms.*'],
+        // No allowedOrigins: only this page's origin may call it.
+      }),
+    );
+    server = createServer((req, res) => {
+      const target = req.url ?? '/';
+      if (!target.startsWith('/')) return plain(res, 400, 'bad request target\n');
+      const pathname = target.split('?')[0];
+      if (pathname === PROXY_PREFIX || pathname.startsWith(`${PROXY_PREFIX}/`)) return proxy(req, res);
+      serveStatic(req, res, pathname).catch(() => {
+        if (!res.headersSent) plain(res, 500, 'the file could not be served\n');
+        else res.destroy();
+      });
+    });
+    await new Promise((ok, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => {
+        server.off('error', fail);
+        ok();
+      });
+    });
+  } catch (e) {
+    await emulator.stop();
+    throw e;
+  }
+  const { address, port: bound } = server.address();
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+  let stopping = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await new Promise((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      });
+      await emulator.stop();
+    })());
+  return { url, emulatorUrl: emulator.url, stop, emulatorExit };
+}
