@@ -311,6 +311,9 @@ test('bad configuration throws at createProxy, naming the option', () => {
 
 // ---------------------------------------------------------------- property test of path matching
 
+// The API's operations written out again, on purpose: an oracle independent of
+// js/operations.js, so a wrong entry there (a method or a path) fails here
+// instead of being trusted by the tests that check the proxy against it.
 const OPS = {
   'snapshots.list': ['GET', '/v1/snapshots'],
   'snapshots.create': ['POST', '/v1/snapshots'],
