@@ -1,22 +1,30 @@
-// `npm start`: builds the package and the emulator, then serves the API and
-// the demo page (www/, with the package's browser build under /pkg/) on one
-// origin, http://127.0.0.1:8787 (PORT and BUILD_MS override), until Ctrl-C.
+// `npm start`: builds the package and the emulator, then serves the demo page
+// (www/, with the package's browser build under /pkg/) and, on the same
+// origin under /instavm, instavm-wasm/proxy in front of the emulator, on
+// http://127.0.0.1:8787 (PORT and BUILD_MS override), until Ctrl-C. The proxy
+// holds a key made for this run; the page holds none.
 import { build } from './lib/build.mjs';
-import { buildEmulator, startEmulator } from './lib/emulator.mjs';
+import { buildEmulator } from './lib/emulator.mjs';
+import { startDemoServer, PROXY_PREFIX } from './lib/demo-server.mjs';
 import { StepError } from './lib/run.mjs';
 
 try {
   build();
   buildEmulator();
-  const args = ['--port', process.env.PORT ?? '8787', '--build-ms', process.env.BUILD_MS ?? '3000', '--static', 'www', '--static', '/pkg=pkg'];
-  const emulator = await startEmulator({ args, inheritOutput: true });
-  console.log(`\ninstavm-wasm demo: open ${emulator.url}/ in a browser`);
-  console.log(`  the same origin serves the InstaVM API (emulated): new InstaVM({ apiKey: 'instavm_sk_demo', baseUrl: '${emulator.url}' })`);
+  const demo = await startDemoServer({ port: Number(process.env.PORT ?? 8787), buildMs: Number(process.env.BUILD_MS ?? 3000), inheritOutput: true });
+  console.log(`\ninstavm-wasm demo: open ${demo.url}/ in a browser`);
+  console.log(`  the page holds no key: it calls ${demo.url}${PROXY_PREFIX}, where instavm-wasm/proxy adds the server's key and forwards snapshots.* and vms.*`);
+  console.log(`  to the emulated InstaVM API at ${demo.emulatorUrl}; in the page: new InstaVM({ apiKey: null, baseUrl: '${PROXY_PREFIX}' })`);
   console.log('  Ctrl-C stops it');
-  const stop = () => emulator.stop().then(() => process.exit(0));
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    demo.stop().then(() => process.exit(0));
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  emulator.child.on('exit', (code) => process.exit(code ?? 1));
+  // The emulator gone on its own: the page's API is gone with it.
+  demo.emulatorExit.then((code) => stopping || process.exit(code ?? 1));
 } catch (e) {
   console.error(`\nnpm start failed: ${e instanceof StepError ? e.message : e.stack}`);
   process.exit(1);
