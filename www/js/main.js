@@ -1,12 +1,14 @@
-// The demo page: connects to the emulator that served it (or what Settings
+// The demo page: connects to the server that served it (or what Settings
 // say) through the package's own browser build, and wires the two tabs.
-// Pointed at the page's own origin when that origin serves no API (any static
-// file host), it runs the emulator in the page instead (`instavm-wasm/testing`);
-// a badge says which. Pointed anywhere else, the emulator's module and wasm
-// are never downloaded.
+// By default, when the page's origin mounts instavm-wasm/proxy at /instavm
+// (`npm start`), the page goes through it with no key at all: the server holds
+// it. Otherwise the origin itself is used with the demo key: the emulator
+// server's API, or, when the origin serves no API (any static file host), the
+// emulator run in the page (`instavm-wasm/testing`). A badge says which.
+// Pointed anywhere else, the emulator's module and wasm are never downloaded.
 import * as sdk from 'instavm-wasm';
 import { showError, clearErrors, initDialogs } from './ui.js';
-import { load, initSettings, DEMO_KEY } from './settings.js';
+import { load, saved, defaults, initSettings, useProxyByDefault, isProxy, DEMO_KEY, PROXY_PREFIX } from './settings.js';
 import { initSnapshots } from './snapshots.js';
 import { initVms } from './vms.js';
 
@@ -36,6 +38,11 @@ const app = {
       status.textContent = 'Connected to the emulator running in this page: nothing leaves the browser';
       return;
     }
+    // The key is never shown: only whose it is.
+    if (connection.apiKey === null) {
+      status.textContent = `Connected to ${connection.baseUrl}${isProxy(connection.baseUrl) ? " (this page's proxy)" : ', no key in the page'}`;
+      return;
+    }
     const local = atPageOrigin(connection.baseUrl);
     status.textContent = `Connected to ${connection.baseUrl}${local ? ' (local emulator)' : ''}${connection.apiKey === DEMO_KEY ? ', demo key' : ''}`;
   },
@@ -63,6 +70,21 @@ function originServesApi() {
   return probe;
 }
 
+let proxyProbe = null;
+/**
+ * Whether this page's origin mounts instavm-wasm/proxy at /instavm: asked
+ * once, with no key, and only to choose the default connection. The proxy
+ * answers `snapshots.list` as the API does (JSON, a request id); anything
+ * else (a 404 page, the emulator's JSON 404) means no.
+ */
+function originServesProxy() {
+  proxyProbe ??= fetch(`${PROXY_PREFIX}/v1/snapshots`, { headers: { accept: 'application/json' } }).then(
+    (r) => r.ok && r.headers.has('x-request-id') && (r.headers.get('content-type') ?? '').includes('json'),
+    () => false,
+  );
+  return proxyProbe;
+}
+
 let starting = null;
 /** Downloads and starts the in-page emulator; a failed start may be tried again. */
 function startInPage() {
@@ -80,17 +102,29 @@ function startInPage() {
 
 function showMode() {
   const here = atPageOrigin(connection.baseUrl);
-  const [text, kind] = inPage && here ? ['In-page emulator', 'in-page'] : here ? ['Emulator server', 'server'] : ['Remote API', 'remote'];
+  const [text, kind] =
+    inPage && here ? ['In-page emulator', 'in-page']
+    : connection.apiKey === null ? ['Key held by the server', 'proxy']
+    : here ? ['Emulator server', 'server']
+    : ['Remote API', 'remote'];
   badge.textContent = text;
   badge.dataset.mode = kind;
   badge.hidden = false;
 }
 
 let connecting = 0;
+/** Connects to `next`, or with null to the default (which may need the proxy probe first). */
 async function connect(next) {
-  connection = next;
   const attempt = ++connecting;
   clearErrors();
+  if (!next) {
+    badge.hidden = true;
+    status.textContent = 'Connecting…';
+    if (await originServesProxy()) useProxyByDefault();
+    if (attempt !== connecting) return;
+    next = defaults();
+  }
+  connection = next;
   if (!inPage && atPageOrigin(connection.baseUrl)) {
     badge.hidden = true;
     status.textContent = 'Connecting…';
@@ -144,8 +178,11 @@ function initTabs() {
 initDialogs();
 initTabs();
 initSettings(connect);
+const chosen = saved();
+// No saved connection: the probe runs while the wasm loads.
+if (!chosen) originServesProxy();
 sdk.init().then(
-  () => connect(connection),
+  () => connect(chosen),
   (e) => {
     status.textContent = 'The client could not load';
     showError(e, () => location.reload());
