@@ -136,6 +136,8 @@ async function main() {
   } finally {
     await emulator.stop();
   }
+  // npm start's server: the page and instavm-wasm/proxy in front of an emulator of its own.
+  await suite('demo page, keyless via proxy (Playwright)', 'node', ['--test', '--test-reporter=tap', 'tests/demo/keyless.test.mjs'], nodeCounts);
 }
 
 try {
