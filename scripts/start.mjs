@@ -13,8 +13,9 @@ try {
   buildEmulator();
   const demo = await startDemoServer({ port: Number(process.env.PORT ?? 8787), buildMs: Number(process.env.BUILD_MS ?? 3000), inheritOutput: true });
   console.log(`\ninstavm-wasm demo: open ${demo.url}/ in a browser`);
-  console.log(`  the page holds no key: it calls ${demo.url}${PROXY_PREFIX}, where instavm-wasm/proxy adds the server's key and forwards snapshots.* and vms.*`);
-  console.log(`  to the emulated InstaVM API at ${demo.emulatorUrl}; in the page: new InstaVM({ apiKey: null, baseUrl: '${PROXY_PREFIX}' })`);
+  console.log(`  the page holds no key: instavm-wasm/proxy at ${demo.url}${PROXY_PREFIX} adds the server's own and forwards snapshots.* and vms.*`);
+  console.log(`  in the page: new InstaVM({ apiKey: null, baseUrl: '${PROXY_PREFIX}' })`);
+  console.log(`  the emulated InstaVM API behind it: ${demo.emulatorUrl} (direct, with a key such as instavm_sk_demo)`);
   console.log('  Ctrl-C stops it');
   let stopping = false;
   const stop = () => {

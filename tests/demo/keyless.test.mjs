@@ -137,6 +137,7 @@ test('the server key is in no byte the browser received, and no request the page
   for (const must of ['/', '/js/main.js', '/js/settings.js', '/style.css', '/pkg/web.js', '/pkg/instavm_wasm_bg.wasm', '/instavm/v1/snapshots', '/instavm/v1/vms/']) {
     assert.ok(paths.includes(must), `the browser received ${must}`);
   }
+  assert.ok(!paths.some((p) => /instavm_emulator_bg\.wasm|testing-web\.js/.test(p)), 'no in-page emulator was downloaded');
   const wasm = answers.find((a) => a.url.endsWith('/pkg/instavm_wasm_bg.wasm'));
   assert.equal(wasm.headers['content-type'], 'application/wasm');
   assert.ok(wasm.body.length > 10_000, 'the wasm was read in full');
