@@ -7,6 +7,7 @@
 import { createServer } from 'node:http';
 import { createEmulator } from './testing-node.js';
 import { nearest } from '../nearest.js';
+import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 
 const USAGE = `usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]
                         [--faults 429:0.1,503:0.05,reset:0.05,...] [--seed 1] [--latency-ms MIN..MAX] [--slow-ms 5000]
@@ -169,12 +170,7 @@ function readBody(req) {
 }
 
 /** The core sees the path and query as sent; the URL only carries them. */
-function requestUrl(base, target) {
-  if (target.startsWith('/')) return new URL(base + target);
-  // The absolute form a proxy sends: only its path and query matter.
-  const url = new URL(target);
-  return new URL(base + url.pathname + url.search);
-}
+const requestUrl = (base, target) => new URL(base + targetOf(target));
 
 function answerError(res, status, detail) {
   if (res.headersSent) return void res.destroy();
@@ -183,41 +179,29 @@ function answerError(res, status, detail) {
   res.end(body);
 }
 
-// Node sets these from the body it writes, and owns the connection.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length']);
-const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
-
 async function handle(emu, base, req, res) {
   // A client that goes away before its answer aborts the call, so a wait it
   // started (?wait=true, latency, a slow fault) is forgotten, not served.
-  const gone = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) gone.abort(new Error('the client went away'));
-  });
+  const gone = abortedWhenGone(res);
   let request;
   try {
     // fetch refuses these methods outright; no route of the API takes them.
     if (FORBIDDEN_METHODS.has(req.method)) return answerError(res, 405, 'Method Not Allowed');
     const body = await readBody(req);
-    const headers = new Headers();
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      // A value Headers refuses is left out, as the server leaves out one
-      // that is not text; its text is not echoed (it could be a key).
-      try {
-        headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-      } catch {}
-    }
+    // A header value Headers refuses is left out, as the server leaves out
+    // one that is not text.
+    const headers = headersOf(req);
     const bodyless = req.method === 'GET' || req.method === 'HEAD';
-    request = new Request(requestUrl(base, req.url), { method: req.method, headers, body: bodyless ? undefined : body, signal: gone.signal });
+    request = new Request(requestUrl(base, req.url), { method: req.method, headers, body: bodyless ? undefined : body, signal: gone });
   } catch {
-    if (gone.signal.aborted) return;
+    if (gone.aborted) return;
     return answerError(res, 400, 'the emulator cannot take this request (its method, target or body)');
   }
   let response;
   try {
     response = await emu.fetch(request);
   } catch (e) {
-    if (gone.signal.aborted) return;
+    if (gone.aborted) return;
     // An injected reset: drop the connection without an answer, as the
     // Rust server does (on a POST, PATCH or DELETE, after it acted).
     if (e?.cause?.code === 'ECONNRESET') return void req.socket.destroy();
@@ -226,20 +210,10 @@ async function handle(emu, base, req, res) {
     process.stderr.write(`instavm-emulator: ${req.method} ${request.url.split('?')[0]}: ${e?.name ?? 'error'} in the emulator\n`);
     return answerError(res, 500, 'the emulator failed on this request');
   }
-  // The core's answers are whole in memory already, so the body is written in
-  // one piece: Node then sends a Content-Length, as the Rust server does,
-  // and none on a HEAD, 204 or 304.
-  const body = Buffer.from(await response.arrayBuffer());
-  if (gone.signal.aborted) return;
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => {
-    // Headers joins repeated names with ", ", which means the same, except
-    // for Set-Cookie: its values go out one header each.
-    if (!HOP_BY_HOP.has(name) && name !== 'set-cookie') res.setHeader(name, value);
-  });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length) res.setHeader('set-cookie', cookies);
-  res.end(body);
+  // The core's answers are whole in memory already: written in one piece,
+  // with a Content-Length, as the Rust server does.
+  if (gone.aborted) return;
+  await writeResponse(res, response);
 }
 
 let closing = false;

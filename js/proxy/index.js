@@ -13,6 +13,7 @@
 // both ways.
 import { COMPOSITES, OPERATIONS } from '../operations.js';
 import { nearest } from '../nearest.js';
+import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 
 const DEFAULT_BASE_URL = 'https://api.instavm.io';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -356,8 +357,6 @@ export function createProxy(options) {
 
 // ---------------------------------------------------------------- Node
 
-const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
-
 /**
  * A `node:http` request listener serving `handler` (any `(Request) =>
  * Promise<Response>`): `createServer(toNodeListener(createProxy({...})))`.
@@ -377,26 +376,16 @@ export function toNodeListener(handler) {
 }
 
 async function serveNode(handler, req, res) {
-  const gone = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) gone.abort(new Error('the client went away'));
-  });
+  const gone = abortedWhenGone(res);
   const method = req.method ?? 'GET';
-  if (FORBIDDEN_METHODS.has(method)) return writeNode(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
-  const headers = new Headers();
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    try {
-      headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-    } catch {}
-  }
+  if (FORBIDDEN_METHODS.has(method)) return writeResponse(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
+  const headers = headersOf(req);
   const scheme = req.socket?.encrypted ? 'https' : 'http';
   let url;
   try {
-    // The target as sent, path and query; an absolute-form target keeps only those.
-    const target = req.url.startsWith('/') ? req.url : new URL(req.url).pathname + new URL(req.url).search;
-    url = new URL(`${scheme}://${headers.get('host') || 'localhost'}${target}`);
+    url = new URL(`${scheme}://${headers.get('host') || 'localhost'}${targetOf(req.url)}`);
   } catch {
-    return writeNode(res, await refuse(400, 'the request target cannot be read'));
+    return writeResponse(res, await refuse(400, 'the request target cannot be read'));
   }
   const hasBody = method !== 'GET' && method !== 'HEAD';
   let done = false;
@@ -428,21 +417,11 @@ async function serveNode(handler, req, res) {
     : undefined;
   let request;
   try {
-    request = new Request(url, { method, headers, body, duplex: 'half', signal: gone.signal });
+    request = new Request(url, { method, headers, body, duplex: 'half', signal: gone });
   } catch {
-    return writeNode(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
+    return writeResponse(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
   }
   const response = await handler(request);
-  if (gone.signal.aborted) return;
-  await writeNode(res, response);
-}
-
-async function writeNode(res, response) {
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  if (res.destroyed) return;
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => {
-    if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') res.setHeader(name, value);
-  });
-  res.end(bytes);
+  if (gone.aborted) return;
+  await writeResponse(res, response);
 }
