@@ -55,8 +55,6 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
     super::keys::only_known("", options, &CLIENT_KEYS)?;
     let (key, opts) = match options {
         Value::String(_) => (Some(options), None),
-        // `apiKey: null`: no key on purpose (a proxy adds it), unlike a key left out.
-        Value::Object(_) if options.get("apiKey") == Some(&Value::Null) => (None, Some(options)),
         Value::Object(_) => (present(options.get("apiKey")), Some(options)),
         other => {
             return Err(ClientError::invalid(
@@ -65,10 +63,8 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
             ))
         }
     };
-    let api_key = match (key, options.get("apiKey")) {
-        (None, Some(Value::Null)) => String::new(),
-        _ => parse_api_key(key)?,
-    };
+    // `apiKey: null`: no key on purpose (a proxy adds it), unlike a key left out.
+    let api_key = if options.get("apiKey") == Some(&Value::Null) { String::new() } else { parse_api_key(key)? };
     let get = |k: &str| opts.and_then(|o| present(o.get(k)));
     let base_url = match get("baseUrl") {
         Some(v) => normalise_base_url(string("baseUrl", v)?)?,
