@@ -335,6 +335,20 @@ function layoutOf(value) {
   });
 }
 
+/**
+ * The layout of `value` once it is laid out: a tab just shown re-renders its
+ * table (the VMs tab refreshes on selection), and a cell caught between the
+ * old row and the new one has no line box yet. Waits up to 5 s for one.
+ */
+async function settledLayoutOf(value) {
+  const until = Date.now() + 5000;
+  for (;;) {
+    const l = await layoutOf(value);
+    if (l.lines > 0 || Date.now() > until) return l;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('at 1280 px ids and images stay on one line, cut with an ellipsis, whole in the title, and copy buttons copy them', async () => {
   const key = newKey();
   const { snapshotId, vmId } = await seedLongRecords(key);
@@ -378,7 +392,7 @@ test('at 1280 px ids and images stay on one line, cut with an ellipsis, whole in
     const vmRow = page.locator('#vm-table tbody tr', { hasText: vmId });
     await vmRow.waitFor();
     for (const [cell, full] of [['td.id >> nth=0', vmId], ['td.id >> nth=1', snapshotId]]) {
-      const l = await layoutOf(vmRow.locator(cell).locator('.value'));
+      const l = await settledLayoutOf(vmRow.locator(cell).locator('.value'));
       assert.equal(l.title, full);
       assert.equal(l.lines, 1);
     }
