@@ -157,44 +157,44 @@ function asParams(params, options, keepName) {
   return [params.toParams(resources), rest, true];
 }
 
-// The resources' methods that only hand their arguments to one wasm method
-// are made from this table (documented once, in index.d.ts). It is keyed by
-// the operation names of js/operations.js, which the proxy matches requests
-// against; a package check holds the client's methods and that table to the
-// same names. Arguments left out are sent as null. An entry is the wasm
-// method's name, or [name, ...leading arguments].
-const FORWARDED = {
-  'snapshots.list': 'listSnapshots',
-  'snapshots.get': 'getSnapshot',
-  'snapshots.delete': 'deleteSnapshot',
-  'snapshots.waitUntilReady': 'waitSnapshot',
-  'vms.create': 'createVm',
-  'vms.list': ['listVms', false],
-  'vms.listAll': ['listVms', true],
-  'vms.get': 'getVm',
-  'vms.update': 'updateVm',
-  'vms.delete': 'deleteVm',
-  'vms.snapshot': 'snapshotVm',
-  'vms.clone': 'cloneVm',
-  'vms.suspend': 'suspendVm',
-  'vms.resume': 'resumeVm',
-  'vms.stageEnv': 'stageEnv',
-  'vms.mountVolume': 'mountVolume',
-  'vms.listVolumes': 'listVolumes',
-  'vms.unmountVolume': 'unmountVolume',
-};
+// The resources' methods that only hand their arguments to the wasm are made
+// from this list (documented once, in index.d.ts). The names are the
+// operation names of js/operations.js, which the proxy matches requests
+// against and the wasm client's one `call` export dispatches on; a package
+// check holds the client's methods and that table to the same names.
+// Arguments left out are sent as null.
+const FORWARDED = [
+  'snapshots.list',
+  'snapshots.get',
+  'snapshots.delete',
+  'snapshots.waitUntilReady',
+  'vms.create',
+  'vms.list',
+  'vms.listAll',
+  'vms.get',
+  'vms.update',
+  'vms.delete',
+  'vms.snapshot',
+  'vms.clone',
+  'vms.suspend',
+  'vms.resume',
+  'vms.stageEnv',
+  'vms.mountVolume',
+  'vms.listVolumes',
+  'vms.unmountVolume',
+];
 
 /** The key under which a resource keeps its way to the wasm client. */
 const WITH = Symbol('withCore');
 
 /** Installs the forwarding methods of `resource` (`snapshots`, `vms`) on its class. */
 function forwarding(Resource, resource) {
-  for (const [operation, entry] of Object.entries(FORWARDED)) {
+  for (const operation of FORWARDED) {
     const [owner, name] = operation.split('.');
     if (owner !== resource) continue;
-    const [method, ...leading] = typeof entry === 'string' ? [entry] : entry;
-    const forward = function (...args) {
-      return this[WITH]((c) => c[method](...leading, ...args.map((a) => a ?? null)));
+    // No method takes more than three arguments.
+    const forward = function (a = null, b = null, c = null) {
+      return this[WITH]((core) => core.call(operation, a, b, c));
     };
     Object.defineProperty(forward, 'name', { value: name });
     Object.defineProperty(Resource.prototype, name, { value: forward, writable: true, configurable: true });
@@ -211,7 +211,7 @@ class Snapshots {
    * it is ready (the other options are those of `waitUntilReady`).
    */
   create(params, options) {
-    return this[WITH]((c) => c.createSnapshot(...asParams(params, options, false)));
+    return this[WITH]((c) => c.call('snapshots.create', ...asParams(params, options, false)));
   }
 
   /**
@@ -221,7 +221,7 @@ class Snapshots {
    * `reused` on the result says whether this call started no build.
    */
   ensure(imageOrParams, options) {
-    return this[WITH]((c) => c.ensureSnapshot(...asParams(imageOrParams, options, true)));
+    return this[WITH]((c) => c.call('snapshots.ensure', ...asParams(imageOrParams, options, true)));
   }
 
   /**
@@ -244,7 +244,7 @@ class Snapshots {
       wake = null;
     };
     core
-      .waitSnapshot(id, {
+      .call('snapshots.waitUntilReady', id ?? null, {
         ...options,
         signal: stop.signal,
         onStatus: (s) => {
@@ -252,7 +252,7 @@ class Snapshots {
           notify();
           options?.onStatus?.(s);
         },
-      })
+      }, null)
       .catch((e) => {
         if (!(e instanceof SnapshotBuildFailedError)) error = e;
       })

@@ -90,7 +90,7 @@ fn options_are_checked_at_construction_and_name_the_field() {
 #[wasm_bindgen_test]
 async fn records_get_both_id_and_both_type_fields_and_fetch_is_called_unbound() {
     let fetch = scripted_fetch(&format!(r#"[{{"status":200,"body":"{RECORD}"}}]"#));
-    let record = settle(client(&fetch, "").get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    let record = settle(client(&fetch, "").call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap();
     assert_eq!(prop(&record, "snapshot_id"), "snap_1");
     assert_eq!(prop(&record, "type"), "user");
     let call = calls(&fetch).get(0);
@@ -107,7 +107,7 @@ async fn records_get_both_id_and_both_type_fields_and_fetch_is_called_unbound() 
 async fn get_retries_5xx_and_network_errors_then_succeeds() {
     let fetch = scripted_fetch(&format!(r#"[{{"status":503,"body":""}},"fail",{{"status":200,"body":"{RECORD}"}}]"#));
     let c = client(&fetch, "");
-    let record = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    let record = settle(c.call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap();
     assert_eq!(prop(&record, "id"), "snap_1");
     assert_eq!(calls(&fetch).length(), 3);
 }
@@ -119,7 +119,7 @@ async fn post_retries_429_with_the_same_idempotency_key_and_honours_retry_after_
     ));
     let c = client(&fetch, "");
     let params = JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap();
-    settle(c.create_snapshot(params, JsValue::NULL, false)).await.unwrap();
+    settle(c.call("snapshots.create", params, JsValue::NULL, JsValue::FALSE)).await.unwrap();
     let all = calls(&fetch);
     assert_eq!(all.length(), 2);
     let first = prop(&all.get(0), "init.headers.Idempotency-Key");
@@ -135,7 +135,7 @@ async fn a_create_whose_answer_was_lost_is_repeated_with_the_same_idempotency_ke
     // what it already made.
     for step in [r#"{"status":500,"body":"{\"detail\":\"boom\"}"}"#, r#""fail""#] {
         let fetch = scripted_fetch(&format!("[{step}]"));
-        let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL, false))
+        let err = settle(client(&fetch, "").call("snapshots.create", JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL, JsValue::FALSE))
             .await
             .unwrap_err();
         let all = calls(&fetch);
@@ -150,7 +150,7 @@ async fn a_create_whose_answer_was_lost_is_repeated_with_the_same_idempotency_ke
 #[wasm_bindgen_test]
 async fn a_refused_create_is_not_repeated() {
     let fetch = scripted_fetch(r#"[{"status":422,"body":"{\"detail\":[{\"loc\":[\"body\",\"oci_image\"],\"msg\":\"bad\"}]}"}]"#);
-    let err = settle(client(&fetch, "").create_snapshot(JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL, false)).await.unwrap_err();
+    let err = settle(client(&fetch, "").call("snapshots.create", JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL, JsValue::FALSE)).await.unwrap_err();
     assert_eq!(calls(&fetch).length(), 1);
     assert_eq!(prop(&err, "field"), "oci_image");
 }
@@ -160,13 +160,13 @@ async fn redirects_are_followed_only_within_the_api_origin() {
     let fetch = scripted_fetch(&format!(
         r#"[{{"status":307,"headers":{{"location":"/v1/snapshots/moved"}}}},{{"status":200,"body":"{RECORD}"}}]"#
     ));
-    let record = settle(client(&fetch, "").get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    let record = settle(client(&fetch, "").call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap();
     assert_eq!(prop(&record, "id"), "snap_1");
     assert_eq!(prop(&calls(&fetch).get(1), "url"), "http://emulator.test/v1/snapshots/moved");
     assert_eq!(prop(&calls(&fetch).get(0), "init.redirect"), "manual");
 
     let fetch = scripted_fetch(r#"[{"status":302,"headers":{"location":"https://elsewhere.example/steal"}}]"#);
-    let err = settle(client(&fetch, "").get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    let err = settle(client(&fetch, "").call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap_err();
     assert_eq!(calls(&fetch).length(), 1, "never sent to the other origin");
     assert!(prop(&err, "message").as_string().unwrap_or_default().contains("https://elsewhere.example"));
 }
@@ -175,7 +175,7 @@ async fn redirects_are_followed_only_within_the_api_origin() {
 async fn a_request_past_its_timeout_is_a_timeout_error() {
     let fetch = scripted_fetch(r#"["hang"]"#);
     let c = client(&fetch, r#","maxRetries":0,"timeoutMs":30"#);
-    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    let err = settle(c.call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "TimeoutError");
     assert!(prop(&err, "message").as_string().unwrap_or_default().contains("30 ms"));
 }
@@ -186,7 +186,7 @@ async fn an_aborted_signal_rejects_with_its_reason_and_sends_nothing() {
     let options = Function::new_no_args("const c = new AbortController(); c.abort('stop'); return { signal: c.signal };")
         .call0(&JsValue::UNDEFINED)
         .unwrap();
-    let err = settle(client(&fetch, "").get_snapshot("snap_1".into(), options)).await.unwrap_err();
+    let err = settle(client(&fetch, "").call("snapshots.get", "snap_1".into(), options, JsValue::NULL)).await.unwrap_err();
     assert_eq!(err, "stop");
     assert_eq!(calls(&fetch).length(), 0);
 }
@@ -197,11 +197,11 @@ async fn malformed_answers_are_typed_errors_and_the_client_keeps_working() {
         r#"[{{"status":200,"body":"{{not json"}},{{"status":200,"body":"[1,2]"}},{{"status":200,"body":"{RECORD}"}}]"#
     ));
     let c = client(&fetch, r#","maxRetries":0"#);
-    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    let err = settle(c.call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "InstaVMError");
-    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    let err = settle(c.call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap_err();
     assert!(prop(&err, "message").as_string().unwrap_or_default().contains("JSON object"));
-    let ok = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    let ok = settle(c.call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap();
     assert_eq!(prop(&ok, "id"), "snap_1");
 }
 
@@ -209,19 +209,19 @@ async fn malformed_answers_are_typed_errors_and_the_client_keeps_working() {
 async fn a_fetch_override_that_answers_with_no_response_is_a_network_error() {
     let junk = Function::new_with_args("request", "return Promise.resolve(42);");
     let c = client(&junk, r#","maxRetries":0"#);
-    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    let err = settle(c.call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "NetworkError");
     assert!(prop(&err, "message").as_string().unwrap_or_default().contains("not a Response"));
     let throwing = Function::new_with_args("request", "throw new TypeError('no network here');");
     let c = client(&throwing, r#","maxRetries":0"#);
-    let err = settle(c.get_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap_err();
+    let err = settle(c.call("snapshots.get", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap_err();
     assert!(prop(&err, "message").as_string().unwrap_or_default().contains("no network here"));
 }
 
 #[wasm_bindgen_test]
 async fn a_delete_whose_first_answer_was_lost_counts_a_later_404_as_done() {
     let fetch = scripted_fetch(r#"["fail",{"status":404,"body":"{\"detail\":\"Snapshot not found\"}"}]"#);
-    let result = settle(client(&fetch, "").delete_snapshot("snap_1".into(), JsValue::NULL)).await.unwrap();
+    let result = settle(client(&fetch, "").call("snapshots.delete", "snap_1".into(), JsValue::NULL, JsValue::NULL)).await.unwrap();
     assert_eq!(prop(&result, "success"), JsValue::TRUE);
     assert_eq!(calls(&fetch).length(), 2);
 }
@@ -240,7 +240,7 @@ async fn waits_report_each_status_once_and_a_failed_build_rejects_with_its_reaso
     let push = Reflect::get(&seen, &"push".into()).unwrap().unchecked_into::<Function>().bind0(&seen);
     let on_status = Function::new_with_args("push", "return (s) => push(s.status);").call1(&JsValue::UNDEFINED, &push).unwrap();
     Reflect::set(&options, &"onStatus".into(), &on_status).unwrap();
-    let err = settle(client(&fetch, "").wait_snapshot("s".into(), options)).await.unwrap_err();
+    let err = settle(client(&fetch, "").call("snapshots.waitUntilReady", "s".into(), options, JsValue::NULL)).await.unwrap_err();
     assert_eq!(prop(&err, "name"), "SnapshotBuildFailedError");
     assert_eq!(prop(&err, "lastError"), "exit 3");
     assert_eq!(prop(&err, "snapshot.status"), "failed");

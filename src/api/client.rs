@@ -40,104 +40,45 @@ impl Client {
         Ok(Client { transport: Rc::new(transport) })
     }
 
-    #[wasm_bindgen(js_name = listSnapshots)]
-    pub fn list_snapshots(&self, query: JsValue, options: JsValue) -> Promise {
-        self.run(snapshots::list(&query, &CallArgs::read(&options)))
+    /// Starts one operation of the API, named as the JS layer names its
+    /// methods (`snapshots.get`, `vms.listAll`; the table is js/operations.js)
+    /// with up to three arguments, each `null` when left out. One export for
+    /// every operation: each export is a wasm-bindgen wrapper of its own, with
+    /// the argument reading inlined into it, and a JS function in the glue.
+    pub fn call(&self, operation: &str, a: JsValue, b: JsValue, c: JsValue) -> Promise {
+        self.run(plan(operation, &a, &b, &c))
     }
+}
 
-    /// `image`: the params came from an `Image`, whose `name` and resources
-    /// the JS layer took out of the options (so a typo of one is named).
-    #[wasm_bindgen(js_name = createSnapshot)]
-    pub fn create_snapshot(&self, params: JsValue, options: JsValue, image: bool) -> Promise {
-        self.run(snapshots::create(&params, &CallArgs::read(&options), image))
-    }
-
-    #[wasm_bindgen(js_name = getSnapshot)]
-    pub fn get_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
-        self.run(snapshots::get_one(&id, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = deleteSnapshot)]
-    pub fn delete_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
-        self.run(snapshots::delete(&id, &CallArgs::read(&options)))
-    }
-
-    /// Resolves with a ready snapshot of exactly this spec, reused or built.
-    #[wasm_bindgen(js_name = ensureSnapshot)]
-    pub fn ensure_snapshot(&self, params: JsValue, options: JsValue, image: bool) -> Promise {
-        self.run(crate::client::ensure::plan(&params, &CallArgs::read(&options), image).map(|e| Op::Ensure(Box::new(e))))
-    }
-
-    /// Resolves with the ready snapshot.
-    #[wasm_bindgen(js_name = waitSnapshot)]
-    pub fn wait_snapshot(&self, id: JsValue, options: JsValue) -> Promise {
-        self.run(snapshots::wait(&id, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = createVm)]
-    pub fn create_vm(&self, body: JsValue, wait: JsValue) -> Promise {
-        self.run(vms::create(&body, &CallArgs::read_wait(&wait)))
-    }
-
-    /// `all`: every record (`GET /v1/vms/`) rather than the running ones.
-    #[wasm_bindgen(js_name = listVms)]
-    pub fn list_vms(&self, all: bool, options: JsValue) -> Promise {
-        self.run(vms::list(all, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = getVm)]
-    pub fn get_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(vms::get_one(&vm_id, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = updateVm)]
-    pub fn update_vm(&self, vm_id: JsValue, patch: JsValue, options: JsValue) -> Promise {
-        self.run(vms::update(&vm_id, &patch, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = deleteVm)]
-    pub fn delete_vm(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(vms::delete(&vm_id, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = snapshotVm)]
-    pub fn snapshot_vm(&self, vm_id: JsValue, body: JsValue, wait: JsValue) -> Promise {
-        self.run(vms::snapshot(&vm_id, &body, &CallArgs::read_wait(&wait)))
-    }
-
-    #[wasm_bindgen(js_name = cloneVm)]
-    pub fn clone_vm(&self, vm_id: JsValue, body: JsValue, wait: JsValue) -> Promise {
-        self.run(vms::clone(&vm_id, &body, &CallArgs::read_wait(&wait)))
-    }
-
-    #[wasm_bindgen(js_name = suspendVm)]
-    pub fn suspend_vm(&self, vm_id: JsValue, wait: JsValue) -> Promise {
-        self.run(vms::suspend(&vm_id, &CallArgs::read_wait(&wait)))
-    }
-
-    #[wasm_bindgen(js_name = resumeVm)]
-    pub fn resume_vm(&self, vm_id: JsValue, wait: JsValue) -> Promise {
-        self.run(vms::resume(&vm_id, &CallArgs::read_wait(&wait)))
-    }
-
-    #[wasm_bindgen(js_name = stageEnv)]
-    pub fn stage_env(&self, vm_id: JsValue, env: JsValue, options: JsValue) -> Promise {
-        self.run(vms::stage_env(&vm_id, &env, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = mountVolume)]
-    pub fn mount_volume(&self, vm_id: JsValue, volume: JsValue, wait: JsValue) -> Promise {
-        self.run(vms::mount_volume(&vm_id, &volume, &CallArgs::read_wait(&wait)))
-    }
-
-    #[wasm_bindgen(js_name = listVolumes)]
-    pub fn list_volumes(&self, vm_id: JsValue, options: JsValue) -> Promise {
-        self.run(vms::list_volumes(&vm_id, &CallArgs::read(&options)))
-    }
-
-    #[wasm_bindgen(js_name = unmountVolume)]
-    pub fn unmount_volume(&self, vm_id: JsValue, volume_id: JsValue, options: JsValue) -> Promise {
-        self.run(vms::unmount_volume(&vm_id, &volume_id, &CallArgs::read(&options)))
+/// The operation `name` planned from its arguments. The last argument of the
+/// methods that take `wait` is the positional boolean or options with `wait`;
+/// `c` of `snapshots.create` and `ensure` says whether `a` came from an `Image`.
+fn plan(name: &str, a: &JsValue, b: &JsValue, c: &JsValue) -> Result<Op, Failure> {
+    let options = CallArgs::read;
+    let wait = CallArgs::read_wait;
+    match name {
+        "snapshots.list" => snapshots::list(a, &options(b)),
+        "snapshots.create" => snapshots::create(a, &options(b), c.is_truthy()),
+        "snapshots.get" => snapshots::get_one(a, &options(b)),
+        "snapshots.delete" => snapshots::delete(a, &options(b)),
+        "snapshots.ensure" => crate::client::ensure::plan(a, &options(b), c.is_truthy()).map(|e| Op::Ensure(Box::new(e))),
+        "snapshots.waitUntilReady" => snapshots::wait(a, &options(b)),
+        "vms.create" => vms::create(a, &wait(b)),
+        "vms.list" => vms::list(false, &options(a)),
+        "vms.listAll" => vms::list(true, &options(a)),
+        "vms.get" => vms::get_one(a, &options(b)),
+        "vms.update" => vms::update(a, b, &options(c)),
+        "vms.delete" => vms::delete(a, &options(b)),
+        "vms.snapshot" => vms::snapshot(a, b, &wait(c)),
+        "vms.clone" => vms::clone(a, b, &wait(c)),
+        "vms.suspend" => vms::suspend(a, &wait(b)),
+        "vms.resume" => vms::resume(a, &wait(b)),
+        "vms.stageEnv" => vms::stage_env(a, b, &options(c)),
+        "vms.mountVolume" => vms::mount_volume(a, b, &wait(c)),
+        "vms.listVolumes" => vms::list_volumes(a, &options(b)),
+        "vms.unmountVolume" => vms::unmount_volume(a, b, &options(c)),
+        // Only the package's own JS calls this export.
+        other => Err(ClientError::invalid("operation", format!("{other} is not an operation of this client")).into()),
     }
 }
 
