@@ -67,14 +67,14 @@ pub fn plan(params: &JsValue, args: &CallArgs, image: bool) -> Result<Ensure, Fa
 }
 
 impl Ensure {
-    fn list_call<'a>(&'a self, t: &Transport) -> Call<'a> {
-        t.call(Method::Get, self.list_path.clone(), self.ctx.signal.as_ref(), None)
+    fn list_call(&self) -> Call {
+        Call::get(self.list_path.clone(), self.ctx.signal.clone())
     }
 }
 
 /// The first listing, handed to `fetch` inside the call.
 pub fn begin(t: &Transport, e: &Ensure) -> Begun {
-    t.begin(&e.list_call(t))
+    t.begin(&e.list_call())
 }
 
 pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Failure> {
@@ -109,9 +109,9 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
 
 /// The listed snapshots that carry the ensured name.
 async fn named(t: &Transport, e: &Ensure, begun: Option<Begun>) -> Result<(Vec<JsValue>, Vec<Seen>), Failure> {
-    let call = e.list_call(t);
+    let call = e.list_call();
     let begun = begun.unwrap_or_else(|| t.begin(&call));
-    let all = records::many(t.complete(call, begun).await?, &SNAPSHOT_ALIASES)?;
+    let all = records::many(t.complete(&call, begun).await?, &SNAPSHOT_ALIASES)?;
     let mut records = Vec::new();
     let mut seen = Vec::new();
     for record in js_sys::Array::from(&all).iter() {
@@ -130,10 +130,10 @@ async fn named(t: &Transport, e: &Ensure, begun: Option<Begun>) -> Result<(Vec<J
 /// it from an earlier request with that key (another client's).
 async fn create(t: &Transport, e: &Ensure, key: String) -> Result<(JsValue, bool), Failure> {
     let mut plan = Plan::new(Method::Post, "/v1/snapshots".into(), Shape::One(&SNAPSHOT_ALIASES));
-    plan.body = Some(e.body.clone());
-    plan.signal = e.ctx.signal.clone();
-    plan.idempotency_key = Some(key);
-    let begun = t.begin(&plan.call(t));
+    plan.call.body = Some(e.body.clone());
+    plan.call.signal = e.ctx.signal.clone();
+    plan.call.idempotency_key = Some(key);
+    let begun = t.begin(&plan.call);
     plan::send(t, &plan, begun).await
 }
 

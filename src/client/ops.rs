@@ -25,7 +25,7 @@ pub enum Op {
 /// delaying the request. `execute` carries on from it.
 pub fn begin(t: &Transport, op: &Op) -> Begun {
     match op {
-        Op::Request(plan) => t.begin(&plan.call(t)),
+        Op::Request(plan) => t.begin(&plan.call),
         Op::Wait { target, id, ctx } => wait::begin(t, *target, id, ctx),
         Op::Ensure(e) => ensure::begin(t, e),
     }

@@ -33,21 +33,15 @@ pub enum Shape {
 
 /// One request and what follows it.
 pub struct Plan {
-    pub method: Method,
-    pub path: String,
-    pub body: Option<JsValue>,
-    pub signal: Option<AbortSignal>,
-    pub timeout_ms: Option<f64>,
+    /// The request, which its attempts read as it is: nothing is copied
+    /// out of the plan to send it.
+    pub call: Call,
     pub shape: Shape,
     /// Wait on the record the answer names, until the target is reached.
     pub then_wait: Option<(Target, WaitContext)>,
-    /// For creates: the idempotency key, fixed in advance so that after an
-    /// ambiguous failure (the answer lost, the server may have acted) the
-    /// create is repeated with the same key, which the server answers with
-    /// what it already made rather than making it twice.
-    pub idempotency_key: Option<String>,
-    /// For VM creates: the key is also in `metadata`, so the VM is first
-    /// looked for by listing (for a server that ignores the header).
+    /// For VM creates: the call's idempotency key is also in `metadata`, so
+    /// the VM is first looked for by listing (for a server that ignores the
+    /// header).
     pub find_vm_by_key: bool,
     /// Values removed from any failure's message (staged secrets).
     pub scrub: Vec<String>,
@@ -55,17 +49,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(method: Method, path: String, shape: Shape) -> Plan {
-        Plan { method, path, body: None, signal: None, timeout_ms: None, shape, then_wait: None, idempotency_key: None, find_vm_by_key: false, scrub: Vec::new() }
-    }
-}
-
-impl Plan {
-    /// The request this plan sends first.
-    pub(super) fn call<'a>(&'a self, t: &Transport) -> Call<'a> {
-        let mut call = t.call(self.method, self.path.clone(), self.signal.as_ref(), self.timeout_ms);
-        call.body = self.body.clone();
-        call.idempotency_key = self.idempotency_key.clone();
-        call
+        Plan { call: Call::new(method, path), shape, then_wait: None, find_vm_by_key: false, scrub: Vec::new() }
     }
 }
 
@@ -86,31 +70,36 @@ pub(super) async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<J
 /// The plan's request, repeated with the same idempotency key after an
 /// ambiguous failure; the shaped answer, and whether the server said it
 /// replayed an earlier answer to that key (`Idempotent-Replayed: true`).
+///
+/// For creates the call carries an idempotency key, fixed in advance, so
+/// that after an ambiguous failure (the answer lost, the server may have
+/// acted) the create is repeated with the same key, which the server
+/// answers with what it already made rather than making it twice.
 pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(JsValue, bool), Failure> {
-    let call = plan.call(t);
+    let call = &plan.call;
     let mut begun = Some(begun);
     let mut attempt = 0;
     loop {
-        let first = begun.take().unwrap_or_else(|| t.begin(&call));
-        let reply = t.complete(call.clone(), first).await;
+        let first = begun.take().unwrap_or_else(|| t.begin(call));
+        let reply = t.complete(call, first).await;
         let failure = match reply.and_then(|reply| {
             // Read only for keyed requests: every header read is a crossing and a copy.
-            let replayed = plan.idempotency_key.is_some() && reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let replayed = call.idempotency_key.is_some() && reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             shaped(reply, &plan.shape).map(|v| (v, replayed))
         }) {
             Ok(answer) => return Ok(answer),
             Err(f) => f,
         };
-        let Some(key) = plan.idempotency_key.as_deref().filter(|_| is_ambiguous(&failure)) else { return Err(failure) };
+        let Some(key) = call.idempotency_key.as_deref().filter(|_| is_ambiguous(&failure)) else { return Err(failure) };
         if plan.find_vm_by_key {
-            if let Some(vm) = find_vm(t, key, call.signal).await {
+            if let Some(vm) = find_vm(t, key, call.signal.as_ref()).await {
                 return Ok((vm, false));
             }
         }
-        if attempt >= call.max_retries {
+        if attempt >= t.max_retries(call) {
             return Err(failure);
         }
-        timer::sleep(retry::backoff_ms(attempt, random::unit()), call.signal).await.map_err(Failure::Raw)?;
+        timer::sleep(retry::backoff_ms(attempt, random::unit()), call.signal.as_ref()).await.map_err(Failure::Raw)?;
         attempt += 1;
     }
 }
@@ -118,7 +107,7 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
 /// The VM whose metadata carries `key`, if listing works and finds one. A
 /// failed lookup is not fatal: the create is then repeated with the key.
 async fn find_vm(t: &Transport, key: &str, signal: Option<&AbortSignal>) -> Option<JsValue> {
-    let reply = t.send(t.call(Method::Get, "/v1/vms/".into(), signal, None)).await.ok()?;
+    let reply = t.send(&Call::get("/v1/vms/".into(), signal.cloned())).await.ok()?;
     let all = js_sys::Array::from(&records::many(reply, &VM_ALIASES).ok()?);
     all.iter().find(|vm| get(&get(vm, "metadata"), IDEMPOTENCY_METADATA_KEY).as_string().as_deref() == Some(key))
 }
@@ -158,7 +147,7 @@ pub fn planned(method: Method, path: String, shape: Shape, args: &CallArgs) -> R
 pub fn planned_with(method: Method, path: String, shape: Shape, args: &CallArgs, extra: &[&str]) -> Result<Plan, Failure> {
     let parsed = parse_call_options(args.options(), extra)?;
     let mut plan = Plan::new(method, path, shape);
-    plan.signal = args.signal()?;
-    plan.timeout_ms = parsed.timeout_ms;
+    plan.call.signal = args.signal()?;
+    plan.call.timeout_ms = parsed.timeout_ms;
     Ok(plan)
 }

@@ -25,7 +25,9 @@ pub fn list(query: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
         Some(first) if qs.is_empty() => format!("?{first}"),
         _ => qs + &more,
     };
-    Ok(Op::Request(Plan { path: format!("/v1/snapshots{qs}"), ..plan }))
+    let mut plan = plan;
+    plan.call.path = format!("/v1/snapshots{qs}");
+    Ok(Op::Request(plan))
 }
 
 /// The keys of `create`'s options besides the request's or the wait's; with
@@ -44,14 +46,14 @@ pub fn create(params: &JsValue, args: &CallArgs, image: bool) -> Result<Op, Fail
     let mut plan = if args.data.get("wait") == Some(&Value::Bool(true)) {
         let ctx = wait_context(args, keys)?;
         let mut plan = Plan::new(Method::Post, "/v1/snapshots".into(), shape);
-        plan.signal = ctx.signal.clone();
+        plan.call.signal = ctx.signal.clone();
         plan.then_wait = Some((SNAPSHOT_READY, ctx));
         plan
     } else {
         planned_with(Method::Post, "/v1/snapshots".into(), shape, args, keys)?
     };
-    plan.body = Some(to_json_string(&body));
-    plan.idempotency_key = Some(crate::platform::random::idempotency_key());
+    plan.call.body = Some(to_json_string(&body));
+    plan.call.idempotency_key = Some(crate::platform::random::idempotency_key());
     Ok(Op::Request(plan))
 }
 

@@ -33,20 +33,36 @@ pub struct Begun {
     attempt: Result<Attempt, Failure>,
 }
 
-/// What to send.
-#[derive(Clone)]
-pub struct Call<'a> {
+/// One request of the API, owned by what sends it (a plan, a wait's poll,
+/// `ensure`'s listing) and read by every attempt: what to send and what
+/// bounds it beyond the client's configuration.
+pub struct Call {
     pub method: Method,
     /// From the API root, already encoded: `/v1/snapshots/snap_1`.
     pub path: String,
     /// JSON text, already serialised.
     pub body: Option<JsValue>,
-    pub timeout_ms: f64,
-    pub signal: Option<&'a AbortSignal>,
-    pub max_retries: u32,
+    /// Each attempt's timeout; the client's `timeoutMs` when `None`.
+    pub timeout_ms: Option<f64>,
+    /// The caller's signal: aborts the attempt under way and the retries.
+    pub signal: Option<AbortSignal>,
+    /// Retries after the first attempt; the client's `maxRetries` when `None`.
+    pub max_retries: Option<u32>,
     /// For a POST: the `Idempotency-Key`, when the caller chose it (it must
-    /// be known in advance to find a VM after an ambiguous failure).
+    /// be known in advance to find a VM after an ambiguous failure); a
+    /// POST without one gets a fresh key for all of its attempts.
     pub idempotency_key: Option<String>,
+}
+
+impl Call {
+    pub fn new(method: Method, path: String) -> Call {
+        Call { method, path, body: None, timeout_ms: None, signal: None, max_retries: None, idempotency_key: None }
+    }
+
+    /// A `GET` under the caller's signal.
+    pub fn get(path: String, signal: Option<AbortSignal>) -> Call {
+        Call { signal, ..Call::new(Method::Get, path) }
+    }
 }
 
 /// A successful answer. `body` is the parsed JSON, or `undefined` when the
@@ -85,21 +101,9 @@ impl Transport {
         Ok(Transport { config, fetch, base_headers })
     }
 
-    pub fn call<'a>(&self, method: Method, path: String, signal: Option<&'a AbortSignal>, timeout_ms: Option<f64>) -> Call<'a> {
-        Call {
-            method,
-            path,
-            body: None,
-            timeout_ms: timeout_ms.unwrap_or(self.config.timeout_ms),
-            signal,
-            max_retries: self.config.max_retries,
-            idempotency_key: None,
-        }
-    }
-
     /// Hands the call's first attempt to `fetch` now, before anything is
     /// awaited; [`Transport::complete`] finishes it (and retries).
-    pub fn begin(&self, call: &Call<'_>) -> Begun {
+    pub fn begin(&self, call: &Call) -> Begun {
         let idempotency_key = match (&call.idempotency_key, call.method) {
             (Some(k), _) => Some(k.clone()),
             (None, Method::Post) => Some(random::idempotency_key()),
@@ -110,22 +114,22 @@ impl Transport {
         Begun { url, idempotency_key, attempt }
     }
 
-    pub async fn send(&self, call: Call<'_>) -> Result<Reply, Failure> {
-        let begun = self.begin(&call);
+    pub async fn send(&self, call: &Call) -> Result<Reply, Failure> {
+        let begun = self.begin(call);
         self.complete(call, begun).await
     }
 
     /// One attempt, started now.
-    fn start(&self, call: &Call<'_>, url: &str, idempotency_key: Option<&str>) -> Result<Attempt, Failure> {
+    fn start(&self, call: &Call, url: &str, idempotency_key: Option<&str>) -> Result<Attempt, Failure> {
         let fetch = self.fetch_fn()?;
         let headers = self.headers(call, idempotency_key).map_err(|_| ClientError::new(ErrorKind::Network, "The runtime refused the request's headers"))?;
         let request = Request { method: call.method.as_str(), url, headers, body: call.body.as_ref() };
-        Ok(Attempt::start(&fetch, request, call.timeout_ms, call.signal))
+        Ok(Attempt::start(&fetch, request, self.timeout_ms(call), call.signal.as_ref()))
     }
 
     /// Finishes a begun call: its first attempt, then whatever the retry
     /// policy allows.
-    pub async fn complete(&self, call: Call<'_>, begun: Begun) -> Result<Reply, Failure> {
+    pub async fn complete(&self, call: &Call, begun: Begun) -> Result<Reply, Failure> {
         let Begun { mut url, idempotency_key, attempt: first } = begun;
         let mut next = Some(first);
         let mut redirects = 0;
@@ -136,7 +140,7 @@ impl Transport {
         loop {
             let started = match next.take() {
                 Some(started) => started,
-                None => self.start(&call, &url, idempotency_key.as_deref()),
+                None => self.start(call, &url, idempotency_key.as_deref()),
             };
             let (outcome, failure) = match started?.finish().await {
                 Err(SendError::Aborted(reason)) => return Err(Failure::Raw(reason)),
@@ -144,7 +148,7 @@ impl Transport {
                     Outcome::Timeout,
                     Failure::from(ClientError::new(
                         ErrorKind::Timeout,
-                        format!("{} {} timed out after {} ms", call.method.as_str(), call.path, show_number(call.timeout_ms)),
+                        format!("{} {} timed out after {} ms", call.method.as_str(), call.path, show_number(self.timeout_ms(call))),
                     )),
                 ),
                 Err(SendError::Network(message, thrown)) => (
@@ -186,13 +190,23 @@ impl Transport {
                 }
             };
             let server_ms = failure.retry_after_ms();
-            let Some(delay) = retry::next_delay_ms(call.method, outcome, attempt, call.max_retries, server_ms, random::unit()) else {
+            let Some(delay) = retry::next_delay_ms(call.method, outcome, attempt, self.max_retries(call), server_ms, random::unit()) else {
                 return Err(failure);
             };
             maybe_acted |= !matches!(outcome, Outcome::Status(400..=499));
-            timer::sleep(delay, call.signal).await.map_err(Failure::Raw)?;
+            timer::sleep(delay, call.signal.as_ref()).await.map_err(Failure::Raw)?;
             attempt += 1;
         }
+    }
+
+    /// The call's timeout per attempt: its own, or the client's.
+    pub fn timeout_ms(&self, call: &Call) -> f64 {
+        call.timeout_ms.unwrap_or(self.config.timeout_ms)
+    }
+
+    /// How often the call may be retried: its own limit, or the client's.
+    pub fn max_retries(&self, call: &Call) -> u32 {
+        call.max_retries.unwrap_or(self.config.max_retries)
     }
 
     /// The absolute target of a redirect when it stays on the API's origin.
@@ -214,7 +228,7 @@ impl Transport {
 
     /// The request's headers. Requests without a body or key share the
     /// prebuilt object; the others get a copy with their additions.
-    fn headers(&self, call: &Call<'_>, idempotency_key: Option<&str>) -> Result<Headers, JsValue> {
+    fn headers(&self, call: &Call, idempotency_key: Option<&str>) -> Result<Headers, JsValue> {
         if call.body.is_none() && idempotency_key.is_none() {
             return Ok(self.base_headers.clone());
         }

@@ -48,7 +48,7 @@ fn waiting_default(
     let wait = vm::wait_flag(&wait_arg.data, default)?;
     let ctx = wait_context(wait_arg, extra)?;
     let mut plan = Plan::new(method, path(wait)?, shape);
-    plan.signal = ctx.signal.clone();
+    plan.call.signal = ctx.signal.clone();
     if wait {
         plan.then_wait = Some((target, ctx));
     }
@@ -59,7 +59,7 @@ fn waiting_default(
 /// `extraBody`, if any.
 fn with_body(mut plan: Plan, body: Value, args: &CallArgs) -> Result<Op, Failure> {
     let body = args.with_extra_body(body)?;
-    plan.body = Some(to_json_string(&body));
+    plan.call.body = Some(to_json_string(&body));
     Ok(Op::Request(plan))
 }
 
@@ -70,7 +70,7 @@ pub fn create(body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let key = random::idempotency_key();
     let body = vm::create_body(&from_js(body), &key)?;
     let mut plan = waiting(Method::Post, |w| Ok(format!("/v1/vms?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
-    plan.idempotency_key = Some(key);
+    plan.call.idempotency_key = Some(key);
     plan.find_vm_by_key = true;
     with_body(plan, body, wait_arg)
 }
@@ -102,14 +102,14 @@ pub fn delete(vm_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
 pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "name")?;
     let mut plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
-    plan.idempotency_key = Some(random::idempotency_key());
+    plan.call.idempotency_key = Some(random::idempotency_key());
     with_body(plan, body, wait_arg)
 }
 
 pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "snapshot_name")?;
     let mut plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
-    plan.idempotency_key = Some(random::idempotency_key());
+    plan.call.idempotency_key = Some(random::idempotency_key());
     with_body(plan, body, wait_arg)
 }
 
@@ -138,7 +138,7 @@ pub fn stage_env(vm_id: &JsValue, env: &JsValue, args: &CallArgs) -> Result<Op, 
     let body = vm::stage_env_body(&env).map_err(|e| Failure::from(e).scrubbed(&secrets))?;
     let mut plan = planned(Method::Post, path, Shape::Hidden, args)?;
     plan.scrub = secrets;
-    plan.body = Some(to_json_string(&body));
+    plan.call.body = Some(to_json_string(&body));
     Ok(Op::Request(plan))
 }
 
@@ -165,6 +165,6 @@ pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, args: &CallArgs) -> 
         return Err(ClientError::invalid("mount_path", "is required: unmountVolume(vmId, volumeId, { mount_path: '/data' })").into());
     };
     let query = format!("?wait={}&mount_path={}", vm::wait_flag(read, true)?, percent_encode(&vm::query_string("mount_path", mount)?));
-    plan.path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
+    plan.call.path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
     Ok(Op::Request(plan))
 }

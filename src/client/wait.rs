@@ -17,7 +17,6 @@ use crate::core::error::ClientError;
 use crate::core::options::{parse_wait_options, WaitOptions};
 use crate::core::poll::{self, Phase};
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
-use crate::core::retry::Method;
 use crate::core::validate::show_number;
 use crate::core::vm::{vm_phase, VmPhase};
 use crate::core::ErrorKind;
@@ -104,9 +103,10 @@ pub fn wait_context(args: &CallArgs, extra: &[&str]) -> Result<WaitContext, Fail
 
 /// One poll of the record, bounded by what is left of the wait; the wait's
 /// loop is its retry.
-fn poll_call<'a>(t: &Transport, path: &str, ctx: &'a WaitContext, remaining_ms: f64) -> Call<'a> {
-    let mut call = t.call(Method::Get, path.to_string(), ctx.signal.as_ref(), Some(t.config.timeout_ms.min(remaining_ms)));
-    call.max_retries = 0;
+fn poll_call(t: &Transport, path: &str, ctx: &WaitContext, remaining_ms: f64) -> Call {
+    let mut call = Call::get(path.to_string(), ctx.signal.clone());
+    call.timeout_ms = Some(t.config.timeout_ms.min(remaining_ms));
+    call.max_retries = Some(0);
     call
 }
 
@@ -144,7 +144,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
                 }
                 let call = poll_call(t, &path, ctx, remaining);
                 let first_poll = begun.take().unwrap_or_else(|| t.begin(&call));
-                let reply = t.complete(call, first_poll).await;
+                let reply = t.complete(&call, first_poll).await;
                 match reply.and_then(|r| records::one(r, target.aliases)) {
                     Ok(record) => Some(record),
                     Err(f) if is_transient(&f) => {
