@@ -137,7 +137,11 @@ export class InstaVM {
   }
 }
 
-/** The options keys that describe an `Image`'s snapshot rather than the call. */
+/**
+ * The options keys that describe an `Image`'s snapshot rather than the call:
+ * its name and the resources (`RESOURCE_KEYS` and `option_keys` in
+ * src/core/image.rs, which name them in refusals).
+ */
 const IMAGE_KEYS = ['name', 'vcpu_count', 'memory_mb', 'type'];
 
 /**

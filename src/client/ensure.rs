@@ -12,7 +12,7 @@ use super::records;
 use super::transport::{Begun, Call, Transport};
 use super::wait::{self, wait_context, WaitContext, SNAPSHOT_READY};
 use crate::core::error::ClientError;
-use crate::core::image::{ensured_name, ImageSpec};
+use crate::core::image::{ensured_name, option_keys, ImageSpec};
 use crate::core::path::percent_encode;
 use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
@@ -61,8 +61,7 @@ pub fn plan(params: &JsValue, args: &CallArgs, image: bool) -> Result<Ensure, Fa
         Some(t) => format!("/v1/snapshots?type={}", percent_encode(t)),
         None => "/v1/snapshots".to_string(),
     };
-    let keys: &[&str] = if image { &["name", "rebuildFailed", "vcpu_count", "memory_mb", "type"] } else { &["name", "rebuildFailed"] };
-    let ctx = wait_context(args, keys)?;
+    let ctx = wait_context(args, &option_keys(&["name", "rebuildFailed"], image))?;
     Ok(Ensure { name, fingerprint, body: to_json_string(&body), list_path, rebuild_failed, ctx })
 }
 

@@ -9,6 +9,7 @@ use super::wait::{wait_context, SNAPSHOT_READY};
 use crate::core::path::encode_segment;
 use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
+use crate::core::image::option_keys;
 use crate::core::snapshot::{create_body, list_query};
 use crate::core::Value;
 use crate::platform::convert::{from_js, to_json_string};
@@ -30,17 +31,14 @@ pub fn list(query: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     Ok(Op::Request(plan))
 }
 
-/// The keys of `create`'s options besides the request's or the wait's; with
-/// an `Image`, also its `name` and resources (which the JS layer has taken
-/// out by then: listed so that a typo of one is suggested).
+/// The keys of `create`'s options besides the request's or the wait's.
 const CREATE_KEYS: [&str; 2] = ["wait", "extraBody"];
-const IMAGE_CREATE_KEYS: [&str; 6] = ["wait", "extraBody", "name", "vcpu_count", "memory_mb", "type"];
 
 /// `create(params, options)`; with `{ wait: true }` the build is followed to
 /// `ready`, and every option (the wait's too) is checked before sending.
 /// There `timeoutMs` bounds the wait; the create itself uses the client's.
 pub fn create(params: &JsValue, args: &CallArgs, image: bool) -> Result<Op, Failure> {
-    let keys: &[&str] = if image { &IMAGE_CREATE_KEYS } else { &CREATE_KEYS };
+    let keys = &option_keys(&CREATE_KEYS, image);
     let body = args.with_extra_body(create_body(&from_js(params))?)?;
     let shape = Shape::One(&SNAPSHOT_ALIASES);
     let mut plan = if args.data.get("wait") == Some(&Value::Bool(true)) {

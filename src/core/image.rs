@@ -282,6 +282,18 @@ impl Resources {
 /// The keys of [`Resources`]: what besides the build spec decides a snapshot.
 pub const RESOURCE_KEYS: [&str; 3] = ["vcpu_count", "memory_mb", "type"];
 
+/// A method's own option keys and, when its first argument is an `Image`,
+/// the snapshot's `name` and [`RESOURCE_KEYS`] too. The JS layer has taken
+/// those out of the options by then (js/client.js, `IMAGE_KEYS`); they are
+/// listed so that a typo of one is refused with the right suggestion.
+pub fn option_keys(own: &[&'static str], image: bool) -> Vec<&'static str> {
+    let mut keys = own.to_vec();
+    if image {
+        keys.extend(std::iter::once("name").chain(RESOURCE_KEYS).filter(|k| !own.contains(k)));
+    }
+    keys
+}
+
 /// The name an ensured snapshot gets: `<name>-<first 12 hex of the fingerprint>`.
 pub fn ensured_name(base: &str, fingerprint: &str) -> String {
     format!("{base}-{}", fingerprint.get(..12).unwrap_or(fingerprint))
@@ -421,5 +433,12 @@ mod tests {
     fn ensured_names_carry_twelve_hex() {
         let fp = base().fingerprint(&none());
         assert_eq!(ensured_name("image", &fp), format!("image-{}", &fp[..12]));
+    }
+
+    #[test]
+    fn an_image_adds_its_name_and_resources_to_a_method_s_option_keys_once() {
+        assert_eq!(option_keys(&["wait"], false), ["wait"]);
+        assert_eq!(option_keys(&["wait"], true), ["wait", "name", "vcpu_count", "memory_mb", "type"]);
+        assert_eq!(option_keys(&["name", "rebuildFailed"], true), ["name", "rebuildFailed", "vcpu_count", "memory_mb", "type"]);
     }
 }
