@@ -141,6 +141,7 @@ function printTable(r) {
     ['size: total a browser downloads', `${kb(r.size.browser_total_gzip)} gzip`],
     ...Object.entries(r.cold_start_ms).map(([k, v]) => [`cold start to first request: ${k}`, `${f(v.client)} ms vs plain fetch ${f(v.plain_fetch)} ms (+${f(v.added)} ms)`]),
     ...Object.entries(r.cold_start_to_answer_ms).map(([k, v]) => [`cold start to first answer: ${k}`, `${f(v.client)} ms vs plain fetch ${f(v.plain_fetch)} ms (+${f(v.added)} ms)`]),
+    ['per-call: one get against fetch(url, init) with a timeout', `ratio ${f(r.per_call.ratio_to_floor_init, 3)} of the sums (+${f(r.per_call.added_us_over_floor_init, 0)} µs per call); of the medians ${f(r.per_call.ratio_to_floor_init_of_medians, 3)} (${f(r.per_call.median_us.client, 0)} vs ${f(r.per_call.median_us.floor_init, 0)} µs)`],
     ['per-call overhead: 2000 x get', `${f(r.per_call.client_ms, 0)} ms vs plain ${f(r.per_call.plain_ms, 0)} ms, ratio ${f(r.per_call.ratio, 3)}`],
     ['per-call overhead: added per call over plain fetch', `${f(r.per_call.added_us_per_call, 0)} µs`],
     ['per-call floor: fetch(url, init) with a signal and a timer', `${f(r.per_call.floor_init_ms, 0)} ms, ratio ${f(r.per_call.floor_init_ratio, 3)} to plain`],
