@@ -23,8 +23,11 @@ import { pkgDir, sizes } from '../scripts/lib/build.mjs';
 // defaults, readable errors with a `cause`: measured 103.5 KB, plus 5%); 98 KB
 // once serde-wasm-bindgen's error formatting is patched out (-9.7 KB), talc
 // replaces dlmalloc (-2.8 KB) and fetch takes (url, init): measured 92.8 KB,
-// plus 5%. The goal of 80 KB is not met: CONTRIBUTING says where the rest goes.
-const BROWSER_BUDGET_GZIP = 98 * 1024;
+// plus 5%; 95 KB once one export serves every operation (the 18 async
+// exports each carried a wasm-bindgen wrapper with the argument reading
+// inlined, and a function in the glue): measured 90.8 KB, plus 5%. The goal
+// of 80 KB is not met: CONTRIBUTING says where the rest goes.
+const BROWSER_BUDGET_GZIP = 95 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();
