@@ -3,7 +3,7 @@
 //! headers are read through gloo-net's `Response`. Retrying is the
 //! transport's job, not this file's.
 //!
-//! `fetch` is called with a URL and a `RequestInit`, not a built `Request`
+//! `fetch` is called with a URL and an init object, not a built `Request`
 //! (and not through gloo-net's `RequestBuilder`, whose `build` constructs a
 //! throwaway `Request` and a `URL` to merge query parameters we never use):
 //! in Node every `Request` costs an `AbortSignal` of its own and `fetch`
@@ -17,7 +17,9 @@
 //! The response and its body text come back as one Promise (`fetchText`):
 //! each Rust future awaited on a JS Promise costs wasm-bindgen closures and a
 //! wake of the task, and against the emulator two of them per attempt cost
-//! about 28 µs more per call than one (2 x 3000 gets, alternated).
+//! about 28 µs more per call than one (2 x 3000 gets, alternated). The same
+//! snippet writes the init as one object literal, where web-sys's
+//! `RequestInit` set it property by property across the boundary.
 
 use gloo_net::http::Response;
 use gloo_timers::callback::Timeout;
@@ -25,14 +27,16 @@ use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, RequestRedirect};
+use web_sys::{AbortController, AbortSignal, Headers};
 
 use super::abort::Listening;
-use super::convert::get;
+use super::convert::{get, js_str};
 use super::timer::timer_ms;
 
 #[wasm_bindgen(inline_js = "
-export function fetchText(fetch, url, init) {
+export function fetchText(fetch, url, method, headers, body, controller) {
+  const init = { method, headers, redirect: 'manual', signal: controller.signal };
+  if (body !== undefined) init.body = body;
   return new Promise((resolve) => resolve(fetch(url, init))).then((response) => {
     if (typeof response !== 'object' || response === null) throw new TypeError('fetch resolved to something that is not a Response');
     return response.text().then((text) => [response, text]);
@@ -41,11 +45,15 @@ export function fetchText(fetch, url, init) {
 extern "C" {
     /// `fetch(url, init)` and the answer's body text, as one Promise of
     /// `[response, text]`: one Rust future per attempt instead of two
-    /// (each costs the runtime a Promise and wasm-bindgen closures). A
-    /// `fetch` that throws rejects it; `this` is undefined, as workerd and
-    /// users' wrappers expect.
+    /// (each costs the runtime a Promise and wasm-bindgen closures). The
+    /// init is written as one object literal here rather than property by
+    /// property across the boundary. `redirect: 'manual'`, because fetch
+    /// would carry X-API-Key to wherever a redirect points; the transport
+    /// follows those that stay on the API's origin. A `fetch` that throws
+    /// rejects the Promise; `this` is undefined, as workerd and users'
+    /// wrappers expect.
     #[wasm_bindgen(js_name = fetchText)]
-    fn fetch_text(fetch: &Function, url: &str, init: &RequestInit) -> Promise;
+    fn fetch_text(fetch: &Function, url: &str, method: &JsValue, headers: &Headers, body: &JsValue, controller: &AbortController) -> Promise;
 }
 
 /// What came back from one attempt. The body stays a JS string: it is parsed
@@ -140,16 +148,6 @@ fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<
     }
     let network = |e: JsValue| SendError::Network(describe(&e), e);
     let controller = AbortController::new().map_err(network)?;
-    // redirect: 'manual', because fetch would carry X-API-Key to wherever a
-    // redirect points; the transport follows those that stay on the API's origin.
-    let init = RequestInit::new();
-    init.set_method(request.method);
-    init.set_headers(&request.headers);
-    init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(&controller.signal()));
-    if let Some(body) = request.body {
-        init.set_body(body);
-    }
     // Listening first: the caller may abort while fetch is being called.
     let listening = match signal {
         Some(s) => {
@@ -160,7 +158,9 @@ fn send(fetch: &Function, request: Request<'_>, timeout_ms: f64, signal: Option<
     };
     // fetch(url, init): the standard call, what users' wrappers expect, and
     // cheaper than a built Request, which Node copies again inside fetch.
-    let answer = JsFuture::from(fetch_text(fetch, request.url, &init));
+    let none = JsValue::UNDEFINED;
+    let body = request.body.unwrap_or(&none);
+    let answer = JsFuture::from(fetch_text(fetch, request.url, &js_str(request.method), &request.headers, body, &controller));
     // The timer is armed once the request is on its way: a runtime's first
     // setTimeout can be slow (Deno's took 4 ms), and it then overlaps the
     // wait for the answer instead of delaying the request.
