@@ -164,8 +164,10 @@ function asParams(params, options, keepName) {
 // The resources' methods that only hand their arguments to the wasm are made
 // from this list (documented once, in index.d.ts). The names are the
 // operation names of js/operations.js, which the proxy matches requests
-// against and the wasm client's one `call` export dispatches on; a package
-// check holds the client's methods and that table to the same names.
+// against and the wasm client's one `call` export dispatches on
+// (`OPERATIONS` in src/api/client.rs). A package check holds the client's
+// methods and js/operations.js to the same names, and an end-to-end test
+// (first-contact) calls every method to prove the wasm knows each name.
 // Arguments left out are sent as null.
 const FORWARDED = [
   'snapshots.list',

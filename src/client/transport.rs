@@ -22,7 +22,8 @@ pub struct Transport {
     pub fetch: Option<Function>,
     /// The headers every request carries, built once: the user's extra
     /// headers first, so the client's own (the key) always win. Never
-    /// mutated after construction (a `Request` copies what it is given).
+    /// mutated after construction: the runtimes' `fetch` copies what it is
+    /// given, and a user's `fetch` gets a copy of its own (see `headers`).
     base_headers: Headers,
 }
 
@@ -227,9 +228,11 @@ impl Transport {
     }
 
     /// The request's headers. Requests without a body or key share the
-    /// prebuilt object; the others get a copy with their additions.
+    /// prebuilt object with the runtime's `fetch`, which only reads it; the
+    /// others, and every request to a user's `fetch` (a wrapper may add a
+    /// header to what it is handed), get a copy.
     fn headers(&self, call: &Call, idempotency_key: Option<&str>) -> Result<Headers, JsValue> {
-        if call.body.is_none() && idempotency_key.is_none() {
+        if call.body.is_none() && idempotency_key.is_none() && self.fetch.is_none() {
             return Ok(self.base_headers.clone());
         }
         let copy = Headers::new_with_headers(&self.base_headers)?;

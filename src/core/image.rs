@@ -272,7 +272,7 @@ impl Resources {
                 other => Err(ClientError::invalid("options", format!("must be an object such as {{ vcpu_count: 2 }}, got {}", other.type_name()))),
             };
         };
-        let picked: Vec<(String, Value)> = members.iter().filter(|(k, _)| matches!(k.as_str(), "vcpu_count" | "memory_mb" | "type")).cloned().collect();
+        let picked: Vec<(String, Value)> = members.iter().filter(|(k, _)| RESOURCE_KEYS.contains(&k.as_str())).cloned().collect();
         let mut params = vec![("oci_image".to_string(), Value::String("x".into()))];
         params.extend(picked);
         Ok(ImageSpec::from_params(&Value::Object(params))?.1)

@@ -136,6 +136,27 @@ test('extraBody sends a field the client does not know yet; extraQuery a query p
   await c.snapshots.delete(snap.id);
 });
 
+test('every resource method reaches its operation in the wasm: none is refused as unknown', async () => {
+  // The JS methods call the wasm's one export by operation name, which looks
+  // the name up in its own table (src/api/client.rs): a name missing there
+  // would be a ValidationError on the field "operation". Called bare, with a
+  // fetch that fails at once and no retries, every method settles at once:
+  // refused by name for a missing argument, or a NetworkError once it sent.
+  const client = new InstaVM({ apiKey: freshKey('ops'), baseUrl: BASE_URL, maxRetries: 0, fetch: () => Promise.reject(new TypeError('offline on purpose')) });
+  const outcomes = {};
+  for (const resource of ['snapshots', 'vms']) {
+    for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(client[resource]))) {
+      if (name === 'constructor' || name === 'watch') continue;
+      const e = await client[resource][name]().then(() => undefined, (thrown) => thrown);
+      assert.notEqual(e?.field, 'operation', `${resource}.${name}: ${e?.message}`);
+      outcomes[`${resource}.${name}`] = e?.name ?? 'resolved';
+    }
+  }
+  assert.ok(Object.keys(outcomes).length >= 20, JSON.stringify(outcomes));
+  const seen = new Set(Object.values(outcomes));
+  assert.ok(seen.has('ValidationError') && seen.has('NetworkError'), JSON.stringify(outcomes));
+});
+
 test('Image package methods take names and arrays alike', () => {
   const a = Image.from('alpine').pipInstall('numpy', 'pandas');
   const b = Image.from('alpine').pipInstall(['numpy', 'pandas']);
