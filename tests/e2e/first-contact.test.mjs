@@ -157,6 +157,20 @@ test('every resource method reaches its operation in the wasm: none is refused a
   assert.ok(seen.has('ValidationError') && seen.has('NetworkError'), JSON.stringify(outcomes));
 });
 
+test("a fetch wrapper that adds a header changes that request only", async () => {
+  const seen = [];
+  let calls = 0;
+  const wrapper = (url, init) => {
+    seen.push(init.headers.has('x-first-only'));
+    if (calls++ === 0) init.headers.set('X-First-Only', '1');
+    return fetch(url, init);
+  };
+  const client = new InstaVM({ apiKey: freshKey('wrapper'), baseUrl: BASE_URL, fetch: wrapper });
+  await client.snapshots.list();
+  await client.snapshots.list();
+  assert.deepEqual(seen, [false, false]);
+});
+
 test('Image package methods take names and arrays alike', () => {
   const a = Image.from('alpine').pipInstall('numpy', 'pandas');
   const b = Image.from('alpine').pipInstall(['numpy', 'pandas']);
