@@ -851,8 +851,8 @@ export interface ClientOptions {
   /**
    * A replacement for the global `fetch`, called as the standard
    * `fetch(url, init)` with `this` undefined: `init` carries the method,
-   * headers (a `Headers`), body, `redirect: 'manual'` and the request's own
-   * abort signal. `createEmulator().fetch` and wrappers of the global `fetch`
+   * headers (a `Headers` of this request's own, which a wrapper may add
+   * to), body, `redirect: 'manual'` and the request's own abort signal. `createEmulator().fetch` and wrappers of the global `fetch`
    * fit here.
    */
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
