@@ -1,6 +1,6 @@
-//! `Client`: holds the checked configuration; its one `call` turns a JS
-//! call of any operation into a Promise over the `client` layer. Failures become JS errors here,
-//! and only here, so the key can be scrubbed in one place.
+//! `Client`: holds the checked configuration; its one `call` turns a JS call
+//! of any operation into a Promise over the `client` layer. Failures become
+//! JS errors here, and only here, so the key can be scrubbed in one place.
 
 
 use std::rc::Rc;
@@ -43,9 +43,9 @@ impl Client {
     /// Starts one operation of the API, named as the JS layer names its
     /// methods (`snapshots.get`, `vms.listAll`: the names of js/operations.js,
     /// and of its composites `ensure` and `waitUntilReady`) with up to three
-    /// arguments, each `null` when left out. One export for
-    /// every operation: each export is a wasm-bindgen wrapper of its own, with
-    /// the argument reading inlined into it, and a JS function in the glue.
+    /// arguments, each `null` when left out. One export for every operation:
+    /// each export is a wasm-bindgen wrapper of its own, with the argument
+    /// reading inlined into it, and a JS function in the glue.
     pub fn call(&self, operation: &str, a: JsValue, b: JsValue, c: JsValue) -> Promise {
         self.run(plan(operation, &a, &b, &c))
     }

@@ -94,9 +94,12 @@ impl CallArgs {
                 out.on_status = v.clone();
                 Value::Object(Vec::new())
             }
-            "extraBody" | "extraQuery" => {
-                let json = Some(from_js(v));
-                if key == "extraBody" { out.extra_body = json } else { out.extra_query = json }
+            "extraBody" => {
+                out.extra_body = Some(from_js(v));
+                Value::Object(Vec::new())
+            }
+            "extraQuery" => {
+                out.extra_query = Some(from_js(v));
                 Value::Object(Vec::new())
             }
             _ if v.is_object() => Value::Object(Vec::new()),

@@ -207,8 +207,12 @@ pub fn parse_wait_options(v: &Value, extra: &[&str]) -> Result<WaitOptions, Clie
     Ok(WaitOptions { timeout_ms, poll_interval_ms, max_poll_interval_ms })
 }
 
-/// Refuses a key of options object `v` that none of the `sets` holds.
+/// Refuses a key of options object `v` that none of the `sets` holds. Most
+/// calls pass no options: the keys are gathered only for an object.
 fn only_known_of(v: &Value, sets: &[&[&str]]) -> Result<(), ClientError> {
+    if !matches!(v, Value::Object(_)) {
+        return Ok(());
+    }
     let known: Vec<&str> = sets.iter().flat_map(|s| s.iter().copied()).collect();
     super::keys::only_known("", v, &known)
 }

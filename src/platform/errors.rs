@@ -41,25 +41,32 @@ pub struct Described {
     pub cause: JsValue,
 }
 
+impl Described {
+    /// The error alone; each constructor of [`Failure`] adds what it knows.
+    fn of(error: ClientError) -> Described {
+        Described { error, request_id: None, body: JsValue::UNDEFINED, record: None, cause: JsValue::UNDEFINED }
+    }
+}
+
 impl From<ClientError> for Failure {
     fn from(error: ClientError) -> Self {
-        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: None, cause: JsValue::UNDEFINED }))
+        Failure::Client(Box::new(Described::of(error)))
     }
 }
 
 impl Failure {
     pub fn described(error: ClientError, request_id: Option<String>, body: JsValue) -> Self {
-        Failure::Client(Box::new(Described { error, request_id, body, record: None, cause: JsValue::UNDEFINED }))
+        Failure::Client(Box::new(Described { request_id, body, ..Described::of(error) }))
     }
 
     /// A failure the runtime caused (a network error): `cause` is what it threw.
     pub fn caused(error: ClientError, cause: JsValue) -> Self {
-        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: None, cause }))
+        Failure::Client(Box::new(Described { cause, ..Described::of(error) }))
     }
 
     /// An error about a record: `key` is `snapshot` or `vm`.
     pub fn with_record(error: ClientError, key: &'static str, record: JsValue) -> Self {
-        Failure::Client(Box::new(Described { error, request_id: None, body: JsValue::UNDEFINED, record: Some((key, record)), cause: JsValue::UNDEFINED }))
+        Failure::Client(Box::new(Described { record: Some((key, record)), ..Described::of(error) }))
     }
 
     /// Removes `secrets` (values a user staged) from the message and drops the
@@ -109,7 +116,7 @@ fn make_error(d: Described, secret: &str) -> JsValue {
     let opt_num = |n: Option<f64>| n.map_or(JsValue::UNDEFINED, JsValue::from_f64);
     let (record_key, record) = d.record.unwrap_or(("snapshot", JsValue::UNDEFINED));
     let last_error = if record.is_object() { first_failure_text(&record) } else { JsValue::UNDEFINED };
-    let descriptor = object(&[
+    let entries = [
         ("name", JsValue::from_str(e.kind.class_name())),
         ("message", JsValue::from_str(&e.message)),
         ("status", opt_num(e.status.map(f64::from))),
@@ -120,7 +127,8 @@ fn make_error(d: Described, secret: &str) -> JsValue {
         (record_key, record),
         ("lastError", last_error),
         ("cause", d.cause),
-    ]);
+    ];
+    let descriptor = object(&entries);
     let factory = FACTORY.with(|f| f.borrow().clone());
     if let Some(factory) = factory {
         if let Ok(made) = factory.call1(&JsValue::UNDEFINED, &descriptor) {
@@ -128,13 +136,10 @@ fn make_error(d: Described, secret: &str) -> JsValue {
         }
     }
     // Without the JS layer (raw wasm use, wasm tests): a plain Error carrying
-    // the same properties.
+    // the same properties, those that hold a value.
     let fallback: JsValue = js_sys::Error::new(&e.message).into();
-    for key in ["name", "status", "requestId", "body", "field", "retryAfterMs", "snapshot", "vm", "lastError", "cause"] {
-        let v = get(&descriptor, key);
-        if !v.is_undefined() {
-            set(&fallback, key, &v);
-        }
+    for (key, v) in entries.iter().filter(|(k, v)| *k != "message" && !v.is_undefined()) {
+        set(&fallback, key, v);
     }
     fallback
 }
