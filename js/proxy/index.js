@@ -184,15 +184,20 @@ function scrub(bytes, needle) {
   }
   if (!out.length) return bytes;
   out.push(bytes.subarray(from));
-  const joined = new Uint8Array(out.reduce((n, part) => n + part.length, 0));
+  return concat(out);
+}
+const REDACTED = new TextEncoder().encode('[redacted]');
+
+/** The byte arrays `parts`, one after the other, in one array. */
+function concat(parts) {
+  const joined = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
   let at = 0;
-  for (const part of out) {
+  for (const part of parts) {
     joined.set(part, at);
     at += part.length;
   }
   return joined;
 }
-const REDACTED = new TextEncoder().encode('[redacted]');
 
 /** The body, or `null` when it is larger than `max` bytes (then left unread). */
 async function readBody(request, max) {
@@ -210,13 +215,7 @@ async function readBody(request, max) {
     }
     chunks.push(value);
   }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.length;
-  }
-  return body;
+  return concat(chunks);
 }
 
 // ---------------------------------------------------------------- the handler
