@@ -41,7 +41,7 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500] [--static [/prefix=]DIR]...\n       [--faults 429:0.1,503:0.05,500:0.05,reset:0.05,slow:0.05,malformed:0.02] [--seed N] [--latency-ms MIN..MAX] [--slow-ms 5000]";
+const USAGE: &str = "usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500] [--static [/prefix=]DIR]...\n       [--faults 429:0.1,503:0.05,500:0.05,reset:0.05,lost:0.05,gateway:0.05,slow:0.05,malformed:0.02] [--seed N] [--latency-ms MIN..MAX] [--slow-ms 5000] [--idempotency]";
 
 /// The settings, the static folders (`(URL prefix, folder)`), the host and the port.
 type Parsed = (Settings, Vec<(String, std::path::PathBuf)>, String, u16);
@@ -75,6 +75,9 @@ fn parse_args(args: &[String]) -> Result<Parsed, String> {
                 let parse = |s: &str| s.trim().parse::<u64>().map_err(|_| format!("--latency-ms takes MIN..MAX milliseconds, got {v}"));
                 settings.latency_ms = (parse(lo)?, parse(hi)?);
             }
+            // Replays the first answer to a repeated Idempotency-Key: off by
+            // default, as InstaVM documents no such header.
+            "--idempotency" => settings.idempotency = true,
             "--boot-ms" => settings.boot_ms = value()?.parse().map_err(|_| "--boot-ms takes a whole number of milliseconds".to_string())?,
             "-h" | "--help" => return Err("help".into()),
             other => return Err(format!("unknown option {other}")),

@@ -156,8 +156,8 @@ async fn keys_are_required_and_isolated() {
 }
 
 #[tokio::test]
-async fn idempotency_keys_replay_the_same_snapshot_or_conflict() {
-    let api = Api::new(1);
+async fn idempotency_keys_replay_the_same_snapshot_or_conflict_when_switched_on() {
+    let api = Api(app(Settings { build_ms: 1, idempotency: true, ..Settings::default() }));
     let body = json!({ "oci_image": "alpine" });
     let idem = [("idempotency-key", "key-1")];
     let (s1, a, _) = api.send("POST", "/v1/snapshots", Some("k"), Some(body.clone()), &idem).await;
@@ -169,6 +169,21 @@ async fn idempotency_keys_replay_the_same_snapshot_or_conflict() {
     let (s3, v, _) = api.send("POST", "/v1/snapshots", Some("k"), Some(json!({ "oci_image": "ubuntu" })), &idem).await;
     assert_eq!(s3, StatusCode::CONFLICT);
     assert!(v["detail"].is_string());
+}
+
+#[tokio::test]
+async fn by_default_an_idempotency_key_is_ignored_as_the_documented_api_ignores_it() {
+    let api = Api::new(1);
+    let body = json!({ "oci_image": "alpine" });
+    let idem = [("idempotency-key", "key-1")];
+    let (_, a, first) = api.send("POST", "/v1/snapshots", Some("k"), Some(body.clone()), &idem).await;
+    let (_, b, second) = api.send("POST", "/v1/snapshots", Some("k"), Some(body), &idem).await;
+    assert_ne!(a["id"], b["id"], "the same key made a second snapshot");
+    assert!(first.headers().get("idempotent-replayed").is_none() && second.headers().get("idempotent-replayed").is_none());
+    let (s3, _, _) = api.send("POST", "/v1/snapshots", Some("k"), Some(json!({ "oci_image": "ubuntu" })), &idem).await;
+    assert_eq!(s3, StatusCode::CREATED, "another body under the same key is no conflict either");
+    let (_, list, _) = api.send("GET", "/v1/snapshots", Some("k"), None, &[]).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(3));
 }
 
 #[tokio::test]

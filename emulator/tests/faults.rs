@@ -24,9 +24,47 @@ fn router() -> axum::Router {
     app(Settings { build_ms: 50, boot_ms: 10, slow_ms: 20, ..Settings::default() })
 }
 
+/// An emulator that replays repeated idempotency keys (`--idempotency`).
+fn replaying() -> axum::Router {
+    app(Settings { build_ms: 50, boot_ms: 10, slow_ms: 20, idempotency: true, ..Settings::default() })
+}
+
+#[tokio::test]
+async fn lost_and_gateway_act_then_lose_the_answer_and_a_repeat_makes_a_second() {
+    let r = router();
+    let body = || Some(json!({ "oci_image": "alpine" }));
+    let (status, _, _) = call(&r, "POST", "/v1/snapshots", Some("lost"), Some("key-1"), body()).await;
+    assert_eq!(status, None, "lost: no complete answer");
+    let (status, json, _) = call(&r, "POST", "/v1/snapshots", Some("gateway"), Some("key-1"), body()).await;
+    assert!(matches!(status, Some(StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT)), "{status:?}");
+    assert!(json["detail"].as_str().is_some_and(|d| d.contains("Gateway")), "{json}");
+    let (_, list, _) = call(&r, "GET", "/v1/snapshots", Some("none"), None, None).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "each acted, and the key replayed nothing");
+    // On a VM too, and with wait=true (the answer is lost after booting).
+    let (status, _, _) = call(&r, "POST", "/v1/vms?wait=true", Some("lost"), None, Some(json!({}))).await;
+    assert_eq!(status, None);
+    let (_, all, _) = call(&r, "GET", "/v1/vms/", Some("none"), None, None).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(1), "the VM was made");
+    // A GET acts (reads) and loses its answer the same way.
+    let (status, _, _) = call(&r, "GET", "/v1/snapshots", Some("lost"), None, None).await;
+    assert_eq!(status, None);
+}
+
+#[tokio::test]
+async fn gateway_answers_both_statuses_over_a_seeded_sequence() {
+    let r = app(Settings { faults: parse_faults("gateway:1").unwrap_or_default(), seed: 3, ..Settings::default() });
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..20 {
+        seen.insert(call(&r, "POST", "/v1/vms?wait=false", None, None, Some(json!({}))).await.0);
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![Some(StatusCode::BAD_GATEWAY), Some(StatusCode::GATEWAY_TIMEOUT)]);
+    let (_, all, _) = call(&r, "GET", "/v1/vms/", Some("none"), None, None).await;
+    assert_eq!(all.as_array().map(Vec::len), Some(20), "every create acted");
+}
+
 #[tokio::test]
 async fn a_reset_on_a_create_drops_the_answer_after_the_server_acted() {
-    let r = router();
+    let r = replaying();
     let (status, _, _) = call(&r, "POST", "/v1/snapshots", Some("reset"), Some("key-1"), Some(json!({ "oci_image": "alpine" }))).await;
     assert_eq!(status, None, "no complete answer");
     let (_, list, _) = call(&r, "GET", "/v1/snapshots", Some("none"), None, None).await;
@@ -91,7 +129,7 @@ async fn random_faults_follow_the_seed_and_the_rate() {
 async fn a_repeat_arriving_while_the_first_is_in_flight_waits_and_replays() {
     // A VM create with wait=true is answered only after booting: a client
     // that gave up meanwhile repeats it with the same key, concurrently.
-    let r = app(Settings { boot_ms: 200, ..Settings::default() });
+    let r = app(Settings { boot_ms: 200, idempotency: true, ..Settings::default() });
     let first = call(&r, "POST", "/v1/vms?wait=true", Some("none"), Some("same-key"), Some(json!({})));
     let second = call(&r, "POST", "/v1/vms?wait=true", Some("none"), Some("same-key"), Some(json!({})));
     let (a, b) = tokio::join!(first, second);

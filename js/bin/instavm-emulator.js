@@ -10,7 +10,8 @@ import { nearest } from '../nearest.js';
 import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 
 const USAGE = `usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]
-                        [--faults 429:0.1,503:0.05,reset:0.05,...] [--seed 1] [--latency-ms MIN..MAX] [--slow-ms 5000]
+                        [--faults 429:0.1,503:0.05,lost:0.05,...] [--seed 1] [--latency-ms MIN..MAX] [--slow-ms 5000]
+                        [--idempotency]
 
 Serves the InstaVM API (snapshots, VMs, idempotency, injected faults) on a local
 port, from the same emulator core as the Rust server, with only Node. Once it
@@ -22,12 +23,16 @@ accepts connections it prints one line: instavm-emulator listening on http://HOS
   --build-ms MS          how long a snapshot build takes (default 3000)
   --boot-ms MS           how long a VM boots, suspends or resumes (default 500)
   --faults KIND:P,...    the probability of each fault per /v1 request; kinds:
-                         429 503 500 reset slow malformed truncated html
-                         wrong-shape no-status huge redirect
+                         429 503 500 reset lost gateway slow malformed
+                         truncated html wrong-shape no-status huge redirect
+                         (lost and gateway act, then lose the answer: the
+                         connection drops, or a 502/504 comes back)
   --seed N               seed of the fault sequence (default 1): the same seed,
                          the same faults
   --latency-ms MIN..MAX  extra delay per /v1 request; one number for a fixed one
   --slow-ms MS           how long a \`slow\` fault stalls (default 5000)
+  --idempotency          replay the first answer to a repeated Idempotency-Key
+                         (off by default: InstaVM documents no such header)
   -h, --help             print this and exit
 
 Each flag takes --flag value or --flag=value. A request header
@@ -37,7 +42,7 @@ Ctrl-C or SIGTERM stops the server.`;
 
 // The core's own list (Fault::parse); checked here so that a typo is a usage
 // error with a suggestion rather than a failure after start-up.
-const FAULT_KINDS = ['429', '503', '500', 'reset', 'slow', 'malformed', 'truncated', 'html', 'wrong-shape', 'no-status', 'huge', 'redirect'];
+const FAULT_KINDS = ['429', '503', '500', 'reset', 'lost', 'gateway', 'slow', 'malformed', 'truncated', 'html', 'wrong-shape', 'no-status', 'huge', 'redirect'];
 
 // The core refuses bodies above this by size alone (MAX_BODY_BYTES), so,
 // as the Rust server does, nothing past it is kept in memory.
@@ -107,7 +112,7 @@ function parseArgs(args, env = {}) {
     'latency-ms': (v) => (options.emulator.latencyMs = latency(v)),
     'slow-ms': (v) => (options.emulator.slowMs = wholeNumber('--slow-ms', v)),
   };
-  const known = [...Object.keys(flags), 'help'];
+  const known = [...Object.keys(flags), 'help', 'idempotency'];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '-h' || arg === '--help') {
@@ -122,6 +127,11 @@ function parseArgs(args, env = {}) {
     const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
     if (name === 'static') throw new UsageError('--static is the Rust server\'s (cargo run -p instavm-emulator); this one serves only the API');
     if (name === 'help') throw new UsageError('--help takes no value');
+    if (name === 'idempotency') {
+      if (eq >= 0) throw new UsageError('--idempotency takes no value');
+      options.emulator.idempotency = true;
+      continue;
+    }
     const set = Object.hasOwn(flags, name) ? flags[name] : undefined;
     if (!set) throw new UsageError(`unknown option --${name}${didYouMean(name, known, '--')}`);
     let value;

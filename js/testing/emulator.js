@@ -24,9 +24,10 @@ function latency(ms) {
 /** Builds the emulator once the wasm is loaded (`ready` comes from the entry). */
 export async function createEmulatorWith(ready, options = {}) {
   await ready();
-  const { buildMs = 3000, bootMs = 500, faults, seed = 1, latencyMs, slowMs = 5000, baseUrl = 'http://instavm-emulator.invalid' } = options ?? {};
+  const { buildMs = 3000, bootMs = 500, faults, seed = 1, latencyMs, slowMs = 5000, idempotency = false, baseUrl = 'http://instavm-emulator.invalid' } = options ?? {};
+  if (typeof idempotency !== 'boolean') throw new TypeError(`createEmulator: idempotency must be true or false, got ${typeof idempotency}`);
   const [latencyMin, latencyMax] = latency(latencyMs);
-  const core = new EmulatorCore(buildMs, bootMs, faultSpec(faults), seed, latencyMin, latencyMax, slowMs);
+  const core = new EmulatorCore(buildMs, bootMs, faultSpec(faults), seed, latencyMin, latencyMax, slowMs, idempotency);
   const base = new URL(baseUrl);
   const waiters = new Set();
   let closed = false;

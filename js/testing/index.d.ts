@@ -5,12 +5,14 @@
 /**
  * A fault the emulator can inject (see the README's "The emulator"): `429`,
  * `503` and `500` refuse; `reset` drops the connection (after the server
- * acted, for a POST, PATCH or DELETE); `slow` stalls for `slowMs` and then
+ * acted, for a POST, PATCH or DELETE); `lost` acts, then drops the
+ * connection, and `gateway` acts, then answers 502 or 504 (an answer lost
+ * after the server acted, on any method); `slow` stalls for `slowMs` and then
  * refuses; the rest answer with a malformed body instead of acting
  * (`malformed`, `truncated` JSON, an `html` 502 page, a `wrong-shape` record,
  * `no-status`, a `huge` 8 MB body, a `redirect`).
  */
-export type FaultKind = '429' | '503' | '500' | 'reset' | 'slow' | 'malformed' | 'truncated' | 'html' | 'wrong-shape' | 'no-status' | 'huge' | 'redirect';
+export type FaultKind = '429' | '503' | '500' | 'reset' | 'lost' | 'gateway' | 'slow' | 'malformed' | 'truncated' | 'html' | 'wrong-shape' | 'no-status' | 'huge' | 'redirect';
 
 /** Options of `createEmulator`, the same knobs as the emulator server's flags. */
 export interface EmulatorOptions {
@@ -26,6 +28,12 @@ export interface EmulatorOptions {
   latencyMs?: number | readonly [number, number];
   /** How long a `slow` fault stalls before refusing, default 5000 ms (`--slow-ms`). */
   slowMs?: number;
+  /**
+   * Replay the first answer to a repeated `Idempotency-Key` (`--idempotency`).
+   * Default `false`, as the documented InstaVM API: it describes no such
+   * header, so code tested here must not count on it.
+   */
+  idempotency?: boolean;
   /**
    * The origin `fetch` answers for, default `http://instavm-emulator.invalid`,
    * which never resolves: a request that escapes the `fetch` option fails

@@ -7,7 +7,9 @@
 //!
 //! When a fault strikes relative to the work: `reset` on a POST, PATCH or
 //! DELETE drops the connection **after** the server acted (the answer is lost
-//! on the way back, the ambiguous case a client must survive). Every other
+//! on the way back, the ambiguous case a client must survive); `lost` does
+//! the same on any method, and `gateway` lets the server act, then answers
+//! 502 or 504 as a proxy in front of it would. Every other
 //! fault strikes **before** the server acts, so it changes no state: 429, 503
 //! and 500 refuse, `slow` stalls past the client's timeout and then refuses,
 //! and the malformed-answer kinds (`malformed`, `truncated`, `html`,
@@ -16,23 +18,32 @@
 
 use std::sync::Mutex;
 
-use crate::reply::{Reply, Step};
+use crate::reply::{Lost, Reply, Step};
 use crate::wire::{ApiError, Request, Response};
 
 /// The fault striking this `/v1` request, if any: a refusal or a malformed
-/// answer given instead of acting, or `reset` set to drop the connection
-/// after acting (mutating methods) or at once (the others).
-pub(crate) fn strike(faults: &Faults, request: &Request, reset: &mut bool) -> Option<Reply> {
+/// answer given instead of acting, or `lost` set to lose the answer after
+/// acting (`reset` on mutating methods, `lost`, `gateway`); `reset` on the
+/// others drops the connection at once.
+pub(crate) fn strike(faults: &Faults, request: &Request, lost: &mut Option<Lost>) -> Option<Reply> {
     let fault = faults.pick(request.header("x-emulator-fault"))?;
     let mutating = matches!(request.method.as_str(), "POST" | "PATCH" | "DELETE");
     let raw = |status: u16, content_type: &str, body: String| Some(Reply::Now(Response::new(status, Some(content_type), body)));
     match fault {
         Fault::Reset if mutating => {
             // The server acts; the answer is lost on the way back.
-            *reset = true;
+            *lost = Some(Lost::Dropped);
             None
         }
         Fault::Reset => Some(Reply::Reset),
+        Fault::Lost => {
+            *lost = Some(Lost::Dropped);
+            None
+        }
+        Fault::Gateway => {
+            *lost = Some(Lost::Gateway(if faults.draw() < 0.5 { 502 } else { 504 }));
+            None
+        }
         Fault::TooManyRequests => {
             let mut r = ApiError::new(429, "Rate limit exceeded").into_response();
             r.set_header("retry-after", "1");
@@ -64,6 +75,13 @@ pub(crate) fn strike(faults: &Faults, request: &Request, reset: &mut bool) -> Op
     }
 }
 
+/// What a gateway in front of the API answers when it gave up on an answer
+/// the API was still producing (the API acted all the same).
+pub(crate) fn gateway_answer(status: u16) -> Response {
+    let text = if status == 502 { "Bad Gateway" } else { "Gateway Timeout" };
+    ApiError::new(status, text).into_response()
+}
+
 /// One kind of misbehaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
@@ -71,6 +89,10 @@ pub enum Fault {
     Unavailable,
     Internal,
     Reset,
+    /// The server acts, then the connection drops: the answer is lost.
+    Lost,
+    /// The server acts, then a gateway answers 502 or 504 instead.
+    Gateway,
     Slow,
     Malformed,
     Truncated,
@@ -88,6 +110,8 @@ impl Fault {
             "503" => Fault::Unavailable,
             "500" => Fault::Internal,
             "reset" => Fault::Reset,
+            "lost" => Fault::Lost,
+            "gateway" => Fault::Gateway,
             "slow" => Fault::Slow,
             "malformed" => Fault::Malformed,
             "truncated" => Fault::Truncated,
@@ -138,7 +162,7 @@ impl Faults {
     }
 
     /// A draw in [0, 1) from the seeded sequence (xorshift64*).
-    fn draw(&self) -> f64 {
+    pub(crate) fn draw(&self) -> f64 {
         let mut state = self.rng.lock().unwrap_or_else(|p| p.into_inner());
         let mut x = *state;
         x ^= x >> 12;

@@ -1,4 +1,6 @@
-//! `Idempotency-Key` on POST, for every route: the same key with the same
+//! `Idempotency-Key` on POST, for every route, when `Settings::idempotency`
+//! is on (InstaVM documents no such header: by default the emulator ignores
+//! it, as the documented API does). The same key with the same
 //! body gets the first answer again (whatever happened to it on the way
 //! back); the same key with another body is a 409. Keys are per API key and
 //! per path. A repeat that arrives while the first is still being handled

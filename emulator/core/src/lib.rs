@@ -1,6 +1,7 @@
 //! The InstaVM API emulator as a state machine with no host in it: the API's
 //! routes, statuses and JSON shapes, per-key state, builds and VM lifecycles
-//! that follow the clock, idempotency keys and injected faults.
+//! that follow the clock, injected faults and, when switched on, the replay
+//! of `Idempotency-Key`s (an assumption beyond InstaVM's documented API).
 //!
 //! A host hands each request to [`Emulator::handle`] and gets an
 //! [`Outcome`]: an answer, a dropped connection, or "ask again after `ms`"
@@ -32,7 +33,7 @@ pub use state::{Clock, Settings};
 pub use time::iso_from_epoch_ms;
 pub use wire::{Request, Response};
 
-use reply::{Claim, Reply, Step};
+use reply::{Claim, Lost, Reply, Step};
 use state::Shared;
 use wire::{preflight, with_cors, ApiError};
 
@@ -48,7 +49,7 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 pub enum Outcome {
     Answer(Response),
     /// The connection is dropped without a complete answer (the `reset`
-    /// fault); on a POST, PATCH or DELETE the server acted first.
+    /// fault, and `lost`); on a POST, PATCH or DELETE the server acted first.
     Reset,
     /// Wait `ms` on the host's clock, then [`Emulator::resume`] with `then`.
     Later { ms: u64, then: Then },
@@ -91,7 +92,7 @@ impl Emulator {
             inspect::record(&self.shared, &request, &request_id);
         }
         let latency = if api { self.shared.faults.latency_ms() } else { None };
-        let then = Then { request_id, idem: None, reset: false, step: Step::Proceed(request) };
+        let then = Then { request_id, idem: None, lost: None, step: Step::Proceed(request) };
         match latency {
             Some(ms) if ms > 0 => Outcome::Later { ms, then },
             _ => self.resume(then),
@@ -100,23 +101,25 @@ impl Emulator {
 
     /// Carries on with a request once its wait is over.
     pub fn resume(&self, then: Then) -> Outcome {
-        let Then { request_id, mut idem, mut reset, step } = then;
+        let Then { request_id, mut idem, mut lost, step } = then;
         let reply = match step {
-            Step::Proceed(request) => self.act(request, &mut idem, &mut reset),
+            Step::Proceed(request) => self.act(request, &mut idem, &mut lost),
             Step::Retry(request) => idempotency::check(&self.shared, request, &mut idem),
             Step::Answer(response) => Reply::Now(response),
             Step::Vm { key, id, status } => vms::answer(&self.shared, &key, &id, status),
             Step::Snapshot { key, id, fallback } => snapshots::answer(&self.shared, &key, &id, fallback),
         };
         match reply {
-            Reply::Later { ms, step } => Outcome::Later { ms, then: Then { request_id, idem, reset, step } },
+            Reply::Later { ms, step } => Outcome::Later { ms, then: Then { request_id, idem, lost, step } },
             Reply::Reset => Outcome::Reset,
             Reply::Now(mut response) => {
                 if let Some(claim) = idem {
                     idempotency::settle(&self.shared, claim, &response);
                 }
-                if reset {
-                    return Outcome::Reset;
+                match lost {
+                    Some(Lost::Dropped) => return Outcome::Reset,
+                    Some(Lost::Gateway(status)) => response = faults::gateway_answer(status),
+                    None => {}
                 }
                 response.set_header("x-request-id", request_id);
                 Outcome::Answer(with_cors(response))
@@ -124,17 +127,20 @@ impl Emulator {
         }
     }
 
-    /// Injected faults first, then the body limit, then idempotency and the
-    /// route.
-    fn act(&self, request: Request, idem: &mut Option<Claim>, reset: &mut bool) -> Reply {
+    /// Injected faults first, then the body limit, then idempotency (when
+    /// replay is switched on) and the route.
+    fn act(&self, request: Request, idem: &mut Option<Claim>, lost: &mut Option<Lost>) -> Reply {
         if request.path.starts_with("/v1") {
-            if let Some(reply) = faults::strike(&self.shared.faults, &request, reset) {
+            if let Some(reply) = faults::strike(&self.shared.faults, &request, lost) {
                 return reply;
             }
         }
         if request.body.len() > MAX_BODY_BYTES {
             return Reply::Now(ApiError::new(413, "Request body too large").into_response());
         }
-        idempotency::check(&self.shared, request, idem)
+        if self.shared.settings.idempotency {
+            return idempotency::check(&self.shared, request, idem);
+        }
+        routes::route(&self.shared, &request)
     }
 }

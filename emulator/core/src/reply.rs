@@ -33,10 +33,19 @@ pub(crate) enum Step {
 pub struct Then {
     pub(crate) request_id: String,
     pub(crate) idem: Option<Claim>,
-    /// Drop the connection once the request has acted (a `reset` fault on a
-    /// mutating method).
-    pub(crate) reset: bool,
+    /// What becomes of the answer once the request has acted: lost on the
+    /// way back (`reset` on a mutating method, `lost`, `gateway`).
+    pub(crate) lost: Option<Lost>,
     pub(crate) step: Step,
+}
+
+/// An answer lost after the server acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lost {
+    /// The connection drops before the answer is complete.
+    Dropped,
+    /// A gateway in front answers this status (502 or 504) instead.
+    Gateway(u16),
 }
 
 /// A first request holding its `Idempotency-Key` until it is answered.

@@ -30,11 +30,15 @@ pub struct Settings {
     pub latency_ms: (u64, u64),
     /// How long a `slow` fault stalls (`--slow-ms`).
     pub slow_ms: u64,
+    /// Replay the first answer to a repeated `Idempotency-Key` (`--idempotency`).
+    /// Off by default: InstaVM documents no such header, so a client is
+    /// proven against a server that ignores it.
+    pub idempotency: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { build_ms: 3000, boot_ms: 500, faults: Vec::new(), seed: 1, latency_ms: (0, 0), slow_ms: 5000 }
+        Settings { build_ms: 3000, boot_ms: 500, faults: Vec::new(), seed: 1, latency_ms: (0, 0), slow_ms: 5000, idempotency: false }
     }
 }
 

@@ -48,9 +48,11 @@ fn set(obj: &Object, key: &str, value: &JsValue) {
 
 #[wasm_bindgen]
 impl EmulatorCore {
-    /// `faults` is the server's `--faults` spec (`429:0.1,reset:0.05`).
+    /// `faults` is the server's `--faults` spec (`429:0.1,reset:0.05`);
+    /// `idempotency` switches on the replay of repeated `Idempotency-Key`s.
     #[wasm_bindgen(constructor)]
-    pub fn new(build_ms: f64, boot_ms: f64, faults: &str, seed: f64, latency_min_ms: f64, latency_max_ms: f64, slow_ms: f64) -> Result<EmulatorCore, JsError> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(build_ms: f64, boot_ms: f64, faults: &str, seed: f64, latency_min_ms: f64, latency_max_ms: f64, slow_ms: f64, idempotency: bool) -> Result<EmulatorCore, JsError> {
         let whole = |n: f64, what: &str| if n.is_finite() && n >= 0.0 { Ok(n as u64) } else { Err(JsError::new(&format!("{what} must be a whole number of milliseconds from 0, got {n}"))) };
         let settings = Settings {
             build_ms: whole(build_ms, "buildMs")?,
@@ -59,6 +61,7 @@ impl EmulatorCore {
             seed: seed as u64,
             latency_ms: (whole(latency_min_ms, "latencyMs")?, whole(latency_max_ms, "latencyMs")?),
             slow_ms: whole(slow_ms, "slowMs")?,
+            idempotency,
         };
         let clock = Arc::new(TestClock { ahead_ms: AtomicU64::new(0f64.to_bits()) });
         Ok(EmulatorCore { emulator: Emulator::new(settings, clock.clone()), clock, waiting: HashMap::new(), next_token: 1 })
