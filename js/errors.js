@@ -8,7 +8,7 @@
 // to a user, are dropped from the stack.
 
 /** Properties copied from the descriptor when they hold a value. */
-const DETAILS = ['status', 'requestId', 'body', 'vm'];
+const DETAILS = ['status', 'requestId', 'body', 'vm', 'mayHaveActed', 'candidates'];
 
 export class InstaVMError extends Error {
   constructor(message, details = {}) {

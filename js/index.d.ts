@@ -418,8 +418,12 @@ export interface Snapshots {
    */
   create(params: CreateSnapshotParams, options: CreateSnapshotWaitOptions): Promise<ReadySnapshot>;
   /**
-   * Starts a build: `POST /v1/snapshots` (with an `Idempotency-Key`, so a retry
-   * after a lost answer never builds twice).
+   * Starts a build: `POST /v1/snapshots`. After a lost answer (a dropped
+   * connection, a timeout, a 5xx other than 503) the build is looked for
+   * among the snapshots made since the call began, by name and spec: found,
+   * it is returned; shown absent, the create is sent again; otherwise the
+   * call rejects with `mayHaveActed: true` and the `candidates`. It never
+   * builds twice.
    * @param params The image and its build; package arrays are sent as space-separated strings.
    * @param options `signal`, `timeoutMs`, `extraBody`.
    * @returns The new snapshot, usually `pending`.
@@ -704,9 +708,9 @@ export interface UnmountVolumeOptions extends RequestOptions {
  */
 export interface Vms {
   /**
-   * Creates a VM: `POST /v1/vms?wait=...`, with an `Idempotency-Key` also
-   * recorded in `metadata`, so a retry after a lost answer (a 504, a dropped
-   * connection) finds the VM rather than creating a second one.
+   * Creates a VM: `POST /v1/vms?wait=...`, with an idempotency key also
+   * recorded in `metadata`, so that after a lost answer (a 504, a dropped
+   * connection) the VM is found by listing rather than created a second time.
    * @param body Resources, snapshot, volumes, egress policy, metadata.
    * @param wait `true` (default) resolves once the VM is live; or `{ wait, signal, timeoutMs, onStatus, extraBody, ... }`.
    * @throws {ValidationError} A bad or unknown field (`field` names it), before anything is sent; or a 400/422.
@@ -846,7 +850,12 @@ export interface ClientOptions {
   baseUrl?: string;
   /** Timeout of each request in milliseconds, default 60 000. */
   timeoutMs?: number;
-  /** Retries of transient failures (network, 408, 429, 5xx), 0..10, default 2. */
+  /**
+   * Retries of transient failures (network, 408, 429, 5xx), 0..10, default 2:
+   * a call makes at most `maxRetries + 1` attempts in all, whatever fails. A
+   * POST is sent again only after a 429 or 503, or once a lookup showed that
+   * its lost answer made nothing.
+   */
   maxRetries?: number;
   /**
    * A replacement for the global `fetch`, called as the standard
@@ -862,8 +871,9 @@ export interface ClientOptions {
 
 /**
  * The InstaVM client. Calls go to `{baseUrl}/v1/...` with the key as
- * `X-API-Key`; transient failures are retried, and creates carry an
- * `Idempotency-Key` so a retry never makes a second snapshot or VM.
+ * `X-API-Key`; transient failures are retried, and a create whose answer was
+ * lost is looked for before it is ever sent again, so no retry makes a
+ * second snapshot or VM.
  *
  * @example const client = new InstaVM(process.env.INSTAVM_API_KEY);
  */
@@ -926,6 +936,10 @@ export interface InstaVMErrorDetails {
   snapshot?: Snapshot;
   /** Why the build failed (SnapshotBuildFailedError). */
   lastError?: string;
+  /** The request may have acted although its answer was lost. */
+  mayHaveActed?: boolean;
+  /** What a lookup after the lost answer found that may be the request's doing. */
+  candidates?: unknown[];
 }
 
 /**
@@ -949,6 +963,21 @@ export declare class InstaVMError extends Error {
   readonly requestId?: string;
   /** The parsed error body (or its text), present only when there was one. */
   readonly body?: unknown;
+  /**
+   * `true` when the request may have acted on the server although its answer
+   * was lost (a dropped connection, a timeout, a 500, 502 or 504 to a POST or
+   * PATCH). A create is then never sent again blindly: the client looked for
+   * what it would have made and could not tell, so check `candidates` (or
+   * list) before trying again. Absent otherwise.
+   */
+  readonly mayHaveActed?: true;
+  /**
+   * With `mayHaveActed`: the records the lookup found that may be this
+   * request's doing (snapshots, VMs or mounts made since the call began that
+   * match it), when it found any but could not tell which, or whether, one
+   * is. Absent when the lookup itself failed.
+   */
+  readonly candidates?: ReadonlyArray<Snapshot | Vm | Volume>;
 }
 /** The key was refused: a 401 (invalid or expired key). */
 export declare class AuthenticationError extends InstaVMError {}

@@ -129,22 +129,52 @@ async fn post_retries_429_with_the_same_idempotency_key_and_honours_retry_after_
 }
 
 #[wasm_bindgen_test]
-async fn a_create_whose_answer_was_lost_is_repeated_with_the_same_idempotency_key() {
-    // A 500 or a dropped connection may come after the server acted: the
-    // create is repeated with the same key, so the server can answer with
-    // what it already made.
+async fn a_create_whose_answer_was_lost_is_looked_for_and_repeated_only_while_nothing_was_made() {
+    // A 500 or a dropped connection may come after the server acted, and the
+    // API documents no idempotency key: the client lists the snapshots first
+    // (here: none), and only then repeats, with the same key, within one
+    // budget of maxRetries (2): three POSTs, each followed by a lookup.
     for step in [r#"{"status":500,"body":"{\"detail\":\"boom\"}"}"#, r#""fail""#] {
-        let fetch = scripted_fetch(&format!("[{step}]"));
+        let empty = r#"{"status":200,"body":"[]"}"#;
+        let fetch = scripted_fetch(&format!("[{step},{empty},{step},{empty},{step},{empty}]"));
         let err = settle(client(&fetch, "").call("snapshots.create", JSON::parse(r#"{"oci_image":"alpine"}"#).unwrap(), JsValue::NULL, JsValue::FALSE))
             .await
             .unwrap_err();
         let all = calls(&fetch);
-        assert_eq!(all.length(), 3, "{step}: the first try and two repeats");
-        let key = prop(&all.get(0), "init.headers.Idempotency-Key");
-        assert!(all.iter().all(|c| prop(&c, "init.headers.Idempotency-Key") == key));
+        let methods: Vec<String> = all.iter().map(|c| prop(&c, "init.method").as_string().unwrap_or_default()).collect();
+        assert_eq!(methods, ["POST", "GET", "POST", "GET", "POST", "GET"], "{step}");
+        let posts: Vec<JsValue> = all.iter().filter(|c| prop(c, "init.method") == "POST").collect();
+        let key = prop(&posts[0], "init.headers.Idempotency-Key");
+        assert!(posts.iter().all(|c| prop(c, "init.headers.Idempotency-Key") == key));
         let name = prop(&err, "name").as_string().unwrap_or_default();
         assert!(name == "ServerError" || name == "NetworkError", "{name}");
+        assert!(prop(&err, "mayHaveActed").is_undefined(), "the lookups showed nothing was made");
+        assert!(prop(&err, "message").as_string().unwrap_or_default().contains("no snapshot it would have made was found"));
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_lost_answer_is_found_by_listing_and_never_sent_again() {
+    let made = r#"{"id":"snap_9","name":"n","oci_image":"alpine","status":"pending","created_at":"2999-01-01T00:00:00Z"}"#;
+    let other = r#"{"id":"snap_8","name":"other","oci_image":"alpine","status":"ready","created_at":"2999-01-01T00:00:00Z"}"#;
+    let list = JSON::stringify(&JsValue::from_str(&format!("[{other},{made}]"))).unwrap().as_string().unwrap_or_default();
+    let fetch = scripted_fetch(&format!(r#"["fail",{{"status":200,"body":{list}}}]"#));
+    let params = JSON::parse(r#"{"oci_image":"alpine","name":"n"}"#).unwrap();
+    let record = settle(client(&fetch, "").call("snapshots.create", params, JsValue::NULL, JsValue::FALSE)).await.unwrap();
+    assert_eq!(prop(&record, "id"), "snap_9");
+    assert_eq!(prop(&record, "snapshot_id"), "snap_9", "normalised as an answer would be");
+    assert_eq!(calls(&fetch).length(), 2, "one POST, one listing");
+    assert_eq!(prop(&calls(&fetch).get(1), "url"), "http://emulator.test/v1/snapshots");
+
+    // Two that match, and no way to tell: rejected with both as candidates.
+    let list = JSON::stringify(&JsValue::from_str(&format!("[{made},{}]", made.replace("snap_9", "snap_10")))).unwrap().as_string().unwrap_or_default();
+    let fetch = scripted_fetch(&format!(r#"[{{"status":504,"body":""}},{{"status":200,"body":{list}}}]"#));
+    let params = JSON::parse(r#"{"oci_image":"alpine","name":"n"}"#).unwrap();
+    let err = settle(client(&fetch, "").call("snapshots.create", params, JsValue::NULL, JsValue::FALSE)).await.unwrap_err();
+    assert_eq!(calls(&fetch).length(), 2);
+    assert_eq!(prop(&err, "mayHaveActed"), JsValue::TRUE);
+    assert_eq!(Array::from(&prop(&err, "candidates")).length(), 2);
+    assert_eq!(prop(&err, "status"), 504);
 }
 
 #[wasm_bindgen_test]

@@ -7,7 +7,8 @@ use instavm_wasm::core::error::{message_from_body, ClientError};
 use instavm_wasm::core::options::{normalise_base_url, parse_call_options, parse_config, parse_headers, parse_wait_options};
 use instavm_wasm::core::path::{encode_segment, percent_encode};
 use instavm_wasm::core::poll::{delay_ms, phase, sleep_ms};
-use instavm_wasm::core::retry::{next_delay_ms, parse_http_date, server_delay_ms, Method, Outcome};
+use instavm_wasm::core::reconcile::parse_iso8601;
+use instavm_wasm::core::retry::{decide, parse_http_date, server_delay_ms, Acted, Method, Next, Outcome};
 use instavm_wasm::core::snapshot::{create_body, list_query};
 use instavm_wasm::core::validate::{parse_decimal, show_number};
 use instavm_wasm::core::vm::{create_body as vm_body, named_body, stage_env_body, update_body, wait_flag};
@@ -124,6 +125,7 @@ proptest! {
     #[test]
     fn retry_after_and_dates_never_panic(a in ".{0,40}", b in ".{0,40}", now in any::<f64>()) {
         let _ = parse_http_date(&a);
+        let _ = parse_iso8601(&a);
         if let Some(ms) = server_delay_ms(Some(&a), Some(&b), now) {
             prop_assert!(ms >= 0.0);
         }
@@ -139,8 +141,11 @@ proptest! {
             prop_assert!(s <= 1000.0);
         }
         for m in [Method::Get, Method::Post, Method::Delete] {
-            if let Some(delay) = next_delay_ms(m, Outcome::Status(503), attempt, 10, None, r) {
-                prop_assert!((0.0..=8000.0).contains(&delay));
+            for acted in [Acted::Unknown, Acted::NothingFound] {
+                if let Next::Retry(delay) = decide(m, Outcome::Status(503), acted, attempt, 10, None, r) {
+                    prop_assert!((0.0..=8000.0).contains(&delay));
+                    prop_assert!(attempt < 10);
+                }
             }
         }
     }

@@ -1,29 +1,39 @@
 //! `snapshots.ensure(params, options)`: a ready snapshot built from exactly
 //! this spec, reusing one when it exists. The snapshot is named
-//! `<name>-<12 hex of the fingerprint>`; a build is created with an
-//! `Idempotency-Key` derived from the fingerprint, so clients ensuring the
-//! same spec at once get one build. The choices are the core's (`core::reuse`).
+//! `<name>-<12 hex of the fingerprint>`, so that the listing is the lookup:
+//! every round lists, then reuses, joins or builds (`core::reuse` decides).
+//!
+//! The API documents no idempotency key, so one build per spec is kept by
+//! other means: within a JS realm, concurrent ensures of a spec wait for the
+//! one creating it (`building`); across processes, every ensure follows the
+//! oldest snapshot of the name, and one that finds an older build after its
+//! own create deletes its own. A create whose answer was lost, and any
+//! transient failure, is followed by another round (list again) while the
+//! deadline allows, never by a blind repeat. The create still carries a key
+//! derived from the fingerprint, which a server that honours it replays.
 
 use wasm_bindgen::JsValue;
 
 use super::args::CallArgs;
-use super::plan::{self, Plan, Shape};
+use super::building;
 use super::records;
 use super::transport::{Begun, Call, Transport};
-use super::wait::{self, wait_context, WaitContext, SNAPSHOT_READY};
+use super::wait::{self, is_transient, wait_context, WaitContext, SNAPSHOT_READY};
 use crate::core::error::ClientError;
 use crate::core::image::{ensured_name, option_keys, ImageSpec};
-use crate::core::path::percent_encode;
+use crate::core::path::{encode_segment, percent_encode};
 use crate::core::record::SNAPSHOT_ALIASES;
-use crate::core::retry::Method;
+use crate::core::retry::{self, Method};
 use crate::core::reuse::{decide, Decision, Seen};
 use crate::core::validate::{present, text};
 use crate::core::{ErrorKind, Value};
+use crate::platform::abort::until_settled;
 use crate::platform::convert::{from_js, get, set, to_json_string};
 use crate::platform::errors::Failure;
+use crate::platform::{random, timer};
 
-/// Rounds of list-then-act before giving up; each round ends in an answer
-/// unless the server keeps contradicting itself.
+/// Rounds whose listing contradicted the create before giving up (a
+/// transient failure does not count: those are retried until the deadline).
 const MAX_ROUNDS: u32 = 4;
 
 pub struct Ensure {
@@ -69,6 +79,11 @@ impl Ensure {
     fn list_call(&self) -> Call {
         Call::get(self.list_path.clone(), self.ctx.signal.clone())
     }
+
+    /// Names this spec on this API and key: the ensures sharing a build.
+    fn build_key(&self, t: &Transport) -> String {
+        format!("{}\n{}\n{}\n{}", t.config.base_url, t.config.api_key, self.list_path, self.name)
+    }
 }
 
 /// The first listing, handed to `fetch` inside the call.
@@ -76,41 +91,98 @@ pub fn begin(t: &Transport, e: &Ensure) -> Begun {
     t.begin(&e.list_call())
 }
 
+/// How a round ended.
+enum Round {
+    Done(JsValue),
+    /// Another call of this realm was creating the build: list again.
+    Again,
+    /// The listing did not show what the create answered: list again, past it.
+    Contradicted,
+}
+
 pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Failure> {
+    let deadline = timer::now_ms() + e.ctx.options.timeout_ms;
     let mut begun = Some(begun);
     let mut stale: Option<String> = None;
-    for _ in 0..MAX_ROUNDS {
-        let (records, seen) = named(t, &e, begun.take()).await?;
-        let key = match decide(&e.fingerprint, &seen, e.rebuild_failed, stale.as_deref()) {
-            Decision::Reuse(i) => return Ok(marked(at(&records, i)?, true)),
-            // A failed one is handed to the wait, which rejects with it at once.
-            Decision::Join(i) | Decision::Refuse(i) => return follow(t, &e, at(&records, i)?, true).await,
-            Decision::Build(key) => key,
+    let (mut contradicted, mut failures) = (0, 0);
+    loop {
+        let failure = match round(t, &e, begun.take(), &mut stale).await {
+            Ok(Round::Done(record)) => return Ok(record),
+            Ok(Round::Again) => continue,
+            Ok(Round::Contradicted) => {
+                contradicted += 1;
+                if contradicted >= MAX_ROUNDS {
+                    return Err(ClientError::new(ErrorKind::Api, format!("snapshots.ensure: no usable snapshot named {} after {MAX_ROUNDS} rounds; the server's answers disagree", e.name)).into());
+                }
+                continue;
+            }
+            Err(f) if is_transient(&f) || f.may_have_acted() => f,
+            Err(f) => return Err(f),
         };
-        let (created, replayed) = create(t, &e, key).await?;
-        let created_id = get(&created, "id").as_string().unwrap_or_default();
-        // Looked at again: with a server that ignored the key, another client's
-        // build may be older than ours, and every client follows the oldest.
-        let (records, seen) = named(t, &e, None).await?;
-        let live = seen.iter().any(|s| s.id == created_id);
-        let theirs = |i: usize| replayed || seen.get(i).map_or(true, |s| s.id != created_id);
-        match decide(&e.fingerprint, &seen, true, None) {
-            Decision::Reuse(i) => return Ok(marked(at(&records, i)?, theirs(i))),
-            Decision::Join(i) => return follow(t, &e, at(&records, i)?, theirs(i)).await,
-            // The snapshot the create answered with is gone: the key was
-            // answered from an earlier, deleted build. Move past it.
-            _ if !live => stale = Some(created_id),
-            _ => return follow(t, &e, created, replayed).await,
+        // Planned again after a pause, while the deadline allows: the next
+        // listing shows whether a create whose answer was lost made the build.
+        let pause = failure.retry_after_ms().unwrap_or_else(|| retry::backoff_ms(failures, random::unit()));
+        if timer::now_ms() + pause >= deadline {
+            return Err(failure);
         }
+        timer::sleep(pause, e.ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
+        failures += 1;
     }
-    Err(ClientError::new(ErrorKind::Api, format!("snapshots.ensure: no usable snapshot named {} after {MAX_ROUNDS} rounds; the server's answers disagree", e.name)).into())
+}
+
+/// List, decide, and build, join or reuse.
+async fn round(t: &Transport, e: &Ensure, begun: Option<Begun>, stale: &mut Option<String>) -> Result<Round, Failure> {
+    let (records, seen) = named(t, e, begun).await?;
+    let key = match decide(&e.fingerprint, &seen, e.rebuild_failed, stale.as_deref()) {
+        Decision::Reuse(i) => return Ok(Round::Done(marked(at(&records, i)?, true))),
+        // A failed one is handed to the wait, which rejects with it at once.
+        Decision::Join(i) | Decision::Refuse(i) => return follow(t, e, at(&records, i)?, true).await.map(Round::Done),
+        Decision::Build(key) => key,
+    };
+    let build_key = e.build_key(t);
+    if let Some(other) = building::under_way(&build_key) {
+        until_settled(other, e.ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
+        return Ok(Round::Again);
+    }
+    let leading = building::lead(build_key);
+    let (created, replayed) = create(t, e, key).await?;
+    let created_id = get(&created, "id").as_string().unwrap_or_default();
+    // Looked at again: another process's build may be older than ours, and
+    // every caller follows the oldest.
+    let (records, seen) = named(t, e, None).await?;
+    let live = seen.iter().any(|s| s.id == created_id);
+    let ours = |i: usize| !replayed && seen.get(i).is_some_and(|s| s.id == created_id);
+    let chosen = match decide(&e.fingerprint, &seen, true, None) {
+        Decision::Reuse(i) | Decision::Join(i) => i,
+        // The snapshot the create answered with is gone: the key was
+        // answered from an earlier, deleted build. Move past it.
+        _ if !live => {
+            *stale = Some(created_id);
+            return Ok(Round::Contradicted);
+        }
+        _ => {
+            drop(leading);
+            return follow(t, e, created, replayed).await.map(Round::Done);
+        }
+    };
+    if !ours(chosen) && live && !replayed {
+        // An older build of the spec exists: ours is a duplicate, and no one
+        // follows it (everyone who lists it also lists the older one).
+        let _ = t.send(&Call::new(Method::Delete, format!("/v1/snapshots/{}", encode_segment("id", &created_id)?))).await;
+    }
+    drop(leading);
+    let record = at(&records, chosen)?;
+    match decide(&e.fingerprint, &seen, true, None) {
+        Decision::Reuse(_) => Ok(Round::Done(marked(record, !ours(chosen)))),
+        _ => follow(t, e, record, !ours(chosen)).await.map(Round::Done),
+    }
 }
 
 /// The listed snapshots that carry the ensured name.
 async fn named(t: &Transport, e: &Ensure, begun: Option<Begun>) -> Result<(Vec<JsValue>, Vec<Seen>), Failure> {
     let call = e.list_call();
     let begun = begun.unwrap_or_else(|| t.begin(&call));
-    let all = records::many(t.complete(&call, begun).await?, &SNAPSHOT_ALIASES)?;
+    let all = records::many(t.complete(&call, begun, &mut retry::Budget::new()).await?, &SNAPSHOT_ALIASES)?;
     let mut records = Vec::new();
     let mut seen = Vec::new();
     for record in js_sys::Array::from(&all).iter() {
@@ -124,16 +196,19 @@ async fn named(t: &Transport, e: &Ensure, begun: Option<Begun>) -> Result<(Vec<J
     Ok((records, seen))
 }
 
-/// `POST /v1/snapshots` with the derived key (repeated with it after an
-/// ambiguous failure, as every create is), and whether the server answered
-/// it from an earlier request with that key (another client's).
+/// `POST /v1/snapshots` with the derived key, sent once (a failure after
+/// which it may have acted comes back for the next round's listing to
+/// settle), and whether the server answered it from an earlier request with
+/// that key (another caller's).
 async fn create(t: &Transport, e: &Ensure, key: String) -> Result<(JsValue, bool), Failure> {
-    let mut plan = Plan::new(Method::Post, "/v1/snapshots".into(), Shape::One(&SNAPSHOT_ALIASES));
-    plan.call.body = Some(e.body.clone());
-    plan.call.signal = e.ctx.signal.clone();
-    plan.call.idempotency_key = Some(key);
-    let begun = t.begin(&plan.call);
-    plan::send(t, &plan, begun).await
+    let mut call = Call::new(Method::Post, "/v1/snapshots".into());
+    call.body = Some(e.body.clone());
+    call.signal = e.ctx.signal.clone();
+    call.idempotency_key = Some(key);
+    let reply = t.send(&call).await?;
+    let replayed = reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let record = records::one(reply, &SNAPSHOT_ALIASES).map_err(|f| f.acted(true, "", JsValue::UNDEFINED))?;
+    Ok((record, replayed))
 }
 
 /// The listed record the decision picked.

@@ -7,9 +7,11 @@
 //! of both `core` and `platform`.
 
 pub mod args;
+pub mod building;
 pub mod ensure;
 pub mod ops;
 pub mod plan;
+pub mod recent;
 pub mod records;
 pub mod snapshots;
 pub mod transport;

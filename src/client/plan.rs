@@ -1,8 +1,9 @@
 //! A planned request: what to send, how to read the answer, what follows it
-//! (a wait, a lookup by idempotency key), and the loop that sends it. The
+//! (a wait, a lookup after a lost answer), and the loop that sends it. The
 //! operations build plans synchronously; `ops` runs them.
 
 
+use js_sys::Array;
 use wasm_bindgen::JsValue;
 
 use super::args::CallArgs;
@@ -10,12 +11,10 @@ use super::records;
 use super::transport::{Begun, Call, Transport};
 use super::wait::{self, Target, WaitContext};
 use crate::core::options::parse_call_options;
-use crate::core::retry::{self, Method};
-use crate::core::vm::IDEMPOTENCY_METADATA_KEY;
-use crate::core::record::VM_ALIASES;
-use crate::core::ErrorKind;
-use web_sys::AbortSignal;
-use crate::platform::convert::get;
+use crate::core::reconcile::{self, Context, Verdict};
+use crate::core::retry::{self, Acted, Budget, Method, Next, Outcome};
+use crate::core::Value;
+use crate::platform::convert::{from_js, get};
 use crate::platform::errors::Failure;
 use crate::platform::{random, timer};
 
@@ -39,22 +38,45 @@ pub struct Plan {
     pub shape: Shape,
     /// Wait on the record the answer names, until the target is reached.
     pub then_wait: Option<(Target, WaitContext)>,
-    /// For VM creates: the call's idempotency key is also in `metadata`, so
-    /// the VM is first looked for by listing (for a server that ignores the
-    /// header).
-    pub find_vm_by_key: bool,
+    /// For requests that make something: how to find what it made when its
+    /// answer is lost.
+    pub lookup: Option<Lookup>,
     /// Values removed from any failure's message (staged secrets).
     pub scrub: Vec<String>,
 }
 
+/// Where to look for what a create-like request made, and how to know it.
+pub struct Lookup {
+    /// The listing to read (`/v1/snapshots`, `/v1/vms/`).
+    pub path: String,
+    pub aliases: &'static [(&'static str, &'static str)],
+    /// The records' id field (`id`, `vm_id`), empty where they have none.
+    pub id_field: &'static str,
+    /// The fields the made record carries: dotted paths and values.
+    pub wanted: Vec<(String, Value)>,
+    /// What is looked for, for messages (`snapshot`, `VM`, `mount`).
+    pub noun: &'static str,
+}
+
 impl Plan {
     pub fn new(method: Method, path: String, shape: Shape) -> Plan {
-        Plan { call: Call::new(method, path), shape, then_wait: None, find_vm_by_key: false, scrub: Vec::new() }
+        Plan { call: Call::new(method, path), shape, then_wait: None, lookup: None, scrub: Vec::new() }
+    }
+
+    /// Makes this a request that is looked for after a lost answer, with one
+    /// idempotency key for all of its attempts (kept: it costs nothing, and
+    /// a server that honours it answers a repeat with what it made).
+    pub fn looked_up(mut self, lookup: Lookup) -> Plan {
+        if self.call.idempotency_key.is_none() {
+            self.call.idempotency_key = Some(random::idempotency_key());
+        }
+        self.lookup = Some(lookup);
+        self
     }
 }
 
-/// One planned request: sent, retried with its key when ambiguous, shaped,
-/// then followed when the plan says so.
+/// One planned request: sent, looked for after a lost answer, shaped, then
+/// followed when the plan says so.
 pub(super) async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<JsValue, Failure> {
     let then_wait = plan.then_wait.take();
     let (value, _) = send(t, &plan, begun).await?;
@@ -67,49 +89,113 @@ pub(super) async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<J
     }
 }
 
-/// The plan's request, repeated with the same idempotency key after an
-/// ambiguous failure; the shaped answer, and whether the server said it
-/// replayed an earlier answer to that key (`Idempotent-Replayed: true`).
-///
-/// For creates the call carries an idempotency key, fixed in advance, so
-/// that after an ambiguous failure (the answer lost, the server may have
-/// acted) the create is repeated with the same key, which the server
-/// answers with what it already made rather than making it twice.
+/// The plan's request with the one retry loop of a call: the transport
+/// retries what is safe to repeat; after a failure that may have acted,
+/// the plan's lookup runs first (its requests are not the call's attempts),
+/// and the request is sent again, within the same budget, only when the
+/// lookup shows that nothing was made. Returns the shaped answer, and
+/// whether the server said it replayed an earlier answer to the key
+/// (`Idempotent-Replayed: true`, from a server that honours the key).
 pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(JsValue, bool), Failure> {
     let call = &plan.call;
+    let started_ms = timer::now_ms();
+    let pending = plan.lookup.as_ref().map(|_| t.recent.pending(signature(call)));
+    let mut budget = Budget::new();
     let mut begun = Some(begun);
-    let mut attempt = 0;
     loop {
         let first = begun.take().unwrap_or_else(|| t.begin(call));
-        let reply = t.complete(call, first).await;
-        let failure = match reply.and_then(|reply| {
+        let answer = t.complete(call, first, &mut budget).await.and_then(|reply| {
             // Read only for keyed requests: every header read is a crossing and a copy.
             let replayed = call.idempotency_key.is_some() && reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-            shaped(reply, &plan.shape).map(|v| (v, replayed))
-        }) {
-            Ok(answer) => return Ok(answer),
-            Err(f) => f,
+            shaped(reply, &plan.shape).map(|v| (v, replayed)).map_err(|f| {
+                // A 2xx whose record cannot be read: the request acted, or not.
+                budget.last = Some(Outcome::Network);
+                if call.method == Method::Post { f.acted(true, "", JsValue::UNDEFINED) } else { f }
+            })
+        });
+        let failure = match answer {
+            Ok((value, replayed)) => {
+                if let Some(lookup) = &plan.lookup {
+                    t.recent.claim(&get(&value, lookup.id_field).as_string().unwrap_or_default());
+                }
+                return Ok((value, replayed));
+            }
+            Err(f) if f.may_have_acted() => f,
+            Err(f) => return Err(f),
         };
-        let Some(key) = call.idempotency_key.as_deref().filter(|_| is_ambiguous(&failure)) else { return Err(failure) };
-        if plan.find_vm_by_key {
-            if let Some(vm) = find_vm(t, key, call.signal.as_ref()).await {
-                return Ok((vm, false));
+        let (Some(lookup), Some(pending)) = (&plan.lookup, &pending) else {
+            return Err(failure.acted(true, "; the request may have acted on the server: check before sending it again", JsValue::UNDEFINED));
+        };
+        match look(t, call, lookup, started_ms, pending.has_twin()).await {
+            Found::Made(record) => {
+                t.recent.claim(&get(&record, lookup.id_field).as_string().unwrap_or_default());
+                return Ok((record, false));
+            }
+            Found::CannotTell(candidates, note) => return Err(failure.acted(true, &note, candidates)),
+            Found::NothingMade => {
+                let outcome = budget.last.unwrap_or(Outcome::Network);
+                match retry::decide(call.method, outcome, Acted::NothingFound, budget.retries_used, t.max_retries(call), failure.retry_after_ms(), random::unit()) {
+                    Next::Retry(ms) => {
+                        timer::sleep(ms, call.signal.as_ref()).await.map_err(Failure::Raw)?;
+                        budget.retries_used += 1;
+                    }
+                    _ => return Err(failure.acted(false, &format!("; no {} it would have made was found, so it was not sent again", lookup.noun), JsValue::UNDEFINED)),
+                }
             }
         }
-        if attempt >= t.max_retries(call) {
-            return Err(failure);
-        }
-        timer::sleep(retry::backoff_ms(attempt, random::unit()), call.signal.as_ref()).await.map_err(Failure::Raw)?;
-        attempt += 1;
     }
 }
 
-/// The VM whose metadata carries `key`, if listing works and finds one. A
-/// failed lookup is not fatal: the create is then repeated with the key.
-async fn find_vm(t: &Transport, key: &str, signal: Option<&AbortSignal>) -> Option<JsValue> {
-    let reply = t.send(&Call::get("/v1/vms/".into(), signal.cloned())).await.ok()?;
-    let all = js_sys::Array::from(&records::many(reply, &VM_ALIASES).ok()?);
-    all.iter().find(|vm| get(&get(vm, "metadata"), IDEMPOTENCY_METADATA_KEY).as_string().as_deref() == Some(key))
+/// What a lookup found.
+enum Found {
+    Made(JsValue),
+    NothingMade,
+    /// The records that may be the call's (a JS array), and what to tell the user.
+    CannotTell(JsValue, String),
+}
+
+/// Records made less than this before the call began (by the server's clock,
+/// read from the lookup's `Date` header) may still be the call's: the header
+/// has whole seconds, and the call's first attempt left before `started_ms`
+/// was read.
+const SLACK_MS: f64 = 2_000.0;
+/// The same where the runtime shows no `Date` header (a page calling another
+/// origin): the local clock stands in for the server's, which may differ.
+const SLACK_WITHOUT_DATE_MS: f64 = 60_000.0;
+
+/// Lists what the call would have made and decides (`core::reconcile`).
+async fn look(t: &Transport, call: &Call, lookup: &Lookup, started_ms: f64, others_pending: bool) -> Found {
+    let reply = match t.send(&Call::get(lookup.path.clone(), call.signal.clone())).await {
+        Ok(reply) => reply,
+        Err(_) => return Found::CannotTell(JsValue::UNDEFINED, format!("; the request may have acted on the server, and looking for the {} it would have made failed: check before sending it again", lookup.noun)),
+    };
+    let offset_ms = reply.header("date").and_then(|d| retry::parse_http_date(&d)).map(|server| server - timer::now_ms());
+    let since_ms = match offset_ms {
+        Some(offset) => started_ms + offset - SLACK_MS,
+        None => started_ms - SLACK_WITHOUT_DATE_MS,
+    };
+    let Ok(list) = records::many(reply, lookup.aliases) else {
+        return Found::CannotTell(JsValue::UNDEFINED, format!("; the request may have acted on the server, and the listing of {}s could not be read: check before sending it again", lookup.noun));
+    };
+    let list = Array::from(&list);
+    let data: Vec<Value> = list.iter().map(|r| from_js(&r)).collect();
+    let claimed = |id: &str| t.recent.is_claimed(id);
+    let cx = Context { wanted: &lookup.wanted, id_field: lookup.id_field, since_ms: Some(since_ms), claimed: &claimed, others_pending };
+    match reconcile::find(&data, &cx) {
+        Verdict::Made(i) => Found::Made(list.get(i as u32)),
+        Verdict::NothingMade => Found::NothingMade,
+        Verdict::CannotTell(at) => {
+            let candidates: Array = at.iter().map(|i| list.get(*i as u32)).collect();
+            let ids: Vec<String> = at.iter().filter_map(|i| data.get(*i)?.get(lookup.id_field)?.as_str().map(str::to_string)).collect();
+            Found::CannotTell(candidates.into(), reconcile::cannot_tell_note(lookup.noun, &ids))
+        }
+    }
+}
+
+/// The request as a whole, to tell identical calls of this client apart
+/// from others.
+fn signature(call: &Call) -> String {
+    format!("{} {}\n{}", call.method.as_str(), call.path, call.body.as_ref().and_then(JsValue::as_string).unwrap_or_default())
 }
 
 fn shaped(reply: super::transport::Reply, shape: &Shape) -> Result<JsValue, Failure> {
@@ -118,22 +204,6 @@ fn shaped(reply: super::transport::Reply, shape: &Shape) -> Result<JsValue, Fail
         Shape::Many(aliases) => records::many(reply, aliases),
         Shape::Ack => Ok(records::acknowledged(reply)),
         Shape::Hidden => Ok(records::success()),
-    }
-}
-
-/// Failures after which a create may or may not have happened: the
-/// connection dropped, the request timed out, a gateway gave up (the API
-/// documents 504s for long VM creates that did create the VM), or a 2xx
-/// answer could not be read.
-fn is_ambiguous(f: &Failure) -> bool {
-    match f {
-        Failure::Client(d) => match d.error.kind {
-            ErrorKind::Network | ErrorKind::Timeout => true,
-            ErrorKind::Server => matches!(d.error.status, Some(500 | 502 | 504)),
-            ErrorKind::Api => d.error.status.is_some_and(|s| (200..300).contains(&s)),
-            _ => false,
-        },
-        Failure::Raw(_) => false,
     }
 }
 

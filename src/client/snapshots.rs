@@ -4,12 +4,13 @@ use wasm_bindgen::JsValue;
 
 use super::args::{id_segment, id_string, CallArgs};
 use super::ops::Op;
-use super::plan::{planned, planned_with, Plan, Shape};
+use super::plan::{planned, planned_with, Lookup, Plan, Shape};
 use super::wait::{wait_context, SNAPSHOT_READY};
 use crate::core::path::encode_segment;
 use crate::core::record::SNAPSHOT_ALIASES;
 use crate::core::retry::Method;
 use crate::core::image::option_keys;
+use crate::core::reconcile::snapshot_fields;
 use crate::core::snapshot::{create_body, list_query};
 use crate::core::Value;
 use crate::platform::convert::{from_js, to_json_string};
@@ -37,9 +38,12 @@ const CREATE_KEYS: [&str; 2] = ["wait", "extraBody"];
 /// `create(params, options)`; with `{ wait: true }` the build is followed to
 /// `ready`, and every option (the wait's too) is checked before sending.
 /// There `timeoutMs` bounds the wait; the create itself uses the client's.
+/// After a lost answer the build is looked for among the snapshots made
+/// since the call began, by its name and spec.
 pub fn create(params: &JsValue, args: &CallArgs, image: bool) -> Result<Op, Failure> {
     let keys = &option_keys(&CREATE_KEYS, image);
     let body = args.with_extra_body(create_body(&from_js(params))?)?;
+    let lookup = Lookup { path: "/v1/snapshots".into(), aliases: &SNAPSHOT_ALIASES, id_field: "id", wanted: snapshot_fields(&body), noun: "snapshot" };
     let shape = Shape::One(&SNAPSHOT_ALIASES);
     let mut plan = if args.data.get("wait") == Some(&Value::Bool(true)) {
         let ctx = wait_context(args, keys)?;
@@ -51,8 +55,7 @@ pub fn create(params: &JsValue, args: &CallArgs, image: bool) -> Result<Op, Fail
         planned_with(Method::Post, "/v1/snapshots".into(), shape, args, keys)?
     };
     plan.call.body = Some(to_json_string(&body));
-    plan.call.idempotency_key = Some(crate::platform::random::idempotency_key());
-    Ok(Op::Request(plan))
+    Ok(Op::Request(plan.looked_up(lookup)))
 }
 
 pub fn get_one(id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {

@@ -7,13 +7,15 @@ use web_sys::{AbortSignal, Headers, Url};
 
 use crate::core::error::ClientError;
 use crate::core::options::Config;
-use crate::core::retry::{self, Method, Outcome};
+use crate::core::retry::{self, Acted, Budget, Method, Next, Outcome};
 use crate::core::validate::show_number;
 use crate::core::ErrorKind;
 use crate::platform::convert::{from_js, get_const, json_parse};
 use crate::platform::errors::Failure;
 use crate::platform::fetch::{Attempt, Received, Request, SendError};
 use crate::platform::{random, timer};
+
+use super::recent::Recent;
 
 pub struct Transport {
     pub config: Config,
@@ -25,6 +27,8 @@ pub struct Transport {
     /// mutated after construction: the runtimes' `fetch` copies what it is
     /// given, and a user's `fetch` gets a copy of its own (see `headers`).
     base_headers: Headers,
+    /// What this client has made and is making, for lookups after a lost answer.
+    pub recent: Recent,
 }
 
 /// A call whose first attempt has been handed to `fetch`: see [`Transport::begin`].
@@ -99,7 +103,7 @@ impl Transport {
         if !config.api_key.is_empty() {
             base_headers.set("X-API-Key", &config.api_key)?;
         }
-        Ok(Transport { config, fetch, base_headers })
+        Ok(Transport { config, fetch, base_headers, recent: Recent::default() })
     }
 
     /// Hands the call's first attempt to `fetch` now, before anything is
@@ -115,9 +119,10 @@ impl Transport {
         Begun { url, idempotency_key, attempt }
     }
 
+    /// One call with a budget of its own.
     pub async fn send(&self, call: &Call) -> Result<Reply, Failure> {
         let begun = self.begin(call);
-        self.complete(call, begun).await
+        self.complete(call, begun, &mut Budget::new()).await
     }
 
     /// One attempt, started now.
@@ -129,12 +134,14 @@ impl Transport {
     }
 
     /// Finishes a begun call: its first attempt, then whatever the retry
-    /// policy allows.
-    pub async fn complete(&self, call: &Call, begun: Begun) -> Result<Reply, Failure> {
+    /// policy allows within `budget`, which the caller carries on with after
+    /// a lookup (see `plan::send`), so that all of a call's attempts count
+    /// against one `maxRetries`. A failure after which the request may have
+    /// acted comes back marked so (`Failure::may_have_acted`), unrepeated.
+    pub async fn complete(&self, call: &Call, begun: Begun, budget: &mut Budget) -> Result<Reply, Failure> {
         let Begun { mut url, idempotency_key, attempt: first } = begun;
         let mut next = Some(first);
         let mut redirects = 0;
-        let mut attempt = 0;
         // Set once an attempt may have reached the server without us seeing
         // its answer: a later 404 on DELETE then means "already deleted".
         let mut maybe_acted = false;
@@ -190,13 +197,16 @@ impl Transport {
                     (Outcome::Status(r.status), Failure::described(e, r.header("x-request-id"), parsed.unwrap_or(r.body)))
                 }
             };
+            budget.last = Some(outcome);
             let server_ms = failure.retry_after_ms();
-            let Some(delay) = retry::next_delay_ms(call.method, outcome, attempt, self.max_retries(call), server_ms, random::unit()) else {
-                return Err(failure);
+            let delay = match retry::decide(call.method, outcome, Acted::Unknown, budget.retries_used, self.max_retries(call), server_ms, random::unit()) {
+                Next::Retry(delay) => delay,
+                Next::LookFirst => return Err(failure.acted(true, "", JsValue::UNDEFINED)),
+                Next::Stop => return Err(failure),
             };
             maybe_acted |= !matches!(outcome, Outcome::Status(400..=499));
             timer::sleep(delay, call.signal.as_ref()).await.map_err(Failure::Raw)?;
-            attempt += 1;
+            budget.retries_used += 1;
         }
     }
 

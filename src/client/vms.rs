@@ -6,14 +6,14 @@
 use wasm_bindgen::JsValue;
 
 use super::ops::Op;
-use super::plan::{planned, planned_with, Plan, Shape};
+use super::plan::{planned, planned_with, Lookup, Plan, Shape};
 use super::args::{id_segment, CallArgs};
 use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
 use crate::core::retry::Method;
 use crate::core::validate::present;
-use crate::core::vm;
+use crate::core::vm::{self, IDEMPOTENCY_METADATA_KEY};
 use crate::core::error::ClientError;
 use crate::core::Value;
 use crate::platform::convert::{from_js, to_json_string};
@@ -63,15 +63,21 @@ fn with_body(mut plan: Plan, body: Value, args: &CallArgs) -> Result<Op, Failure
     Ok(Op::Request(plan))
 }
 
+/// The VMs, terminated ones too, looked through for one whose `field` is
+/// `value`: what a lost answer made.
+fn vm_lookup(field: &str, value: Value) -> Lookup {
+    Lookup { path: "/v1/vms/".into(), aliases: &VM_ALIASES, id_field: "vm_id", wanted: vec![(field.to_string(), value)], noun: "VM" }
+}
+
 /// `POST /v1/vms?wait=`. The idempotency key is also recorded in the VM's
-/// `metadata`: after an ambiguous failure the executor finds the VM by it
-/// instead of creating a second one.
+/// `metadata`: after a lost answer the VM is found by it instead of being
+/// created a second time.
 pub fn create(body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let key = random::idempotency_key();
     let body = vm::create_body(&from_js(body), &key)?;
     let mut plan = waiting(Method::Post, |w| Ok(format!("/v1/vms?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
-    plan.call.idempotency_key = Some(key);
-    plan.find_vm_by_key = true;
+    plan.call.idempotency_key = Some(key.clone());
+    let plan = plan.looked_up(vm_lookup(&format!("metadata.{IDEMPOTENCY_METADATA_KEY}"), Value::String(key)));
     with_body(plan, body, wait_arg)
 }
 
@@ -99,18 +105,27 @@ pub fn delete(vm_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
 /// client polls the snapshot record instead, so the wait can be cancelled,
 /// never meets a request timeout, and a failed capture rejects with
 /// `SnapshotBuildFailedError` even while the VM stays healthy.
+///
+/// After a lost answer the snapshot is looked for among those made since the
+/// call began: the one naming this VM as its source (`source_vm_id`), with
+/// the name asked for.
 pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "name")?;
-    let mut plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
-    plan.call.idempotency_key = Some(random::idempotency_key());
-    with_body(plan, body, wait_arg)
+    let plan = waiting(Method::Post, |_| vm_path(vm_id, "/snapshot?wait=false"), Shape::One(&SNAPSHOT_ALIASES), wait_arg, SNAPSHOT_READY)?;
+    let mut wanted = vec![("source_vm_id".to_string(), from_js(vm_id))];
+    if let Some(name) = body.get("name").filter(|v| !matches!(v, Value::Null)) {
+        wanted.push(("name".to_string(), name.clone()));
+    }
+    let lookup = Lookup { path: "/v1/snapshots".into(), aliases: &SNAPSHOT_ALIASES, id_field: "id", wanted, noun: "snapshot" };
+    with_body(plan.looked_up(lookup), body, wait_arg)
 }
 
+/// After a lost answer the clone is the VM made since the call began whose
+/// `cloned_from` names this one.
 pub fn clone(vm_id: &JsValue, body: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::named_body(&from_js(body), "snapshot_name")?;
-    let mut plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
-    plan.call.idempotency_key = Some(random::idempotency_key());
-    with_body(plan, body, wait_arg)
+    let plan = waiting(Method::Post, |w| vm_path(vm_id, &format!("/clone?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE)?;
+    with_body(plan.looked_up(vm_lookup("cloned_from", from_js(vm_id))), body, wait_arg)
 }
 
 /// The API answers `suspending` at once; with `wait` (default false, the
@@ -120,10 +135,11 @@ pub fn suspend(vm_id: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     Ok(Op::Request(plan))
 }
 
-/// Resolves with the **new** VM the API mints on resume.
+/// Resolves with the **new** VM the API mints on resume. After a lost
+/// answer it is the VM whose `resumed_from` names this one.
 pub fn resume(vm_id: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let plan = waiting_default(Method::Post, |w| vm_path(vm_id, &format!("/resume?wait={w}")), Shape::One(&VM_ALIASES), wait_arg, VM_LIVE, true, WAIT_KEY)?;
-    Ok(Op::Request(plan))
+    Ok(Op::Request(plan.looked_up(vm_lookup("resumed_from", from_js(vm_id)))))
 }
 
 /// `POST /v1/vms/{id}/stage-env`. The values are secrets: failures are
@@ -142,11 +158,15 @@ pub fn stage_env(vm_id: &JsValue, env: &JsValue, args: &CallArgs) -> Result<Op, 
     Ok(Op::Request(plan))
 }
 
+/// After a lost answer the mount is the VM's volume with this `volume_id`
+/// at this `mount_path`.
 pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &CallArgs) -> Result<Op, Failure> {
     let body = vm::volume("", &from_js(volume))?;
     let wait = vm::wait_flag(&wait_arg.data, true)?;
     let plan = planned_with(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, wait_arg, BODY_WAIT_KEYS)?;
-    with_body(plan, body, wait_arg)
+    let wanted = ["volume_id", "mount_path"].iter().filter_map(|k| Some((k.to_string(), body.get(k)?.clone()))).collect();
+    let lookup = Lookup { path: vm_path(vm_id, "/volumes")?, aliases: &[], id_field: "", wanted, noun: "mount" };
+    with_body(plan.looked_up(lookup), body, wait_arg)
 }
 
 pub fn list_volumes(vm_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {

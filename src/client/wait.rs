@@ -144,7 +144,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
                 }
                 let call = poll_call(t, &path, ctx, remaining);
                 let first_poll = begun.take().unwrap_or_else(|| t.begin(&call));
-                let reply = t.complete(&call, first_poll).await;
+                let reply = t.complete(&call, first_poll, &mut crate::core::retry::Budget::new()).await;
                 match reply.and_then(|r| records::one(r, target.aliases)) {
                     Ok(record) => Some(record),
                     Err(f) if is_transient(&f) => {
@@ -184,7 +184,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
 }
 
 /// Failures worth another poll: the server or the path to it hiccuped.
-fn is_transient(f: &Failure) -> bool {
+pub(super) fn is_transient(f: &Failure) -> bool {
     matches!(f.kind(), Some(ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimit | ErrorKind::Server))
         || matches!(f, Failure::Client(d) if d.error.kind == ErrorKind::Api && d.error.status.is_some_and(|s| s == 408 || (200..300).contains(&s)))
 }

@@ -11,6 +11,7 @@ pub mod keys;
 pub mod options;
 pub mod path;
 pub mod poll;
+pub mod reconcile;
 pub mod record;
 pub mod reuse;
 pub mod retry;

@@ -48,15 +48,97 @@ pub const MAX_RETRY_AFTER_MS: f64 = 60_000.0;
 /// Whether this outcome may be retried for this method at all.
 ///
 /// GET and DELETE are safe to repeat: network errors, timeouts, 408, 429 and 5xx
-/// are retried. A POST may already have acted when the connection dropped, so it
-/// is retried only when the server said it did not act: 429 and 503. (Its
-/// `Idempotency-Key` makes even those repeats safe on a server that honours it.)
+/// are retried. A POST or PATCH may already have acted when its answer was
+/// lost, so it is repeated only when the server said it did not act (429,
+/// 503), or once a lookup has shown that nothing was made (see [`decide`]).
 pub fn is_retryable(method: Method, outcome: Outcome) -> bool {
     match (method, outcome) {
         (Method::Post | Method::Patch, Outcome::Status(429 | 503)) => true,
         (Method::Post | Method::Patch, _) => false,
-        (_, Outcome::Network | Outcome::Timeout) => true,
-        (_, Outcome::Status(s)) => s == 408 || s == 429 || (500..=599).contains(&s),
+        (_, outcome) => is_transient(outcome),
+    }
+}
+
+/// A failure of the server or of the way to it, worth another attempt when
+/// repeating is safe: network errors, timeouts, 408, 429 and 5xx.
+pub fn is_transient(outcome: Outcome) -> bool {
+    match outcome {
+        Outcome::Network | Outcome::Timeout => true,
+        Outcome::Status(s) => s == 408 || s == 429 || (500..=599).contains(&s),
+    }
+}
+
+/// Whether a POST or PATCH that ended this way may have acted on the server
+/// although its answer did not say so: the connection dropped, the attempt
+/// timed out, a gateway gave up (502, 504: the API documents 504s for VM
+/// creates that did create the VM), a 500, or a 2xx whose body could not be
+/// read (reported as [`Outcome::Network`]). 429 and 503 say it did not act;
+/// any other status is the server's considered answer.
+pub fn may_have_acted(method: Method, outcome: Outcome) -> bool {
+    matches!(method, Method::Post | Method::Patch) && matches!(outcome, Outcome::Network | Outcome::Timeout | Outcome::Status(500 | 502 | 504))
+}
+
+/// What is known of whether a failed attempt acted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acted {
+    /// Only what the outcome says.
+    Unknown,
+    /// A lookup after the failure found nothing the request would have made.
+    NothingFound,
+}
+
+/// What follows a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Next {
+    /// Send it again after this many milliseconds.
+    Retry(f64),
+    /// It may have acted: look for what it would have made before anything
+    /// else (never sent again blindly).
+    LookFirst,
+    /// Give up with this failure.
+    Stop,
+}
+
+/// The retry policy, the only place that decides: from the method, how the
+/// attempt ended, what is known of whether it acted, and how many retries
+/// the call has used of its `max_retries` (every attempt of one call counts
+/// against the same budget, whatever failed). `server_delay_ms` is the wait
+/// the server asked for; `random` in [0, 1) jitters the backoff.
+pub fn decide(method: Method, outcome: Outcome, acted: Acted, retries_used: u32, max_retries: u32, server_delay_ms: Option<f64>, random: f64) -> Next {
+    let retryable = match acted {
+        Acted::Unknown if may_have_acted(method, outcome) => return Next::LookFirst,
+        Acted::Unknown => is_retryable(method, outcome),
+        Acted::NothingFound => is_transient(outcome),
+    };
+    if !retryable || retries_used >= max_retries {
+        return Next::Stop;
+    }
+    match server_delay_ms {
+        Some(ms) if ms > MAX_RETRY_AFTER_MS => Next::Stop,
+        Some(ms) => Next::Retry(ms),
+        None => Next::Retry(backoff_ms(retries_used, random)),
+    }
+}
+
+/// The attempts of one call: how many retries it has used, and how its last
+/// attempt ended. One budget is carried through the transport's retries
+/// and the retries after a lookup, so a call makes at most
+/// `max_retries + 1` attempts in all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub retries_used: u32,
+    pub last: Option<Outcome>,
+}
+
+impl Budget {
+    pub const fn new() -> Budget {
+        Budget { retries_used: 0, last: None }
+    }
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget::new()
     }
 }
 
@@ -80,25 +162,6 @@ pub fn server_delay_ms(retry_after_ms: Option<&str>, retry_after: Option<&str>, 
     }
     let at = parse_http_date(v)?;
     Some((at - now_ms).max(0.0))
-}
-
-/// The delay before retry number `attempt + 1`, or `None` to give up.
-pub fn next_delay_ms(
-    method: Method,
-    outcome: Outcome,
-    attempt: u32,
-    max_retries: u32,
-    server_delay_ms: Option<f64>,
-    random: f64,
-) -> Option<f64> {
-    if attempt >= max_retries || !is_retryable(method, outcome) {
-        return None;
-    }
-    match server_delay_ms {
-        Some(ms) if ms > MAX_RETRY_AFTER_MS => None,
-        Some(ms) => Some(ms),
-        None => Some(backoff_ms(attempt, random)),
-    }
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to epoch milliseconds.
@@ -128,7 +191,7 @@ pub fn parse_http_date(s: &str) -> Option<f64> {
 const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's method).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -157,7 +220,7 @@ mod tests {
     }
 
     #[test]
-    fn post_retries_only_when_the_server_did_not_act() {
+    fn post_is_repeated_blindly_only_when_the_server_did_not_act() {
         assert!(is_retryable(Post, Status(429)));
         assert!(is_retryable(Post, Status(503)));
         for o in [Network, Timeout, Status(500), Status(502), Status(504), Status(408)] {
@@ -198,12 +261,62 @@ mod tests {
     }
 
     #[test]
-    fn next_delay_respects_budget_and_server_requests() {
-        assert_eq!(next_delay_ms(Get, Status(503), 0, 2, None, 0.0), Some(500.0));
-        assert_eq!(next_delay_ms(Get, Status(503), 2, 2, None, 0.0), None);
-        assert_eq!(next_delay_ms(Get, Status(429), 0, 2, Some(1200.0), 0.9), Some(1200.0));
-        assert_eq!(next_delay_ms(Get, Status(429), 0, 2, Some(120_000.0), 0.0), None);
-        assert_eq!(next_delay_ms(Post, Network, 0, 2, None, 0.0), None);
-        assert_eq!(next_delay_ms(Get, Status(404), 0, 2, None, 0.0), None);
+    fn decide_respects_budget_and_server_requests() {
+        let d = |m, o, used, server| decide(m, o, Acted::Unknown, used, 2, server, 0.0);
+        assert_eq!(d(Get, Status(503), 0, None), Next::Retry(500.0));
+        assert_eq!(d(Get, Status(503), 2, None), Next::Stop);
+        assert_eq!(decide(Get, Status(429), Acted::Unknown, 0, 2, Some(1200.0), 0.9), Next::Retry(1200.0));
+        assert_eq!(d(Get, Status(429), 0, Some(120_000.0)), Next::Stop);
+        assert_eq!(d(Get, Status(404), 0, None), Next::Stop);
+        assert_eq!(d(Post, Status(409), 0, None), Next::Stop);
+    }
+
+    #[test]
+    fn a_post_that_may_have_acted_is_looked_for_first_and_repeated_only_once_nothing_was_found() {
+        for o in [Network, Timeout, Status(500), Status(502), Status(504)] {
+            assert_eq!(decide(Post, o, Acted::Unknown, 0, 2, None, 0.0), Next::LookFirst, "{o:?}");
+            // Even with the budget spent: what was made is still worth finding.
+            assert_eq!(decide(Post, o, Acted::Unknown, 2, 2, None, 0.0), Next::LookFirst, "{o:?}");
+            assert_eq!(decide(Post, o, Acted::NothingFound, 0, 2, None, 0.0), Next::Retry(500.0), "{o:?}");
+            assert_eq!(decide(Post, o, Acted::NothingFound, 2, 2, None, 0.0), Next::Stop, "{o:?}");
+        }
+        // GET and DELETE never need a lookup: repeating them makes nothing.
+        assert_eq!(decide(Get, Network, Acted::Unknown, 0, 2, None, 0.0), Next::Retry(500.0));
+        assert_eq!(decide(Delete, Status(504), Acted::Unknown, 1, 2, None, 0.0), Next::Retry(1000.0));
+        assert!(!may_have_acted(Get, Network) && !may_have_acted(Post, Status(503)) && !may_have_acted(Post, Status(429)));
+    }
+
+    /// Any mix of failures, counted against one budget, ends within
+    /// `max_retries + 1` attempts: the loop the transport and the plan share.
+    #[test]
+    fn no_mix_of_failures_makes_more_than_max_retries_plus_one_attempts() {
+        let outcomes = [Status(503), Status(429), Network, Timeout, Status(502), Status(504), Status(500), Status(408)];
+        for max in 0..4u32 {
+            for method in [Get, Post, Delete, Patch] {
+                for seed in 0..outcomes.len() {
+                    let mut budget = Budget::new();
+                    let mut attempts = 1;
+                    let mut i = seed;
+                    loop {
+                        let outcome = outcomes[i % outcomes.len()];
+                        i += 3;
+                        let next = match decide(method, outcome, Acted::Unknown, budget.retries_used, max, None, 0.5) {
+                            // The lookup found nothing: the same policy, told so.
+                            Next::LookFirst => decide(method, outcome, Acted::NothingFound, budget.retries_used, max, None, 0.5),
+                            other => other,
+                        };
+                        match next {
+                            Next::Retry(_) => {
+                                budget.retries_used += 1;
+                                attempts += 1;
+                            }
+                            Next::LookFirst => unreachable!("a lookup is asked for once per failure"),
+                            Next::Stop => break,
+                        }
+                    }
+                    assert!(attempts <= max + 1, "{method:?} max {max}: {attempts} attempts");
+                }
+            }
+        }
     }
 }

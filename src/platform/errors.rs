@@ -39,12 +39,18 @@ pub struct Described {
     pub record: Option<(&'static str, JsValue)>,
     /// What the runtime threw, for a network failure (the error's `cause`).
     pub cause: JsValue,
+    /// The request may have acted on the server although its answer was
+    /// lost (the error's `mayHaveActed`): it is not sent again blindly.
+    pub may_have_acted: bool,
+    /// What a lookup after the lost answer found that may be the request's
+    /// doing (the error's `candidates`), when it could not tell.
+    pub candidates: JsValue,
 }
 
 impl Described {
     /// The error alone; each constructor of [`Failure`] adds what it knows.
     fn of(error: ClientError) -> Described {
-        Described { error, request_id: None, body: JsValue::UNDEFINED, record: None, cause: JsValue::UNDEFINED }
+        Described { error, request_id: None, body: JsValue::UNDEFINED, record: None, cause: JsValue::UNDEFINED, may_have_acted: false, candidates: JsValue::UNDEFINED }
     }
 }
 
@@ -78,6 +84,27 @@ impl Failure {
                     d.error = d.error.redacted(s);
                 }
                 d.body = JsValue::UNDEFINED;
+                Failure::Client(d)
+            }
+            raw => raw,
+        }
+    }
+
+    /// Whether the request may have acted although it failed.
+    pub fn may_have_acted(&self) -> bool {
+        matches!(self, Failure::Client(d) if d.may_have_acted)
+    }
+
+    /// Says whether the request may have acted; `note` is added to the
+    /// message (what was found, what to check), `candidates` exposed.
+    pub fn acted(self, may_have_acted: bool, note: &str, candidates: JsValue) -> Self {
+        match self {
+            Failure::Client(mut d) => {
+                d.may_have_acted = may_have_acted;
+                if !note.is_empty() {
+                    d.error.message.push_str(note);
+                }
+                d.candidates = candidates;
                 Failure::Client(d)
             }
             raw => raw,
@@ -127,6 +154,8 @@ fn make_error(d: Described, secret: &str) -> JsValue {
         (record_key, record),
         ("lastError", last_error),
         ("cause", d.cause),
+        ("mayHaveActed", if d.may_have_acted { JsValue::TRUE } else { JsValue::UNDEFINED }),
+        ("candidates", d.candidates),
     ];
     let descriptor = object(&entries);
     let factory = FACTORY.with(|f| f.borrow().clone());

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InstaVM, Image, SnapshotBuildFailedError, ValidationError } from 'instavm-wasm';
+import { createEmulator } from 'instavm-wasm/testing';
 import { BASE_URL, freshKey, requestLog, rejection, sleep } from './helpers.mjs';
 
 const FAST = { pollIntervalMs: 100, maxPollIntervalMs: 300, timeoutMs: 30_000 };
@@ -136,17 +137,21 @@ test('an abort during the wait rejects with the signal reason, and no request fo
   assert.equal((await requestLog(key)).length, count, 'nothing was sent after the abort');
 });
 
-test('a snapshot deleted after an ensure is built again (the key replay of the deleted one is moved past)', async () => {
-  const key = freshKey('ensure-deleted');
-  const c = client(key);
-  const image = Image.from(PYTHON).pipInstall('requests');
-  const first = await c.snapshots.ensure(image, FAST);
-  await c.snapshots.delete(first.id);
-  const again = await c.snapshots.ensure(image, FAST);
-  assert.notEqual(again.id, first.id);
-  assert.equal(again.status, 'ready');
-  assert.equal(again.name, first.name);
-});
+for (const idempotency of [false, true]) {
+  test(`a snapshot deleted after an ensure is built again (replay ${idempotency ? 'on: the key replay of the deleted one is moved past' : 'off'})`, async () => {
+    const emu = await createEmulator({ buildMs: 300, bootMs: 50, idempotency });
+    const c = new InstaVM({ apiKey: 'test', baseUrl: emu.baseUrl, fetch: emu.fetch });
+    const image = Image.from(PYTHON).pipInstall('requests');
+    const first = await c.snapshots.ensure(image, FAST);
+    await c.snapshots.delete(first.id);
+    const again = await c.snapshots.ensure(image, FAST);
+    assert.notEqual(again.id, first.id);
+    assert.equal(again.status, 'ready');
+    assert.equal(again.name, first.name);
+    assert.equal((await c.snapshots.list()).length, 1);
+    emu.close();
+  });
+}
 
 test('Image methods check their input at once, with the create field names', () => {
   const field = (f) => {

@@ -1,0 +1,257 @@
+//! After a create-like POST whose answer was lost (the connection dropped, a
+//! timeout, a 502 or 504): which listed record, if any, is the one it made.
+//! The API documents no idempotency key, so a repeat could make a second
+//! build or VM; the client looks first, and repeats only when the lookup
+//! shows that nothing was made.
+//!
+//! Pure: the records come in as data, the clock as numbers, so every case
+//! is pinned down natively.
+
+use super::value::Value;
+
+/// What a lookup concluded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// This record (its index in the listing) is the call's.
+    Made(usize),
+    /// Nothing listed can be the call's: it made nothing, and may be sent again.
+    NothingMade,
+    /// These records may be the call's and nothing tells which, or whether
+    /// any is: the call must not be sent again.
+    CannotTell(Vec<usize>),
+}
+
+/// What the lookup knows of the call besides the listing.
+pub struct Context<'a> {
+    /// The fields the call's record carries (`name`, `cloned_from`, ...),
+    /// each a dotted path (`build_args.envs`) and the value sent.
+    pub wanted: &'a [(String, Value)],
+    /// The record's id field (`id`, `vm_id`; empty where records have none).
+    pub id_field: &'a str,
+    /// Records created before this instant (epoch ms, by the server's clock)
+    /// cannot be the call's; `None` where time does not tell (volumes).
+    pub since_ms: Option<f64>,
+    /// Ids this client has already handed to other calls.
+    pub claimed: &'a dyn Fn(&str) -> bool,
+    /// Another call of this client with the same request is unanswered: a
+    /// match may be its, so none can be claimed.
+    pub others_pending: bool,
+}
+
+/// How one record compares with the call.
+#[derive(PartialEq)]
+enum Match {
+    Yes,
+    No,
+    /// The server does not report a field that would tell.
+    Unknown,
+}
+
+/// Finds the call's record among `records` (as listed, newest or oldest
+/// first alike). A record that lacks an identifying field counts as "not
+/// it" when other records of the listing carry that field (this server
+/// reports it, so the call's record would carry it too), and as "cannot
+/// tell" when none does.
+pub fn find(records: &[Value], cx: &Context<'_>) -> Verdict {
+    let reported: Vec<bool> = cx.wanted.iter().map(|(path, _)| records.iter().any(|r| at(r, path).is_some())).collect();
+    let (mut yes, mut unknown) = (Vec::new(), Vec::new());
+    for (i, record) in records.iter().enumerate() {
+        let id = record.get(cx.id_field).and_then(Value::as_str).unwrap_or("");
+        if !id.is_empty() && (cx.claimed)(id) {
+            continue;
+        }
+        let created = record.get("created_at").and_then(Value::as_str).and_then(parse_iso8601);
+        if let (Some(since), Some(created)) = (cx.since_ms, created) {
+            if created < since {
+                continue;
+            }
+        }
+        match compare(record, cx.wanted, &reported) {
+            Match::Yes => yes.push(i),
+            Match::Unknown => unknown.push(i),
+            Match::No => {}
+        }
+    }
+    match (yes.as_slice(), unknown.is_empty()) {
+        ([only], true) if !cx.others_pending => Verdict::Made(*only),
+        ([], true) => Verdict::NothingMade,
+        _ => {
+            yes.extend(unknown);
+            yes.sort_unstable();
+            Verdict::CannotTell(yes)
+        }
+    }
+}
+
+fn compare(record: &Value, wanted: &[(String, Value)], reported: &[bool]) -> Match {
+    let mut result = Match::Yes;
+    for ((path, value), reported) in wanted.iter().zip(reported) {
+        match at(record, path) {
+            Some(v) if json_eq(v, value) => {}
+            Some(_) => return Match::No,
+            None if *reported => return Match::No,
+            None => result = Match::Unknown,
+        }
+    }
+    result
+}
+
+/// The non-null value at a dotted path.
+fn at<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(record, |v, key| v.get(key)).filter(|v| !matches!(v, Value::Null))
+}
+
+/// JSON equality: objects compare without regard to key order.
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x.len() == y.len() && x.iter().all(|(k, v)| b.get(k).is_some_and(|w| json_eq(v, w))) && y.iter().all(|(k, _)| a.get(k).is_some()),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_eq(v, w)),
+        _ => a == b,
+    }
+}
+
+/// The fields a snapshot made by `POST /v1/snapshots` with this body carries:
+/// the image, name, sizes and type as sent, and each build argument.
+pub fn snapshot_fields(body: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for key in ["oci_image", "name", "vcpu_count", "memory_mb", "type"] {
+        if let Some(v) = body.get(key).filter(|v| !matches!(v, Value::Null)) {
+            out.push((key.to_string(), v.clone()));
+        }
+    }
+    if let Some(Value::Object(args)) = body.get("build_args") {
+        for (k, v) in args.iter().filter(|(_, v)| !matches!(v, Value::Null)) {
+            out.push((format!("build_args.{k}"), v.clone()));
+        }
+    }
+    out
+}
+
+/// What a failure says when the lookup found records that may be the call's
+/// and could not tell: the ids to check (the first few), which the error
+/// also carries whole as `candidates`.
+pub fn cannot_tell_note(noun: &str, ids: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut listed = ids.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if ids.len() > SHOWN {
+        listed.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    match ids.len() {
+        0 => "; the request may have acted on the server: check before sending it again".to_string(),
+        1 => format!("; the request may have acted on the server: {noun} {listed} may be its doing (see the error's candidates), so it was not sent again"),
+        n => format!("; the request may have acted on the server: one of these {n} {noun}s may be its doing, {listed} (see the error's candidates), so it was not sent again"),
+    }
+}
+
+/// Parses an ISO-8601 UTC instant (`2026-11-27T09:33:35.123Z`, or with
+/// `+00:00`, with or without fractions) to epoch milliseconds. Other offsets
+/// and malformed text give `None`: such a record is not ruled out by time.
+pub fn parse_iso8601(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let body = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00")).or_else(|| s.strip_suffix("z"))?;
+    let (date, time) = body.split_once(['T', 't', ' '])?;
+    let mut d = date.splitn(3, '-');
+    let (year, month, day): (i64, u32, u32) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut t = hms.splitn(3, ':');
+    let (h, m, sec): (i64, i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?, t.next()?.parse().ok()?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..=60).contains(&sec) || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    let millis = match fraction {
+        "" => 0.0,
+        f if f.bytes().all(|b| b.is_ascii_digit()) => format!("0.{f}").parse::<f64>().ok()? * 1000.0,
+        _ => return None,
+    };
+    let days = super::retry::days_from_civil(year, month, day);
+    Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000) as f64 + millis.floor())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::test_support::{obj, s};
+
+    fn snap(id: &str, name: &str, at: &str) -> Value {
+        obj(vec![("id", s(id)), ("name", s(name)), ("oci_image", s("alpine")), ("created_at", s(at))])
+    }
+
+    fn cx<'a>(wanted: &'a [(String, Value)], since_ms: Option<f64>, claimed: &'a dyn Fn(&str) -> bool, others_pending: bool) -> Context<'a> {
+        Context { wanted, id_field: "id", since_ms, claimed, others_pending }
+    }
+
+    const T0: &str = "2026-12-06T10:00:00.000Z";
+    const T1: &str = "2026-12-06T10:00:05.500Z";
+
+    fn wanted(name: &str) -> Vec<(String, Value)> {
+        snapshot_fields(&obj(vec![("oci_image", s("alpine")), ("name", s(name))]))
+    }
+
+    #[test]
+    fn the_one_match_made_since_the_call_began_is_the_calls() {
+        let since = parse_iso8601("2026-12-06T10:00:01Z");
+        let none = |_: &str| false;
+        let list = [snap("old", "a", T0), snap("new", "a", T1), snap("other", "b", T1)];
+        assert_eq!(find(&list, &cx(&wanted("a"), since, &none, false)), Verdict::Made(1));
+        // Without the clock, two identical ones cannot be told apart.
+        assert_eq!(find(&list, &cx(&wanted("a"), None, &none, false)), Verdict::CannotTell(vec![0, 1]));
+        // One this client already handed to another call is not a candidate.
+        let claimed = |id: &str| id == "old";
+        assert_eq!(find(&list, &cx(&wanted("a"), None, &claimed, false)), Verdict::Made(1));
+    }
+
+    #[test]
+    fn nothing_matching_means_nothing_made_and_another_pending_call_blocks_a_claim() {
+        let none = |_: &str| false;
+        let list = [snap("x", "b", T1)];
+        assert_eq!(find(&list, &cx(&wanted("a"), None, &none, true)), Verdict::NothingMade);
+        assert_eq!(find(&[], &cx(&wanted("a"), None, &none, false)), Verdict::NothingMade);
+        let list = [snap("x", "a", T1)];
+        assert_eq!(find(&list, &cx(&wanted("a"), None, &none, true)), Verdict::CannotTell(vec![0]));
+    }
+
+    #[test]
+    fn a_field_this_server_does_not_report_cannot_tell_and_one_it_reports_elsewhere_rules_out() {
+        let none = |_: &str| false;
+        let want = vec![("cloned_from".to_string(), s("vm_a"))];
+        let plain = obj(vec![("id", s("vm_1")), ("created_at", s(T1))]);
+        let clone = obj(vec![("id", s("vm_2")), ("cloned_from", s("vm_a")), ("created_at", s(T1))]);
+        let other = obj(vec![("id", s("vm_3")), ("cloned_from", s("vm_b")), ("created_at", s(T1))]);
+        assert_eq!(find(&[plain.clone()], &cx(&want, None, &none, false)), Verdict::CannotTell(vec![0]));
+        assert_eq!(find(&[plain.clone(), clone], &cx(&want, None, &none, false)), Verdict::Made(1));
+        assert_eq!(find(&[plain, other], &cx(&want, None, &none, false)), Verdict::NothingMade);
+    }
+
+    #[test]
+    fn build_args_and_objects_compare_by_value() {
+        let body = obj(vec![("oci_image", s("alpine")), ("build_args", obj(vec![("envs", obj(vec![("A", s("1")), ("B", s("2"))])), ("disk_size_gb", Value::Number(2.0))]))]);
+        let want = snapshot_fields(&body);
+        assert_eq!(want.len(), 3);
+        let record = |envs: Value| obj(vec![("id", s("s")), ("oci_image", s("alpine")), ("build_args", obj(vec![("disk_size_gb", Value::Number(2.0)), ("envs", envs)]))]);
+        let none = |_: &str| false;
+        let same = record(obj(vec![("B", s("2")), ("A", s("1"))]));
+        assert_eq!(find(&[same], &cx(&want, None, &none, false)), Verdict::Made(0));
+        let different = record(obj(vec![("A", s("1"))]));
+        assert_eq!(find(&[different], &cx(&want, None, &none, false)), Verdict::NothingMade);
+    }
+
+    #[test]
+    fn a_note_names_the_candidates_to_check() {
+        let ids: Vec<String> = (1..=7).map(|i| format!("snap_{i}")).collect();
+        assert!(cannot_tell_note("snapshot", &ids[..1]).contains("snapshot snap_1 may be its doing"));
+        let many = cannot_tell_note("snapshot", &ids);
+        assert!(many.contains("one of these 7 snapshots") && many.contains("snap_5 and 2 more") && !many.contains("snap_6"), "{many}");
+        assert!(cannot_tell_note("VM", &[]).contains("check before sending it again"));
+    }
+
+    #[test]
+    fn instants_parse_to_epoch_ms() {
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_iso8601("1970-01-01T00:00:01.5Z"), Some(1500.0));
+        assert_eq!(parse_iso8601("1994-11-06T08:49:37+00:00"), Some(784_111_777_000.0));
+        assert_eq!(parse_iso8601("2026-12-06T10:00:05.500Z"), Some(parse_iso8601("2026-12-06T10:00:05Z").unwrap_or(0.0) + 500.0));
+        for bad in ["", "2026-12-06", "2026-13-01T00:00:00Z", "2026-12-06T10:00:00+02:00", "2026-12-06T10:00:00.x1Z", "soon"] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
+    }
+}
