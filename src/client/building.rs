@@ -6,41 +6,42 @@
 //! is what does.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-
-use js_sys::{Function, Promise};
 
 thread_local! {
-    /// Spec key -> a Promise that settles when its create has been answered.
-    static UNDER_WAY: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+    /// The specs being created. A few at a time: a list, not a hash map
+    /// (whose hasher costs the wasm kilobytes).
+    static UNDER_WAY: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The create under way for `key`, if another call is making it.
-pub fn under_way(key: &str) -> Option<Promise> {
-    UNDER_WAY.with(|m| m.borrow().get(key).cloned())
+/// How often a waiting call looks whether the create it waits on was
+/// answered: no request is made, so a short interval costs nothing.
+pub const LOOK_AGAIN_MS: f64 = 25.0;
+
+/// Whether another call of this realm is creating `key`'s snapshot.
+pub fn under_way(key: &str) -> bool {
+    UNDER_WAY.with(|m| m.borrow().iter().any(|k| k == key))
 }
 
 /// Registers this call as the one creating `key`'s snapshot, until the
 /// returned guard is dropped (however the call ends).
 pub fn lead(key: String) -> Leading {
-    let mut resolve = None;
-    let settled = Promise::new(&mut |res, _| resolve = Some(res));
-    UNDER_WAY.with(|m| m.borrow_mut().insert(key.clone(), settled));
-    Leading { key, resolve }
+    UNDER_WAY.with(|m| m.borrow_mut().push(key.clone()));
+    Leading { key }
 }
 
-/// The call creating a snapshot; those waiting on it go on when it drops.
+/// The call creating a snapshot; those waiting on it go on once it drops.
 #[must_use = "the create counts as under way only while this lives"]
 pub struct Leading {
     key: String,
-    resolve: Option<Function>,
 }
 
 impl Drop for Leading {
     fn drop(&mut self) {
-        UNDER_WAY.with(|m| m.borrow_mut().remove(&self.key));
-        if let Some(resolve) = self.resolve.take() {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::UNDEFINED);
-        }
+        UNDER_WAY.with(|m| {
+            let mut keys = m.borrow_mut();
+            if let Some(at) = keys.iter().position(|k| *k == self.key) {
+                keys.swap_remove(at);
+            }
+        });
     }
 }

@@ -27,7 +27,6 @@ use crate::core::retry::{self, Method};
 use crate::core::reuse::{decide, Decision, Seen};
 use crate::core::validate::{present, text};
 use crate::core::{ErrorKind, Value};
-use crate::platform::abort::until_settled;
 use crate::platform::convert::{from_js, get, set, to_json_string};
 use crate::platform::errors::Failure;
 use crate::platform::{random, timer};
@@ -91,22 +90,41 @@ pub fn begin(t: &Transport, e: &Ensure) -> Begun {
     t.begin(&e.list_call())
 }
 
-/// How a round ended.
+/// What a round of listing decided.
 enum Round {
+    /// Wait for this record to be ready; `true` when this call started no build.
+    Follow(JsValue, bool),
+    /// Ready already.
     Done(JsValue),
-    /// Another call of this realm was creating the build: list again.
+    /// List again: another call of this realm was creating the build, or
+    /// this call's create was answered and the listing is to be read again.
     Again,
     /// The listing did not show what the create answered: list again, past it.
     Contradicted,
 }
 
+/// This call's create, answered: the snapshot, whether the server replayed
+/// it (a key it had seen), and the registration as the realm's builder of
+/// the spec, held until the next listing has been read.
+struct Made {
+    record: JsValue,
+    replayed: bool,
+    _leading: building::Leading,
+}
+
+/// Rounds of list-then-act, one listing and at most one request each, until
+/// a snapshot to follow is chosen; one wait then follows it. (Each await in
+/// an async function is a state of the one future every call runs, so the
+/// listing and the wait each appear once.)
 pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Failure> {
     let deadline = timer::now_ms() + e.ctx.options.timeout_ms;
     let mut begun = Some(begun);
     let mut stale: Option<String> = None;
+    let mut made: Option<Made> = None;
     let (mut contradicted, mut failures) = (0, 0);
-    loop {
-        let failure = match round(t, &e, begun.take(), &mut stale).await {
+    let (record, reused) = loop {
+        let failure = match round(t, &e, begun.take(), &mut stale, &mut made).await {
+            Ok(Round::Follow(record, reused)) => break (record, reused),
             Ok(Round::Done(record)) => return Ok(record),
             Ok(Round::Again) => continue,
             Ok(Round::Contradicted) => {
@@ -121,61 +139,70 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
         };
         // Planned again after a pause, while the deadline allows: the next
         // listing shows whether a create whose answer was lost made the build.
+        made = None;
         let pause = failure.retry_after_ms().unwrap_or_else(|| retry::backoff_ms(failures, random::unit()));
         if timer::now_ms() + pause >= deadline {
             return Err(failure);
         }
         timer::sleep(pause, e.ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
         failures += 1;
-    }
+    };
+    let id = get(&record, "id").as_string().unwrap_or_default();
+    let ready = wait::until(t, SNAPSHOT_READY, &id, &e.ctx, record, None).await?;
+    Ok(marked(ready, reused))
 }
 
-/// List, decide, and build, join or reuse.
-async fn round(t: &Transport, e: &Ensure, begun: Option<Begun>, stale: &mut Option<String>) -> Result<Round, Failure> {
+/// One listing, then what it calls for: reuse, join, create (once, as the
+/// realm's builder of the spec), or, after this call's create, follow the
+/// oldest snapshot of the name, deleting ours when another is older.
+async fn round(t: &Transport, e: &Ensure, begun: Option<Begun>, stale: &mut Option<String>, made: &mut Option<Made>) -> Result<Round, Failure> {
     let (records, seen) = named(t, e, begun).await?;
-    let key = match decide(&e.fingerprint, &seen, e.rebuild_failed, stale.as_deref()) {
-        Decision::Reuse(i) => return Ok(Round::Done(marked(at(&records, i)?, true))),
-        // A failed one is handed to the wait, which rejects with it at once.
-        Decision::Join(i) | Decision::Refuse(i) => return follow(t, e, at(&records, i)?, true).await.map(Round::Done),
-        Decision::Build(key) => key,
+    let Some(Made { record: created, replayed, .. }) = made.as_ref() else {
+        return match decide(&e.fingerprint, &seen, e.rebuild_failed, stale.as_deref()) {
+            Decision::Reuse(i) => Ok(Round::Done(marked(at(&records, i)?, true))),
+            // A failed one is handed to the wait, which rejects with it at once.
+            Decision::Join(i) | Decision::Refuse(i) => Ok(Round::Follow(at(&records, i)?, true)),
+            Decision::Build(key) => {
+                let build_key = e.build_key(t);
+                if building::under_way(&build_key) {
+                    while building::under_way(&build_key) {
+                        timer::sleep(building::LOOK_AGAIN_MS, e.ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
+                    }
+                    return Ok(Round::Again);
+                }
+                let leading = building::lead(build_key);
+                let (record, replayed) = create(t, e, key).await?;
+                *made = Some(Made { record, replayed, _leading: leading });
+                Ok(Round::Again)
+            }
+        };
     };
-    let build_key = e.build_key(t);
-    if let Some(other) = building::under_way(&build_key) {
-        until_settled(other, e.ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
-        return Ok(Round::Again);
-    }
-    let leading = building::lead(build_key);
-    let (created, replayed) = create(t, e, key).await?;
+    // Listed again after our create: another process's build may be older
+    // than ours, and every caller follows the oldest.
+    let (created, replayed) = (created.clone(), *replayed);
     let created_id = get(&created, "id").as_string().unwrap_or_default();
-    // Looked at again: another process's build may be older than ours, and
-    // every caller follows the oldest.
-    let (records, seen) = named(t, e, None).await?;
     let live = seen.iter().any(|s| s.id == created_id);
-    let ours = |i: usize| !replayed && seen.get(i).is_some_and(|s| s.id == created_id);
-    let chosen = match decide(&e.fingerprint, &seen, true, None) {
-        Decision::Reuse(i) | Decision::Join(i) => i,
+    let outcome = match decide(&e.fingerprint, &seen, true, None) {
+        Decision::Reuse(i) | Decision::Join(i) => {
+            let ours = !replayed && seen.get(i).is_some_and(|s| s.id == created_id);
+            if !ours && live && !replayed {
+                // An older build of the spec exists: ours is a duplicate,
+                // and no one follows it (whoever lists it lists the older).
+                let path = format!("/v1/snapshots/{}", encode_segment("id", &created_id)?);
+                let _ = t.send(&Call::new(Method::Delete, path)).await;
+            }
+            Round::Follow(at(&records, i)?, !ours)
+        }
         // The snapshot the create answered with is gone: the key was
         // answered from an earlier, deleted build. Move past it.
         _ if !live => {
             *stale = Some(created_id);
-            return Ok(Round::Contradicted);
+            Round::Contradicted
         }
-        _ => {
-            drop(leading);
-            return follow(t, e, created, replayed).await.map(Round::Done);
-        }
+        _ => Round::Follow(created, replayed),
     };
-    if !ours(chosen) && live && !replayed {
-        // An older build of the spec exists: ours is a duplicate, and no one
-        // follows it (everyone who lists it also lists the older one).
-        let _ = t.send(&Call::new(Method::Delete, format!("/v1/snapshots/{}", encode_segment("id", &created_id)?))).await;
-    }
-    drop(leading);
-    let record = at(&records, chosen)?;
-    match decide(&e.fingerprint, &seen, true, None) {
-        Decision::Reuse(_) => Ok(Round::Done(marked(record, !ours(chosen)))),
-        _ => follow(t, e, record, !ours(chosen)).await.map(Round::Done),
-    }
+    *made = None;
+    Ok(outcome)
 }
 
 /// The listed snapshots that carry the ensured name.
@@ -214,14 +241,6 @@ async fn create(t: &Transport, e: &Ensure, key: String) -> Result<(JsValue, bool
 /// The listed record the decision picked.
 fn at(records: &[JsValue], i: usize) -> Result<JsValue, Failure> {
     records.get(i).cloned().ok_or_else(|| ClientError::new(ErrorKind::Api, "snapshots.ensure: the listing changed while it was read").into())
-}
-
-/// Waits for the snapshot to be ready; `reused` is true when this call did
-/// not start its build.
-async fn follow(t: &Transport, e: &Ensure, record: JsValue, reused: bool) -> Result<JsValue, Failure> {
-    let id = get(&record, "id").as_string().unwrap_or_default();
-    let ready = wait::until(t, SNAPSHOT_READY, &id, &e.ctx, record, None).await?;
-    Ok(marked(ready, reused))
 }
 
 /// `reused: true` when no build was started by this call.

@@ -7,11 +7,12 @@ use js_sys::Array;
 use wasm_bindgen::JsValue;
 
 use super::args::CallArgs;
+use super::recent::{Pending, TWINS_POLL_MS};
 use super::records;
 use super::transport::{Begun, Call, Transport};
 use super::wait::{self, Target, WaitContext};
 use crate::core::options::parse_call_options;
-use crate::core::reconcile::{self, Context, Verdict};
+use crate::core::reconcile::{self, Context, Note, Verdict};
 use crate::core::retry::{self, Acted, Budget, Method, Next, Outcome};
 use crate::core::Value;
 use crate::platform::convert::{from_js, get};
@@ -124,14 +125,15 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
             Err(f) => return Err(f),
         };
         let (Some(lookup), Some(pending)) = (&plan.lookup, &pending) else {
-            return Err(failure.acted(true, "; the request may have acted on the server: check before sending it again", JsValue::UNDEFINED));
+            return Err(failure.acted(true, &reconcile::note(Note::MayHaveActed), JsValue::UNDEFINED));
         };
-        match look(t, call, lookup, started_ms, pending.has_twin()).await {
+        match look(t, call, lookup, started_ms, pending).await {
             Found::Made(record) => {
                 t.recent.claim(&get(&record, lookup.id_field).as_string().unwrap_or_default());
                 return Ok((record, false));
             }
             Found::CannotTell(candidates, note) => return Err(failure.acted(true, &note, candidates)),
+            Found::Aborted(reason) => return Err(Failure::Raw(reason)),
             Found::NothingMade => {
                 let outcome = budget.last.unwrap_or(Outcome::Network);
                 match retry::decide(call.method, outcome, Acted::NothingFound, budget.retries_used, t.max_retries(call), failure.retry_after_ms(), random::unit()) {
@@ -139,7 +141,7 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
                         timer::sleep(ms, call.signal.as_ref()).await.map_err(Failure::Raw)?;
                         budget.retries_used += 1;
                     }
-                    _ => return Err(failure.acted(false, &format!("; no {} it would have made was found, so it was not sent again", lookup.noun), JsValue::UNDEFINED)),
+                    _ => return Err(failure.acted(false, &reconcile::note(Note::NothingFound(lookup.noun)), JsValue::UNDEFINED)),
                 }
             }
         }
@@ -152,6 +154,8 @@ enum Found {
     NothingMade,
     /// The records that may be the call's (a JS array), and what to tell the user.
     CannotTell(JsValue, String),
+    /// The caller's signal aborted the wait for twins: its reason.
+    Aborted(JsValue),
 }
 
 /// Records made less than this before the call began (by the server's clock,
@@ -163,31 +167,51 @@ const SLACK_MS: f64 = 2_000.0;
 /// origin): the local clock stands in for the server's, which may differ.
 const SLACK_WITHOUT_DATE_MS: f64 = 60_000.0;
 
-/// Lists what the call would have made and decides (`core::reconcile`).
-async fn look(t: &Transport, call: &Call, lookup: &Lookup, started_ms: f64, others_pending: bool) -> Found {
-    let reply = match t.send(&Call::get(lookup.path.clone(), call.signal.clone())).await {
-        Ok(reply) => reply,
-        Err(_) => return Found::CannotTell(JsValue::UNDEFINED, format!("; the request may have acted on the server, and looking for the {} it would have made failed: check before sending it again", lookup.noun)),
+/// Lists what the call would have made and decides (`core::reconcile`),
+/// once none of this client's identical calls has an attempt in flight
+/// (`recent`): their answers could name a record this lookup would take.
+async fn look(t: &Transport, call: &Call, lookup: &Lookup, started_ms: f64, pending: &Pending) -> Found {
+    pending.looking(true);
+    let found = loop {
+        if pending.lookers().is_none() {
+            if let Err(e) = timer::sleep(TWINS_POLL_MS, call.signal.as_ref()).await {
+                break Found::Aborted(e);
+            }
+            continue;
+        }
+        let reply = match t.send(&Call::get(lookup.path.clone(), call.signal.clone())).await {
+            Ok(reply) => reply,
+            Err(_) => break Found::CannotTell(JsValue::UNDEFINED, reconcile::note(Note::LookupFailed(lookup.noun))),
+        };
+        // A twin may have sent again meanwhile: its record could be listed.
+        let Some(lookers) = pending.lookers() else { continue };
+        break found(t, reply, lookup, started_ms, lookers);
     };
+    pending.looking(false);
+    found
+}
+
+/// Decides from the lookup's listing.
+fn found(t: &Transport, reply: super::transport::Reply, lookup: &Lookup, started_ms: f64, lookers: usize) -> Found {
     let offset_ms = reply.header("date").and_then(|d| retry::parse_http_date(&d)).map(|server| server - timer::now_ms());
     let since_ms = match offset_ms {
         Some(offset) => started_ms + offset - SLACK_MS,
         None => started_ms - SLACK_WITHOUT_DATE_MS,
     };
     let Ok(list) = records::many(reply, lookup.aliases) else {
-        return Found::CannotTell(JsValue::UNDEFINED, format!("; the request may have acted on the server, and the listing of {}s could not be read: check before sending it again", lookup.noun));
+        return Found::CannotTell(JsValue::UNDEFINED, reconcile::note(Note::LookupFailed(lookup.noun)));
     };
     let list = Array::from(&list);
     let data: Vec<Value> = list.iter().map(|r| from_js(&r)).collect();
     let claimed = |id: &str| t.recent.is_claimed(id);
-    let cx = Context { wanted: &lookup.wanted, id_field: lookup.id_field, since_ms: Some(since_ms), claimed: &claimed, others_pending };
+    let cx = Context { wanted: &lookup.wanted, id_field: lookup.id_field, since_ms: Some(since_ms), claimed: &claimed, lookers };
     match reconcile::find(&data, &cx) {
         Verdict::Made(i) => Found::Made(list.get(i as u32)),
         Verdict::NothingMade => Found::NothingMade,
         Verdict::CannotTell(at) => {
             let candidates: Array = at.iter().map(|i| list.get(*i as u32)).collect();
             let ids: Vec<String> = at.iter().filter_map(|i| data.get(*i)?.get(lookup.id_field)?.as_str().map(str::to_string)).collect();
-            Found::CannotTell(candidates.into(), reconcile::cannot_tell_note(lookup.noun, &ids))
+            Found::CannotTell(candidates.into(), reconcile::note(Note::Candidates(lookup.noun, &ids)))
         }
     }
 }

@@ -33,9 +33,11 @@ pub struct Context<'a> {
     pub since_ms: Option<f64>,
     /// Ids this client has already handed to other calls.
     pub claimed: &'a dyn Fn(&str) -> bool,
-    /// Another call of this client with the same request is unanswered: a
-    /// match may be its, so none can be claimed.
-    pub others_pending: bool,
+    /// How many calls of this client with the same request are looking,
+    /// this one included, none of them in flight: identical requests are
+    /// interchangeable, so while the matches are no more than they, any
+    /// unclaimed one may be taken (each call takes its own in turn).
+    pub lookers: usize,
 }
 
 /// How one record compares with the call.
@@ -52,9 +54,11 @@ enum Match {
 /// it" when other records of the listing carry that field (this server
 /// reports it, so the call's record would carry it too), and as "cannot
 /// tell" when none does.
+#[inline(never)]
 pub fn find(records: &[Value], cx: &Context<'_>) -> Verdict {
     let reported: Vec<bool> = cx.wanted.iter().map(|(path, _)| records.iter().any(|r| at(r, path).is_some())).collect();
-    let (mut yes, mut unknown) = (Vec::new(), Vec::new());
+    // Every candidate in listing order, and whether it matched outright.
+    let mut found: Vec<(usize, bool)> = Vec::new();
     for (i, record) in records.iter().enumerate() {
         let id = record.get(cx.id_field).and_then(Value::as_str).unwrap_or("");
         if !id.is_empty() && (cx.claimed)(id) {
@@ -67,19 +71,16 @@ pub fn find(records: &[Value], cx: &Context<'_>) -> Verdict {
             }
         }
         match compare(record, cx.wanted, &reported) {
-            Match::Yes => yes.push(i),
-            Match::Unknown => unknown.push(i),
+            Match::Yes => found.push((i, true)),
+            Match::Unknown => found.push((i, false)),
             Match::No => {}
         }
     }
-    match (yes.as_slice(), unknown.is_empty()) {
-        ([only], true) if !cx.others_pending => Verdict::Made(*only),
-        ([], true) => Verdict::NothingMade,
-        _ => {
-            yes.extend(unknown);
-            yes.sort_unstable();
-            Verdict::CannotTell(yes)
-        }
+    let all_match = found.iter().all(|(_, yes)| *yes);
+    match found.first() {
+        None => Verdict::NothingMade,
+        Some((first, _)) if all_match && found.len() <= cx.lookers.max(1) => Verdict::Made(*first),
+        _ => Verdict::CannotTell(found.into_iter().map(|(i, _)| i).collect()),
     }
 }
 
@@ -127,19 +128,29 @@ pub fn snapshot_fields(body: &Value) -> Vec<(String, Value)> {
     out
 }
 
-/// What a failure says when the lookup found records that may be the call's
-/// and could not tell: the ids to check (the first few), which the error
-/// also carries whole as `candidates`.
-pub fn cannot_tell_note(noun: &str, ids: &[String]) -> String {
-    const SHOWN: usize = 5;
-    let mut listed = ids.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
-    if ids.len() > SHOWN {
-        listed.push_str(&format!(" and {} more", ids.len() - SHOWN));
-    }
-    match ids.len() {
-        0 => "; the request may have acted on the server: check before sending it again".to_string(),
-        1 => format!("; the request may have acted on the server: {noun} {listed} may be its doing (see the error's candidates), so it was not sent again"),
-        n => format!("; the request may have acted on the server: one of these {n} {noun}s may be its doing, {listed} (see the error's candidates), so it was not sent again"),
+/// What a failed create-like call says about what it may have done.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Note<'a> {
+    /// A POST or PATCH with no lookup of its own.
+    MayHaveActed,
+    /// The lookup for this noun (`snapshot`, `VM`) failed.
+    LookupFailed(&'a str),
+    /// The lookup found these records (ids) and could not tell.
+    Candidates(&'a str, &'a [String]),
+    /// The lookup found nothing, and the budget allows no repeat.
+    NothingFound(&'a str),
+}
+
+/// The text added to the failure's message for `note`: what to check, or
+/// that nothing was made. The candidates are listed by id (the error also
+/// carries them whole).
+pub fn note(note: Note<'_>) -> String {
+    let acted = "; the request may have acted on the server";
+    match note {
+        Note::MayHaveActed => format!("{acted}: check before sending it again"),
+        Note::LookupFailed(noun) => format!("{acted}, and looking for the {noun} it would have made failed: check before sending it again"),
+        Note::Candidates(noun, ids) => format!("{acted}: {} {noun}(s) may be its doing, {} (the error's candidates), so it was not sent again", ids.len(), ids.join(", ")),
+        Note::NothingFound(noun) => format!("; no {noun} it would have made was found, so it was not sent again"),
     }
 }
 
@@ -148,23 +159,28 @@ pub fn cannot_tell_note(noun: &str, ids: &[String]) -> String {
 /// and malformed text give `None`: such a record is not ruled out by time.
 pub fn parse_iso8601(s: &str) -> Option<f64> {
     let s = s.trim();
-    let body = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00")).or_else(|| s.strip_suffix("z"))?;
-    let (date, time) = body.split_once(['T', 't', ' '])?;
-    let mut d = date.splitn(3, '-');
-    let (year, month, day): (i64, u32, u32) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
-    let (hms, fraction) = time.split_once('.').unwrap_or((time, ""));
-    let mut t = hms.splitn(3, ':');
-    let (h, m, sec): (i64, i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?, t.next()?.parse().ok()?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..=60).contains(&sec) || !(1970..=9999).contains(&year) {
+    let body = s.strip_suffix('Z').or_else(|| s.strip_suffix("+00:00")).or_else(|| s.strip_suffix('z'))?;
+    // `YYYY-MM-DDTHH:MM:SS`, then an optional fraction.
+    let b = body.as_bytes();
+    let field = |from: usize, len: usize| -> Option<i64> { b.get(from..from + len)?.iter().try_fold(0i64, |n, d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))) };
+    let seps = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if seps.iter().any(|(at, c)| b.get(*at) != Some(c)) || !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
-    let millis = match fraction {
-        "" => 0.0,
-        f if f.bytes().all(|b| b.is_ascii_digit()) => format!("0.{f}").parse::<f64>().ok()? * 1000.0,
+    let (year, month, day, h, m, sec) = (field(0, 4)?, field(5, 2)?, field(8, 2)?, field(11, 2)?, field(14, 2)?, field(17, 2)?);
+    // Whole milliseconds from the first three digits of the fraction.
+    let millis = match b.get(19..) {
+        Some([]) => 0,
+        Some([b'.', digits @ ..]) if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) => {
+            digits.iter().chain(std::iter::repeat(&b'0')).take(3).fold(0i64, |ms, d| ms * 10 + i64::from(d - b'0'))
+        }
         _ => return None,
     };
-    let days = super::retry::days_from_civil(year, month, day);
-    Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000) as f64 + millis.floor())
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 || year < 1970 {
+        return None;
+    }
+    let days = super::retry::days_from_civil(year, month as u32, day as u32);
+    Some(((days * 86_400 + h * 3600 + m * 60 + sec) * 1000 + millis) as f64)
 }
 
 #[cfg(test)]
@@ -176,8 +192,8 @@ mod tests {
         obj(vec![("id", s(id)), ("name", s(name)), ("oci_image", s("alpine")), ("created_at", s(at))])
     }
 
-    fn cx<'a>(wanted: &'a [(String, Value)], since_ms: Option<f64>, claimed: &'a dyn Fn(&str) -> bool, others_pending: bool) -> Context<'a> {
-        Context { wanted, id_field: "id", since_ms, claimed, others_pending }
+    fn cx<'a>(wanted: &'a [(String, Value)], since_ms: Option<f64>, claimed: &'a dyn Fn(&str) -> bool, twins_looking: bool) -> Context<'a> {
+        Context { wanted, id_field: "id", since_ms, claimed, lookers: if twins_looking { 2 } else { 1 } }
     }
 
     const T0: &str = "2026-12-06T10:00:00.000Z";
@@ -201,13 +217,20 @@ mod tests {
     }
 
     #[test]
-    fn nothing_matching_means_nothing_made_and_another_pending_call_blocks_a_claim() {
+    fn nothing_matching_means_nothing_made_and_identical_calls_share_the_matches() {
         let none = |_: &str| false;
         let list = [snap("x", "b", T1)];
         assert_eq!(find(&list, &cx(&wanted("a"), None, &none, true)), Verdict::NothingMade);
         assert_eq!(find(&[], &cx(&wanted("a"), None, &none, false)), Verdict::NothingMade);
-        let list = [snap("x", "a", T1)];
-        assert_eq!(find(&list, &cx(&wanted("a"), None, &none, true)), Verdict::CannotTell(vec![0]));
+        // Two identical calls looking, two matches: this one takes the first
+        // (the other, once this one has claimed it, the second).
+        let list = [snap("x", "a", T1), snap("y", "a", T1)];
+        assert_eq!(find(&list, &cx(&wanted("a"), None, &none, true)), Verdict::Made(0));
+        let claimed = |id: &str| id == "x";
+        assert_eq!(find(&list, &cx(&wanted("a"), None, &claimed, true)), Verdict::Made(1));
+        // More matches than calls looking: some are not theirs, and which cannot be told.
+        let list = [snap("x", "a", T1), snap("y", "a", T1), snap("z", "a", T1)];
+        assert_eq!(find(&list, &cx(&wanted("a"), None, &none, true)), Verdict::CannotTell(vec![0, 1, 2]));
     }
 
     #[test]
@@ -237,11 +260,14 @@ mod tests {
 
     #[test]
     fn a_note_names_the_candidates_to_check() {
-        let ids: Vec<String> = (1..=7).map(|i| format!("snap_{i}")).collect();
-        assert!(cannot_tell_note("snapshot", &ids[..1]).contains("snapshot snap_1 may be its doing"));
-        let many = cannot_tell_note("snapshot", &ids);
-        assert!(many.contains("one of these 7 snapshots") && many.contains("snap_5 and 2 more") && !many.contains("snap_6"), "{many}");
-        assert!(cannot_tell_note("VM", &[]).contains("check before sending it again"));
+        let ids: Vec<String> = (1..=3).map(|i| format!("snap_{i}")).collect();
+        assert_eq!(
+            note(Note::Candidates("snapshot", &ids)),
+            "; the request may have acted on the server: 3 snapshot(s) may be its doing, snap_1, snap_2, snap_3 (the error's candidates), so it was not sent again"
+        );
+        assert!(note(Note::LookupFailed("VM")).contains("looking for the VM it would have made failed"));
+        assert!(note(Note::MayHaveActed).ends_with("check before sending it again"));
+        assert_eq!(note(Note::NothingFound("mount")), "; no mount it would have made was found, so it was not sent again");
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! Listening to a caller's `AbortSignal` for exactly as long as a guard lives.
 
-use futures_util::future::{select, Either};
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -47,23 +46,3 @@ impl Drop for Listening {
     }
 }
 
-/// Waits until `promise` settles, either way; rejects at once with the
-/// signal's reason when it aborts first. The listener is removed however it
-/// ends.
-pub async fn until_settled(promise: Promise, signal: Option<&AbortSignal>) -> Result<(), JsValue> {
-    let settled = JsFuture::from(promise);
-    let Some(signal) = signal else {
-        let _ = settled.await;
-        return Ok(());
-    };
-    if signal.aborted() {
-        return Err(signal.reason());
-    }
-    let (listening, aborted) = Listening::future(signal)?;
-    let outcome = select(settled, aborted).await;
-    drop(listening);
-    match outcome {
-        Either::Left(_) => Ok(()),
-        Either::Right(_) => Err(signal.reason()),
-    }
-}

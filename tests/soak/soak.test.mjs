@@ -1,6 +1,11 @@
 // A bounded soak: 500 mixed operations at a concurrency of 16 against an
-// emulator injecting about 25% faults (SOAK_URL), then a reconciliation with
-// the emulator's state, read with faults switched off for those requests.
+// emulator injecting about 30% faults (SOAK_URL), among them answers lost
+// after the server acted (`reset`, `lost`, `gateway`), with Idempotency-Key
+// replay off (the emulator's default, as the documented API). Then a
+// reconciliation with the emulator's state, read with faults switched off:
+// duplicates (a record beyond one per call) and lost records (a reported
+// record the server does not hold) must be none; orphans (a record of a call
+// that rejected saying it may have acted) are counted and reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InstaVM, InstaVMError } from 'instavm-wasm';
@@ -28,6 +33,9 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
   const random = rng(Number(process.env.SOAK_SEED ?? 20261127));
   const pick = (xs) => xs[Math.floor(random() * xs.length)];
   const counts = { ok: 0, typed: 0, untyped: 0 };
+  // Calls that rejected with mayHaveActed, by what they would have made.
+  const mayHaveMade = { snapshots: 0, vms: 0 };
+  const makes = { create: 'snapshots', vmSnapshot: 'snapshots', vmCreate: 'vms' };
   const byOp = {};
   const created = new Set(); // snapshots (built or captured) the client reported created
   const deleteTried = new Set();
@@ -95,6 +103,7 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
         await ops[name]();
         counts.ok += 1;
       } catch (e) {
+        if (e?.mayHaveActed && makes[name]) mayHaveMade[makes[name]] += 1;
         if (e instanceof InstaVMError) counts.typed += 1;
         else {
           counts.untyped += 1;
@@ -117,6 +126,14 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
   const lostVms = [...vms].filter((id) => !heldVms.has(id));
   const vmsNotTerminated = [...vmDeleted].filter((id) => heldVms.get(id) !== 'terminated');
 
+  // A record nobody reported is an orphan while calls that may have made it
+  // account for it, and a duplicate beyond them.
+  const orphans = { snapshots: Math.min(unknownSnapshots.length, mayHaveMade.snapshots), vms: Math.min(unknownVms.length, mayHaveMade.vms) };
+  const duplicates = { snapshots: unknownSnapshots.length - orphans.snapshots, vms: unknownVms.length - orphans.vms };
+  console.log(
+    `# soak: duplicates ${JSON.stringify(duplicates)}, lost ${JSON.stringify({ snapshots: lostSnapshots.length, vms: lostVms.length })}, ` +
+      `orphans ${JSON.stringify(orphans)} (calls that rejected with mayHaveActed: ${JSON.stringify(mayHaveMade)})`,
+  );
   console.log(
     `# soak: ${OPS} ops (${JSON.stringify(byOp)}) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
       `${counts.ok} succeeded, ${counts.typed} typed errors, ${counts.untyped} untyped; ` +
@@ -126,16 +143,16 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
   assert.equal(counts.ok + counts.typed + counts.untyped, OPS);
   assert.equal(counts.untyped, 0, 'every failure is a typed error');
   assert.deepEqual(unhandled, [], 'no unhandled rejection');
-  assert.deepEqual(unknownSnapshots, [], 'no snapshot the client did not report (no duplicate from a retry)');
+  assert.deepEqual(duplicates, { snapshots: 0, vms: 0 }, 'no snapshot or VM made twice');
   assert.deepEqual(lostSnapshots, [], 'no reported snapshot is missing');
   assert.deepEqual(undeleted, [], 'every successful delete is gone');
-  assert.deepEqual(unknownVms, [], 'no VM the client did not report');
+
   assert.deepEqual(lostVms, [], 'no reported VM is missing');
   assert.deepEqual(vmsNotTerminated, [], 'every deleted VM is terminated');
   // What the client reported equals what the emulator holds.
   const expectedHeld = [...created].filter((id) => !deleteTried.has(id));
   const ambiguousDeletes = [...deleteTried].filter((id) => !deleted.has(id) && held.has(id));
-  assert.equal(held.size, expectedHeld.length + ambiguousDeletes.length);
-  assert.equal(heldVms.size, vms.size);
+  assert.equal(held.size, expectedHeld.length + ambiguousDeletes.length + orphans.snapshots);
+  assert.equal(heldVms.size, vms.size + orphans.vms);
   assert.ok(counts.ok > OPS / 2, `most operations succeed despite the faults (${counts.ok})`);
 });
