@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createProxy, toNodeListener } from 'instavm-wasm/proxy';
 import { InstaVM, Image, InstaVMError, NetworkError, ServerError } from 'instavm-wasm';
 import { BASE_URL, freshKey, requestLog, rejection } from './helpers.mjs';
 
@@ -265,4 +267,33 @@ test('ensures in separate processes, replay off: one snapshot on the server', { 
   const held = (await clean(key).snapshots.list()).filter((s) => s.name.startsWith('image-'));
   assert.equal(held.length, 1, `one snapshot on the server: ${held.map((s) => s.id).join(' ')}`);
   assert.equal(held[0].id, results[0].id);
+});
+
+test('through instavm-wasm/proxy: a keyless client finds what a lost answer made, and a proxy that allows no lookup says mayHaveActed', async () => {
+  const key = freshKey('lost-proxy');
+  // The proxy's upstream fetch loses the first POST's answer after the emulator acted.
+  const serve = async (allow) => {
+    const proxy = createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow, authorize: async () => true, fetch: firstPostLost('gateway') });
+    const server = createServer(toNodeListener(proxy));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${server.address().port}/instavm`, close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(resolve))) };
+  };
+  const open = await serve(['snapshots.*', 'vms.*']);
+  try {
+    const c = new InstaVM({ apiKey: null, baseUrl: open.url });
+    const snap = await c.snapshots.create({ oci_image: 'alpine', name: 'via-proxy' });
+    assert.deepEqual((await clean(key).snapshots.list()).map((s) => s.id), [snap.id]);
+  } finally {
+    await open.close();
+  }
+  const narrow = await serve(['snapshots.create']);
+  try {
+    const c = new InstaVM({ apiKey: null, baseUrl: narrow.url });
+    const e = await rejection(c.snapshots.create({ oci_image: 'alpine', name: 'via-narrow-proxy' }));
+    assert.equal(e.mayHaveActed, true, `${e.name}: ${e.message}`);
+    assert.match(e.message, /looking for the snapshot it would have made failed/);
+    assert.equal((await clean(key).snapshots.list()).filter((s) => s.name === 'via-narrow-proxy').length, 1, 'made once, not sent again');
+  } finally {
+    await narrow.close();
+  }
 });
