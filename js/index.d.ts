@@ -440,9 +440,10 @@ export interface Snapshots {
    * snapshots (`GET /v1/snapshots`) for one named
    * `<name>-<12 hex of the fingerprint>`: a ready one is returned with no
    * `POST`; a pending or building one is waited for; with none (or only failed
-   * ones, unless `rebuildFailed: false`) it is created with an
-   * `Idempotency-Key` derived from the fingerprint, so concurrent callers get
-   * the one build.
+   * ones, unless `rebuildFailed: false`) it is created. Concurrent callers in
+   * one process share one create; across processes every caller follows the
+   * oldest build and deletes its own younger one. A lost answer or a
+   * transient failure is followed by another listing until `timeoutMs`.
    * @param spec The `Image`; its resources and name come from the options.
    * @returns The ready snapshot, with `reused` saying whether this call built nothing.
    * @throws {SnapshotBuildFailedError} The build failed, or only failed ones exist and `rebuildFailed` is `false`.

@@ -25,9 +25,14 @@ import { pkgDir, sizes } from '../scripts/lib/build.mjs';
 // replaces dlmalloc (-2.8 KB) and fetch takes (url, init): measured 92.8 KB,
 // plus 5%; 95 KB once one export serves every operation (the 18 async
 // exports each carried a wasm-bindgen wrapper with the argument reading
-// inlined, and a function in the glue): measured 90.8 KB, plus about 5%. The goal
+// inlined, and a function in the glue): measured 90.8 KB, plus about 5%; 100 KB
+// once no create is sent twice against an API without idempotency keys (a
+// lookup after a lost answer for six operations and its matching, one retry
+// budget per call, ensure's rounds and shared builds, mayHaveActed errors):
+// measured 97.3 KB (+6.7 KB, after trimming 12 KB of a first cut: no hash
+// maps, no float or generic integer parsing, no sort), plus under 3%. The goal
 // of 80 KB is not met: CONTRIBUTING says where the rest goes.
-const BROWSER_BUDGET_GZIP = 95 * 1024;
+const BROWSER_BUDGET_GZIP = 100 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();

@@ -119,6 +119,24 @@ test('the installed bin serves the API: the client builds, lists, gets, deletes 
   assert.deepEqual(await exited(server.child, 3000), { code: 0, signal: null });
 });
 
+test('replay is off unless --idempotency; lost and gateway act, then lose the answer', { timeout: 15_000 }, async () => {
+  const post = (url, extra = {}) => fetch(`${url}/v1/snapshots`, { method: 'POST', headers: { 'X-API-Key': 'k', 'Content-Type': 'application/json', 'Idempotency-Key': 'same', ...extra }, body: '{"oci_image":"alpine"}' });
+  const plain = await start(['--port', '0']);
+  const [a, b] = [await (await post(plain.url)).json(), await post(plain.url)];
+  assert.notEqual((await b.json()).id, a.id, 'the key was ignored: a second snapshot');
+  assert.ok((await post(plain.url, { 'X-Emulator-Fault': 'lost' }).catch((e) => e)) instanceof TypeError);
+  assert.ok([502, 504].includes((await post(plain.url, { 'X-Emulator-Fault': 'gateway' })).status));
+  assert.equal((await (await fetch(`${plain.url}/v1/snapshots`, { headers: { 'X-API-Key': 'k' } })).json()).length, 4, 'lost and gateway acted');
+  plain.child.kill('SIGTERM');
+  const replaying = await start(['--port', '0', '--idempotency']);
+  const first = await (await post(replaying.url)).json();
+  const again = await post(replaying.url);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal((await again.json()).id, first.id);
+  replaying.child.kill('SIGTERM');
+  assert.equal((await exited(replaying.child, 3000)).code, 0);
+});
+
 test('the flags reach the core, in both spellings: faults, seed and latency', { timeout: 15_000 }, async () => {
   const server = await start(['--port=0', '--faults=503:1', '--seed', '9', '--latency-ms=150..150', '--slow-ms', '100']);
   const t0 = performance.now();
@@ -135,7 +153,7 @@ test('--help exits 0 with the usage, through npx as a user runs it', { timeout: 
   const r = await run('npx', ['--no-install', 'instavm-emulator', '--help']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^usage: instavm-emulator/);
-  for (const flag of ['--host', '--port', '--build-ms', '--boot-ms', '--faults', '--seed', '--latency-ms', '--slow-ms']) assert.ok(r.stdout.includes(flag), flag);
+  for (const flag of ['--host', '--port', '--build-ms', '--boot-ms', '--faults', '--seed', '--latency-ms', '--slow-ms', '--idempotency']) assert.ok(r.stdout.includes(flag), flag);
 });
 
 test('an unknown flag or a bad value exits 2, naming it and the nearest flag', { timeout: 15_000 }, async () => {
@@ -146,6 +164,8 @@ test('an unknown flag or a bad value exits 2, naming it and the nearest flag', {
     [['--faults', '429:2'], /probability of 429 must be a number from 0 to 1/],
     [['--latency-ms', '5..1'], /--latency-ms takes MIN\.\.MAX/],
     [['--seed'], /--seed needs a value/],
+    [['--idempotency=yes'], /--idempotency takes no value/],
+    [['--idempotence'], /unknown option --idempotence \(did you mean --idempotency\?\)/],
   ];
   const results = await Promise.all(cases.map(([args]) => run(BIN, args)));
   results.forEach((r, i) => {

@@ -169,7 +169,7 @@ export async function everything(): Promise<void> {
 }
 
 export async function testing(): Promise<number> {
-  const emu: Emulator = await createEmulator({ buildMs: 300, bootMs: 100, faults: { 429: 0.1, reset: 0.05 }, seed: 7, latencyMs: [0, 5] });
+  const emu: Emulator = await createEmulator({ buildMs: 300, bootMs: 100, faults: { 429: 0.1, reset: 0.05, lost: 0.05, gateway: 0.05 }, seed: 7, latencyMs: [0, 5], idempotency: false });
   const client = new InstaVM({ apiKey: 'test', baseUrl: emu.baseUrl, fetch: emu.fetch });
   await client.snapshots.list();
   emu.advance(1000);
@@ -184,6 +184,8 @@ export function handle(e: unknown): string {
   if (e instanceof ValidationError) return e.field ?? '';
   if (e instanceof RateLimitError) return String(e.retryAfterMs ?? 0);
   if (e instanceof AuthenticationError || e instanceof ForbiddenError || e instanceof NotFoundError) return String(e.status);
+  // A create whose answer was lost, and whose lookup could not tell: what to check.
+  if (e instanceof InstaVMError && e.mayHaveActed) return (e.candidates ?? []).map((c) => ('vm_id' in c ? c.vm_id : 'id' in c ? c.id : c.volume_id)).join(' ');
   if (e instanceof NetworkError) return `${e.message} ${String(e.cause)}`;
   if (e instanceof ConflictError || e instanceof ServerError) return e.message;
   if (e instanceof InstaVMError) return `${e.status ?? ''} ${e.requestId ?? ''} ${String(e.body)}`;
