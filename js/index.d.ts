@@ -419,11 +419,11 @@ export interface Snapshots {
   create(params: CreateSnapshotParams, options: CreateSnapshotWaitOptions): Promise<ReadySnapshot>;
   /**
    * Starts a build: `POST /v1/snapshots`. After a lost answer (a dropped
-   * connection, a timeout, a 5xx other than 503) the build is looked for
-   * among the snapshots made since the call began, by name and spec: found,
-   * it is returned; shown absent, the create is sent again; otherwise the
-   * call rejects with `mayHaveActed: true` and the `candidates`. It never
-   * builds twice.
+   * connection, a timeout, a 500, 502 or 504, an unreadable 2xx) the build is
+   * looked for among the snapshots made since the call began, by name and
+   * spec: found, it is returned; shown absent, the create is sent again;
+   * otherwise the call rejects with `mayHaveActed: true` and the
+   * `candidates`, and is never sent again blindly.
    * @param params The image and its build; package arrays are sent as space-separated strings.
    * @param options `signal`, `timeoutMs`, `extraBody`.
    * @returns The new snapshot, usually `pending`.
@@ -966,10 +966,12 @@ export declare class InstaVMError extends Error {
   readonly body?: unknown;
   /**
    * `true` when the request may have acted on the server although its answer
-   * was lost (a dropped connection, a timeout, a 500, 502 or 504 to a POST or
-   * PATCH). A create is then never sent again blindly: the client looked for
-   * what it would have made and could not tell, so check `candidates` (or
-   * list) before trying again. Absent otherwise.
+   * was lost (a dropped connection, a timeout, a 500, 502 or 504, an
+   * unreadable 2xx, to a POST or PATCH). It was not sent again: a create was
+   * looked for and could not be told (see `candidates`); a POST with nothing
+   * to look for (`suspend`, `stageEnv`) or a PATCH (`update`) is never
+   * repeated after such a failure. Check, or list, before trying again.
+   * Absent otherwise.
    */
   readonly mayHaveActed?: true;
   /**

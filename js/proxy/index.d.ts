@@ -110,7 +110,7 @@ export type ProxyHandler = (request: Request) => Promise<Response>;
  * over `maxBodyBytes`, 502 for an unreachable API or a redirect), with nothing
  * sent upstream. Only `Content-Type`, `Accept` and `Idempotency-Key` are
  * forwarded; only `Content-Type`, `X-Request-Id`, `Retry-After`,
- * `Retry-After-Ms` and `Idempotent-Replayed` come back.
+ * `Retry-After-Ms`, `Idempotent-Replayed` and `Date` (the API's clock) come back.
  *
  * @throws TypeError naming the option at fault: a missing `apiKey`, an
  * unknown operation in `allow` (with the nearest name), an unknown option.

@@ -23,7 +23,9 @@ const WILDCARDS = ['snapshots.*', 'vms.*'];
 /** The request headers of the API a caller may send; the key is the proxy's own. */
 const REQUEST_HEADERS = ['content-type', 'accept', 'idempotency-key'];
 /** The answer headers of the API; everything else upstream sends stays there. */
-const ANSWER_HEADERS = ['content-type', 'x-request-id', 'retry-after', 'retry-after-ms', 'idempotent-replayed'];
+// `date`: the API's clock, by which a client looking for what a lost answer
+// made tells new records from old (not the proxy host's, which may differ).
+const ANSWER_HEADERS = ['content-type', 'x-request-id', 'retry-after', 'retry-after-ms', 'idempotent-replayed', 'date'];
 /**
  * What a cross-origin page may send: the API's headers, and `Authorization`
  * for the app's own session check (read by `authorize`, never forwarded).

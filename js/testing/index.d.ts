@@ -6,7 +6,8 @@
  * A fault the emulator can inject (see the README's "The emulator"): `429`,
  * `503` and `500` refuse; `reset` drops the connection (after the server
  * acted, for a POST, PATCH or DELETE); `lost` acts, then drops the
- * connection, and `gateway` acts, then answers 502 or 504 (an answer lost
+ * connection, and `gateway` acts, then answers 502 or 504 (504 when forced by
+ * `X-Emulator-Fault`; an answer lost
  * after the server acted, on any method); `slow` stalls for `slowMs` and then
  * refuses; the rest answer with a malformed body instead of acting
  * (`malformed`, `truncated` JSON, an `html` 502 page, a `wrong-shape` record,

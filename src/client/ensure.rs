@@ -19,6 +19,8 @@ use super::building;
 use super::records;
 use super::transport::{Begun, Call, Transport};
 use super::wait::{self, is_transient, wait_context, WaitContext, SNAPSHOT_READY};
+use crate::core::options::WaitOptions;
+use crate::core::validate::show_number;
 use crate::core::error::ClientError;
 use crate::core::image::{ensured_name, option_keys, ImageSpec};
 use crate::core::path::{encode_segment, percent_encode};
@@ -105,11 +107,12 @@ enum Round {
 
 /// This call's create, answered: the snapshot, whether the server replayed
 /// it (a key it had seen), and the registration as the realm's builder of
-/// the spec, held until the next listing has been read.
+/// the spec, held until the next listing has been read (released at once
+/// when that listing fails: the record is kept for the next round).
 struct Made {
     record: JsValue,
     replayed: bool,
-    _leading: building::Leading,
+    leading: Option<building::Leading>,
 }
 
 /// Rounds of list-then-act, one listing and at most one request each, until
@@ -123,7 +126,7 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
     let mut made: Option<Made> = None;
     let (mut contradicted, mut failures) = (0, 0);
     let (record, reused) = loop {
-        let failure = match round(t, &e, begun.take(), &mut stale, &mut made).await {
+        let failure = match round(t, &e, begun.take(), &mut stale, &mut made, deadline).await {
             Ok(Round::Follow(record, reused)) => break (record, reused),
             Ok(Round::Done(record)) => return Ok(record),
             Ok(Round::Again) => continue,
@@ -138,8 +141,13 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
             Err(f) => return Err(f),
         };
         // Planned again after a pause, while the deadline allows: the next
-        // listing shows whether a create whose answer was lost made the build.
-        made = None;
+        // listing shows whether a create whose answer was lost made the build
+        // (which is then joined; nothing tells it from another's). A create
+        // that was answered stays known, so that its build is still followed,
+        // or deleted as a duplicate; the others in the realm need not wait.
+        if let Some(m) = made.as_mut() {
+            m.leading = None;
+        }
         let pause = failure.retry_after_ms().unwrap_or_else(|| retry::backoff_ms(failures, random::unit()));
         if timer::now_ms() + pause >= deadline {
             return Err(failure);
@@ -147,15 +155,17 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
         timer::sleep(pause, e.ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
         failures += 1;
     };
+    // One deadline for the rounds and the wait.
+    let ctx = WaitContext { options: WaitOptions { timeout_ms: (deadline - timer::now_ms()).max(0.0), ..e.ctx.options }, signal: e.ctx.signal.clone(), on_status: e.ctx.on_status.clone() };
     let id = get(&record, "id").as_string().unwrap_or_default();
-    let ready = wait::until(t, SNAPSHOT_READY, &id, &e.ctx, record, None).await?;
+    let ready = wait::until(t, SNAPSHOT_READY, &id, &ctx, record, None).await?;
     Ok(marked(ready, reused))
 }
 
 /// One listing, then what it calls for: reuse, join, create (once, as the
 /// realm's builder of the spec), or, after this call's create, follow the
 /// oldest snapshot of the name, deleting ours when another is older.
-async fn round(t: &Transport, e: &Ensure, begun: Option<Begun>, stale: &mut Option<String>, made: &mut Option<Made>) -> Result<Round, Failure> {
+async fn round(t: &Transport, e: &Ensure, begun: Option<Begun>, stale: &mut Option<String>, made: &mut Option<Made>, deadline: f64) -> Result<Round, Failure> {
     let (records, seen) = named(t, e, begun).await?;
     let Some(Made { record: created, replayed, .. }) = made.as_ref() else {
         return match decide(&e.fingerprint, &seen, e.rebuild_failed, stale.as_deref()) {
@@ -166,13 +176,17 @@ async fn round(t: &Transport, e: &Ensure, begun: Option<Begun>, stale: &mut Opti
                 let build_key = e.build_key(t);
                 if building::under_way(&build_key) {
                     while building::under_way(&build_key) {
+                        if timer::now_ms() >= deadline {
+                            let message = format!("snapshots.ensure: {} was not ready within {} ms (another call's create of it is unanswered)", e.name, show_number(e.ctx.options.timeout_ms));
+                            return Err(ClientError::new(ErrorKind::Timeout, message).into());
+                        }
                         timer::sleep(building::LOOK_AGAIN_MS, e.ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
                     }
                     return Ok(Round::Again);
                 }
                 let leading = building::lead(build_key);
                 let (record, replayed) = create(t, e, key).await?;
-                *made = Some(Made { record, replayed, _leading: leading });
+                *made = Some(Made { record, replayed, leading: Some(leading) });
                 Ok(Round::Again)
             }
         };
@@ -193,12 +207,14 @@ async fn round(t: &Transport, e: &Ensure, begun: Option<Begun>, stale: &mut Opti
             }
             Round::Follow(at(&records, i)?, !ours)
         }
-        // The snapshot the create answered with is gone: the key was
+        // The snapshot a replayed create answered with is gone: the key was
         // answered from an earlier, deleted build. Move past it.
-        _ if !live => {
+        _ if !live && replayed => {
             *stale = Some(created_id);
             Round::Contradicted
         }
+        // Ours, answered but not listed yet: it acted, so it is followed by
+        // its id, never made again.
         _ => Round::Follow(created, replayed),
     };
     *made = None;

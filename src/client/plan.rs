@@ -57,6 +57,17 @@ pub struct Lookup {
     pub wanted: Vec<(String, Value)>,
     /// What is looked for, for messages (`snapshot`, `VM`, `mount`).
     pub noun: &'static str,
+    /// The field that names a record in messages (`id`, `mount_path`).
+    pub label: &'static str,
+}
+
+impl Lookup {
+    /// The listing and the fields compared: calls whose lookups are the
+    /// same could each take the other's record.
+    fn signature(&self) -> String {
+        let fields = self.wanted.iter().map(|(k, v)| Value::Array(vec![Value::String(k.clone()), v.clone()])).collect();
+        format!("{}\n{}", self.path, Value::Array(fields).to_json())
+    }
 }
 
 impl Plan {
@@ -100,7 +111,7 @@ pub(super) async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<J
 pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(JsValue, bool), Failure> {
     let call = &plan.call;
     let started_ms = timer::now_ms();
-    let pending = plan.lookup.as_ref().map(|_| t.recent.pending(signature(call)));
+    let pending = plan.lookup.as_ref().map(|l| t.recent.pending(signature(call), l.signature()));
     let mut budget = Budget::new();
     let mut begun = Some(begun);
     loop {
@@ -109,9 +120,9 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
             // Read only for keyed requests: every header read is a crossing and a copy.
             let replayed = call.idempotency_key.is_some() && reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
             shaped(reply, &plan.shape).map(|v| (v, replayed)).map_err(|f| {
-                // A 2xx whose record cannot be read: the request acted, or not.
-                budget.last = Some(Outcome::Network);
-                if call.method == Method::Post { f.acted(true, "", JsValue::UNDEFINED) } else { f }
+                // A 2xx whose record cannot be read: the request acted.
+                budget.last = Some(Outcome::Unreadable);
+                if matches!(call.method, Method::Post | Method::Patch) { f.acted(true, "", JsValue::UNDEFINED) } else { f }
             })
         });
         let failure = match answer {
@@ -127,6 +138,13 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
         let (Some(lookup), Some(pending)) = (&plan.lookup, &pending) else {
             return Err(failure.acted(true, &reconcile::note(Note::MayHaveActed), JsValue::UNDEFINED));
         };
+        let outcome = budget.last.unwrap_or(Outcome::Network);
+        // After a timeout or a 504 the server may still be at work: the
+        // lookup waits the backoff first, so that what it makes can show.
+        let waited = matches!(outcome, Outcome::Timeout | Outcome::Status(504));
+        if waited {
+            timer::sleep(retry::backoff_ms(budget.retries_used, random::unit()), call.signal.as_ref()).await.map_err(Failure::Raw)?;
+        }
         match look(t, call, lookup, started_ms, pending).await {
             Found::Made(record) => {
                 t.recent.claim(&get(&record, lookup.id_field).as_string().unwrap_or_default());
@@ -134,16 +152,17 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
             }
             Found::CannotTell(candidates, note) => return Err(failure.acted(true, &note, candidates)),
             Found::Aborted(reason) => return Err(Failure::Raw(reason)),
-            Found::NothingMade => {
-                let outcome = budget.last.unwrap_or(Outcome::Network);
-                match retry::decide(call.method, outcome, Acted::NothingFound, budget.retries_used, t.max_retries(call), failure.retry_after_ms(), random::unit()) {
-                    Next::Retry(ms) => {
+            Found::NothingMade => match retry::decide(call.method, outcome, Acted::NothingFound, budget.retries_used, t.max_retries(call), failure.retry_after_ms(), random::unit()) {
+                Next::Retry(ms) => {
+                    if !waited {
                         timer::sleep(ms, call.signal.as_ref()).await.map_err(Failure::Raw)?;
-                        budget.retries_used += 1;
                     }
-                    _ => return Err(failure.acted(false, &reconcile::note(Note::NothingFound(lookup.noun)), JsValue::UNDEFINED)),
+                    budget.retries_used += 1;
                 }
-            }
+                // The server answered: it acted, although its record is not listed.
+                _ if outcome == Outcome::Unreadable => return Err(failure.acted(true, &reconcile::note(Note::NotListed(lookup.noun)), JsValue::UNDEFINED)),
+                _ => return Err(failure.acted(false, &reconcile::note(Note::NothingFound(lookup.noun)), JsValue::UNDEFINED)),
+            },
         }
     }
 }
@@ -161,11 +180,11 @@ enum Found {
 /// Records made less than this before the call began (by the server's clock,
 /// read from the lookup's `Date` header) may still be the call's: the header
 /// has whole seconds, and the call's first attempt left before `started_ms`
-/// was read.
+/// was read. Where the runtime shows no `Date` (a page calling another
+/// origin, an in-process server), time rules nothing out: the local clock
+/// may be far from the server's, and a record wrongly ruled out would be
+/// made again.
 const SLACK_MS: f64 = 2_000.0;
-/// The same where the runtime shows no `Date` header (a page calling another
-/// origin): the local clock stands in for the server's, which may differ.
-const SLACK_WITHOUT_DATE_MS: f64 = 60_000.0;
 
 /// Lists what the call would have made and decides (`core::reconcile`),
 /// once none of this client's identical calls has an attempt in flight
@@ -181,6 +200,7 @@ async fn look(t: &Transport, call: &Call, lookup: &Lookup, started_ms: f64, pend
         }
         let reply = match t.send(&Call::get(lookup.path.clone(), call.signal.clone())).await {
             Ok(reply) => reply,
+            Err(Failure::Raw(reason)) => break Found::Aborted(reason),
             Err(_) => break Found::CannotTell(JsValue::UNDEFINED, reconcile::note(Note::LookupFailed(lookup.noun))),
         };
         // A twin may have sent again meanwhile: its record could be listed.
@@ -193,25 +213,21 @@ async fn look(t: &Transport, call: &Call, lookup: &Lookup, started_ms: f64, pend
 
 /// Decides from the lookup's listing.
 fn found(t: &Transport, reply: super::transport::Reply, lookup: &Lookup, started_ms: f64, lookers: usize) -> Found {
-    let offset_ms = reply.header("date").and_then(|d| retry::parse_http_date(&d)).map(|server| server - timer::now_ms());
-    let since_ms = match offset_ms {
-        Some(offset) => started_ms + offset - SLACK_MS,
-        None => started_ms - SLACK_WITHOUT_DATE_MS,
-    };
+    let since_ms = reply.header("date").and_then(|d| retry::parse_http_date(&d)).map(|server| started_ms + (server - timer::now_ms()) - SLACK_MS);
     let Ok(list) = records::many(reply, lookup.aliases) else {
         return Found::CannotTell(JsValue::UNDEFINED, reconcile::note(Note::LookupFailed(lookup.noun)));
     };
     let list = Array::from(&list);
     let data: Vec<Value> = list.iter().map(|r| from_js(&r)).collect();
     let claimed = |id: &str| t.recent.is_claimed(id);
-    let cx = Context { wanted: &lookup.wanted, id_field: lookup.id_field, since_ms: Some(since_ms), claimed: &claimed, lookers };
+    let cx = Context { wanted: &lookup.wanted, id_field: lookup.id_field, since_ms, claimed: &claimed, lookers };
     match reconcile::find(&data, &cx) {
         Verdict::Made(i) => Found::Made(list.get(i as u32)),
         Verdict::NothingMade => Found::NothingMade,
         Verdict::CannotTell(at) => {
             let candidates: Array = at.iter().map(|i| list.get(*i as u32)).collect();
-            let ids: Vec<String> = at.iter().filter_map(|i| data.get(*i)?.get(lookup.id_field)?.as_str().map(str::to_string)).collect();
-            Found::CannotTell(candidates.into(), reconcile::note(Note::Candidates(lookup.noun, &ids)))
+            let ids: Vec<String> = at.iter().filter_map(|i| data.get(*i)?.get(lookup.label)?.as_str().map(str::to_string)).collect();
+            Found::CannotTell(candidates.into(), reconcile::note(Note::Candidates(lookup.noun, at.len(), &ids)))
         }
     }
 }

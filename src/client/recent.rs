@@ -3,12 +3,15 @@
 //! returned is never claimed again), and the create-like requests still
 //! unanswered, each either in flight or looking for what it made.
 //!
-//! Identical requests of one client (the same method, path and body) are
+//! A lookup waits until no call whose record it could match (the same
+//! lookup: its listing and the fields it compares) has an attempt in flight,
+//! since that call's answer could name a record the lookup would take.
+//! Identical requests (the same method, path and body) are then
 //! interchangeable: which of their records each call hands back does not
-//! matter, only that each record goes to one call. So a lookup waits until
-//! none of its twins has an attempt in flight (whose answer could name a
-//! record the lookup would take), and may then take any unclaimed match
-//! while there are no more matches than twins looking.
+//! matter, only that each record goes to one call, so any unclaimed match
+//! may be taken while there are no more matches than such calls looking.
+//! Calls that match alike but differ (another `snapshot_name`) are not:
+//! while one of them is looking too, no match can be told.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -26,10 +29,19 @@ pub const TWINS_POLL_MS: f64 = 20.0;
 #[derive(Default)]
 struct State {
     claimed: Vec<String>,
-    /// Each unanswered call: its number, its request's signature, and
-    /// whether it is looking (rather than in flight).
-    pending: Vec<(u32, String, bool)>,
+    /// Each unanswered call.
+    pending: Vec<Call>,
     next: u32,
+}
+
+/// An unanswered call: its number, its request (method, path and body), its
+/// lookup (listing and compared fields), and whether it is looking rather
+/// than in flight.
+struct Call {
+    number: u32,
+    request: String,
+    lookup: String,
+    looking: bool,
 }
 
 /// Shared by every call of one client (the client's transport holds it).
@@ -54,13 +66,14 @@ impl Recent {
         self.0.borrow().claimed.iter().any(|c| c == id)
     }
 
-    /// Registers an unanswered call of this request (method, path and body:
-    /// `signature`), in flight, until the returned guard is dropped.
-    pub fn pending(&self, signature: String) -> Pending {
+    /// Registers an unanswered call, in flight, until the returned guard is
+    /// dropped: `request` names its request (method, path and body),
+    /// `lookup` what its lookup compares (listing and fields).
+    pub fn pending(&self, request: String, lookup: String) -> Pending {
         let mut state = self.0.borrow_mut();
         let number = state.next;
         state.next = state.next.wrapping_add(1);
-        state.pending.push((number, signature, false));
+        state.pending.push(Call { number, request, lookup, looking: false });
         Pending { recent: self.clone(), number }
     }
 }
@@ -75,25 +88,32 @@ pub struct Pending {
 impl Pending {
     /// Marks this call as looking for what it made (`true`) or in flight.
     pub fn looking(&self, looking: bool) {
-        if let Some(entry) = self.recent.0.borrow_mut().pending.iter_mut().find(|(n, ..)| *n == self.number) {
-            entry.2 = looking;
+        if let Some(call) = self.recent.0.borrow_mut().pending.iter_mut().find(|c| c.number == self.number) {
+            call.looking = looking;
         }
     }
 
-    /// How many calls of this request are looking, this one included, or
-    /// `None` while one of them is in flight.
+    /// How many calls may share this one's matches: `None` while a call
+    /// whose record this lookup could match is in flight; else the calls of
+    /// the identical request looking, this one included, or 0 when a call
+    /// that matches alike but is another request is looking too (then no
+    /// match can be told).
     pub fn lookers(&self) -> Option<usize> {
         let state = self.recent.0.borrow();
-        let signature = &state.pending.iter().find(|(n, ..)| *n == self.number)?.1;
-        let twins = state.pending.iter().filter(|(_, s, _)| s == signature);
-        twins.clone().all(|(.., looking)| *looking).then(|| twins.count())
+        let me = state.pending.iter().find(|c| c.number == self.number)?;
+        let alike = state.pending.iter().filter(|c| c.lookup == me.lookup);
+        if alike.clone().any(|c| !c.looking) {
+            return None;
+        }
+        let identical = alike.clone().filter(|c| c.request == me.request).count();
+        Some(if identical == alike.count() { identical } else { 0 })
     }
 }
 
 impl Drop for Pending {
     fn drop(&mut self) {
         let mut state = self.recent.0.borrow_mut();
-        if let Some(at) = state.pending.iter().position(|(n, ..)| *n == self.number) {
+        if let Some(at) = state.pending.iter().position(|c| c.number == self.number) {
             state.pending.swap_remove(at);
         }
     }

@@ -43,7 +43,7 @@ const CREATE_KEYS: [&str; 2] = ["wait", "extraBody"];
 pub fn create(params: &JsValue, args: &CallArgs, image: bool) -> Result<Op, Failure> {
     let keys = &option_keys(&CREATE_KEYS, image);
     let body = args.with_extra_body(create_body(&from_js(params))?)?;
-    let lookup = Lookup { path: "/v1/snapshots".into(), aliases: &SNAPSHOT_ALIASES, id_field: "id", wanted: snapshot_fields(&body), noun: "snapshot" };
+    let lookup = Lookup { path: "/v1/snapshots".into(), aliases: &SNAPSHOT_ALIASES, id_field: "id", wanted: snapshot_fields(&body), noun: "snapshot", label: "id" };
     let shape = Shape::One(&SNAPSHOT_ALIASES);
     let mut plan = if args.data.get("wait") == Some(&Value::Bool(true)) {
         let ctx = wait_context(args, keys)?;

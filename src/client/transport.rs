@@ -168,9 +168,9 @@ impl Transport {
                     Err(()) => {
                         let mut e = ClientError::new(ErrorKind::Api, format!("The server answered {} with a body that is not valid JSON", r.status));
                         e.status = Some(r.status);
-                        // A body cut short in transit is worth another read; a
-                        // POST that acted is not repeated.
-                        (Outcome::Network, Failure::described(e, r.header("x-request-id"), r.body))
+                        // A body cut short in transit is worth another read;
+                        // a POST that acted is looked for, never repeated.
+                        (Outcome::Unreadable, Failure::described(e, r.header("x-request-id"), r.body))
                     }
                 },
                 Ok(r) if r.status == 0 || (300..400).contains(&r.status) => {

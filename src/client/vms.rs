@@ -66,7 +66,7 @@ fn with_body(mut plan: Plan, body: Value, args: &CallArgs) -> Result<Op, Failure
 /// The VMs, terminated ones too, looked through for one whose `field` is
 /// `value`: what a lost answer made.
 fn vm_lookup(field: &str, value: Value) -> Lookup {
-    Lookup { path: "/v1/vms/".into(), aliases: &VM_ALIASES, id_field: "vm_id", wanted: vec![(field.to_string(), value)], noun: "VM" }
+    Lookup { path: "/v1/vms/".into(), aliases: &VM_ALIASES, id_field: "vm_id", wanted: vec![(field.to_string(), value)], noun: "VM", label: "vm_id" }
 }
 
 /// `POST /v1/vms?wait=`. The idempotency key is also recorded in the VM's
@@ -116,7 +116,7 @@ pub fn snapshot(vm_id: &JsValue, body: &JsValue, wait_arg: &CallArgs) -> Result<
     if let Some(name) = body.get("name").filter(|v| !matches!(v, Value::Null)) {
         wanted.push(("name".to_string(), name.clone()));
     }
-    let lookup = Lookup { path: "/v1/snapshots".into(), aliases: &SNAPSHOT_ALIASES, id_field: "id", wanted, noun: "snapshot" };
+    let lookup = Lookup { path: "/v1/snapshots".into(), aliases: &SNAPSHOT_ALIASES, id_field: "id", wanted, noun: "snapshot", label: "id" };
     with_body(plan.looked_up(lookup), body, wait_arg)
 }
 
@@ -165,7 +165,7 @@ pub fn mount_volume(vm_id: &JsValue, volume: &JsValue, wait_arg: &CallArgs) -> R
     let wait = vm::wait_flag(&wait_arg.data, true)?;
     let plan = planned_with(Method::Post, vm_path(vm_id, &format!("/volumes?wait={wait}"))?, Shape::Ack, wait_arg, BODY_WAIT_KEYS)?;
     let wanted = ["volume_id", "mount_path"].iter().filter_map(|k| Some((k.to_string(), body.get(k)?.clone()))).collect();
-    let lookup = Lookup { path: vm_path(vm_id, "/volumes")?, aliases: &[], id_field: "", wanted, noun: "mount" };
+    let lookup = Lookup { path: vm_path(vm_id, "/volumes")?, aliases: &[], id_field: "", wanted, noun: "mount", label: "mount_path" };
     with_body(plan.looked_up(lookup), body, wait_arg)
 }
 

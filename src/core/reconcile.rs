@@ -1,5 +1,6 @@
 //! After a create-like POST whose answer was lost (the connection dropped, a
-//! timeout, a 502 or 504): which listed record, if any, is the one it made.
+//! timeout, a 500, 502 or 504, a 2xx that could not be read): which listed
+//! record, if any, is the one it made.
 //! The API documents no idempotency key, so a repeat could make a second
 //! build or VM; the client looks first, and repeats only when the lookup
 //! shows that nothing was made.
@@ -29,14 +30,17 @@ pub struct Context<'a> {
     /// The record's id field (`id`, `vm_id`; empty where records have none).
     pub id_field: &'a str,
     /// Records created before this instant (epoch ms, by the server's clock)
-    /// cannot be the call's; `None` where time does not tell (volumes).
+    /// cannot be the call's; `None` where the server's clock is not known.
+    /// Records without a readable `created_at` (volumes) are never ruled
+    /// out by time.
     pub since_ms: Option<f64>,
     /// Ids this client has already handed to other calls.
     pub claimed: &'a dyn Fn(&str) -> bool,
     /// How many calls of this client with the same request are looking,
     /// this one included, none of them in flight: identical requests are
     /// interchangeable, so while the matches are no more than they, any
-    /// unclaimed one may be taken (each call takes its own in turn).
+    /// unclaimed one may be taken (each call takes its own in turn). 0: no
+    /// match may be taken (a call that matches alike is another request).
     pub lookers: usize,
 }
 
@@ -79,7 +83,7 @@ pub fn find(records: &[Value], cx: &Context<'_>) -> Verdict {
     let all_match = found.iter().all(|(_, yes)| *yes);
     match found.first() {
         None => Verdict::NothingMade,
-        Some((first, _)) if all_match && found.len() <= cx.lookers.max(1) => Verdict::Made(*first),
+        Some((first, _)) if all_match && found.len() <= cx.lookers => Verdict::Made(*first),
         _ => Verdict::CannotTell(found.into_iter().map(|(i, _)| i).collect()),
     }
 }
@@ -135,10 +139,14 @@ pub enum Note<'a> {
     MayHaveActed,
     /// The lookup for this noun (`snapshot`, `VM`) failed.
     LookupFailed(&'a str),
-    /// The lookup found these records (ids) and could not tell.
-    Candidates(&'a str, &'a [String]),
+    /// The lookup found this many records, named by these ids, and could
+    /// not tell.
+    Candidates(&'a str, usize, &'a [String]),
     /// The lookup found nothing, and the budget allows no repeat.
     NothingFound(&'a str),
+    /// The server answered (so the request acted), but its record is not
+    /// in the listing.
+    NotListed(&'a str),
 }
 
 /// The text added to the failure's message for `note`: what to check, or
@@ -149,8 +157,9 @@ pub fn note(note: Note<'_>) -> String {
     match note {
         Note::MayHaveActed => format!("{acted}: check before sending it again"),
         Note::LookupFailed(noun) => format!("{acted}, and looking for the {noun} it would have made failed: check before sending it again"),
-        Note::Candidates(noun, ids) => format!("{acted}: {} {noun}(s) may be its doing, {} (the error's candidates), so it was not sent again", ids.len(), ids.join(", ")),
+        Note::Candidates(noun, count, ids) => format!("{acted}: {count} {noun}(s) may be its doing, {} (the error's candidates), so it was not sent again", ids.join(", ")),
         Note::NothingFound(noun) => format!("; no {noun} it would have made was found, so it was not sent again"),
+        Note::NotListed(noun) => format!("{acted} (it answered), and the {noun} it made is not listed yet: check before sending it again"),
     }
 }
 
@@ -194,6 +203,16 @@ mod tests {
 
     fn cx<'a>(wanted: &'a [(String, Value)], since_ms: Option<f64>, claimed: &'a dyn Fn(&str) -> bool, twins_looking: bool) -> Context<'a> {
         Context { wanted, id_field: "id", since_ms, claimed, lookers: if twins_looking { 2 } else { 1 } }
+    }
+
+    #[test]
+    fn a_call_alike_but_not_identical_looking_too_blocks_any_claim() {
+        let none = |_: &str| false;
+        let list = [snap("x", "a", T1)];
+        let want = wanted("a");
+        let blocked = Context { wanted: &want, id_field: "id", since_ms: None, claimed: &none, lookers: 0 };
+        assert_eq!(find(&list, &blocked), Verdict::CannotTell(vec![0]));
+        assert_eq!(find(&[], &blocked), Verdict::NothingMade);
     }
 
     const T0: &str = "2026-12-06T10:00:00.000Z";
@@ -262,7 +281,7 @@ mod tests {
     fn a_note_names_the_candidates_to_check() {
         let ids: Vec<String> = (1..=3).map(|i| format!("snap_{i}")).collect();
         assert_eq!(
-            note(Note::Candidates("snapshot", &ids)),
+            note(Note::Candidates("snapshot", 3, &ids)),
             "; the request may have acted on the server: 3 snapshot(s) may be its doing, snap_1, snap_2, snap_3 (the error's candidates), so it was not sent again"
         );
         assert!(note(Note::LookupFailed("VM")).contains("looking for the VM it would have made failed"));

@@ -31,10 +31,13 @@ impl Method {
 pub enum Outcome {
     /// A response arrived with this status.
     Status(u16),
-    /// The connection failed (or the response could not be read).
+    /// The connection failed.
     Network,
     /// The per-request timeout fired.
     Timeout,
+    /// A 2xx came back, and its body could not be read (cut short, not
+    /// JSON, not the record expected): the server acted.
+    Unreadable,
 }
 
 /// First backoff step, doubled per attempt.
@@ -63,7 +66,7 @@ pub fn is_retryable(method: Method, outcome: Outcome) -> bool {
 /// repeating is safe: network errors, timeouts, 408, 429 and 5xx.
 pub fn is_transient(outcome: Outcome) -> bool {
     match outcome {
-        Outcome::Network | Outcome::Timeout => true,
+        Outcome::Network | Outcome::Timeout | Outcome::Unreadable => true,
         Outcome::Status(s) => s == 408 || s == 429 || (500..=599).contains(&s),
     }
 }
@@ -72,10 +75,10 @@ pub fn is_transient(outcome: Outcome) -> bool {
 /// although its answer did not say so: the connection dropped, the attempt
 /// timed out, a gateway gave up (502, 504: the API documents 504s for VM
 /// creates that did create the VM), a 500, or a 2xx whose body could not be
-/// read (reported as [`Outcome::Network`]). 429 and 503 say it did not act;
-/// any other status is the server's considered answer.
+/// read (which did act). 429 and 503 say it did not act; any other status
+/// is the server's considered answer.
 pub fn may_have_acted(method: Method, outcome: Outcome) -> bool {
-    matches!(method, Method::Post | Method::Patch) && matches!(outcome, Outcome::Network | Outcome::Timeout | Outcome::Status(500 | 502 | 504))
+    matches!(method, Method::Post | Method::Patch) && matches!(outcome, Outcome::Network | Outcome::Timeout | Outcome::Unreadable | Outcome::Status(500 | 502 | 504))
 }
 
 /// What is known of whether a failed attempt acted.
@@ -108,7 +111,8 @@ pub fn decide(method: Method, outcome: Outcome, acted: Acted, retries_used: u32,
     let retryable = match acted {
         Acted::Unknown if may_have_acted(method, outcome) => return Next::LookFirst,
         Acted::Unknown => is_retryable(method, outcome),
-        Acted::NothingFound => is_transient(outcome),
+        // A 2xx said it acted: a lookup that missed its record proves nothing.
+        Acted::NothingFound => is_transient(outcome) && outcome != Outcome::Unreadable,
     };
     if !retryable || retries_used >= max_retries {
         return Next::Stop;
@@ -273,6 +277,9 @@ mod tests {
 
     #[test]
     fn a_post_that_may_have_acted_is_looked_for_first_and_repeated_only_once_nothing_was_found() {
+        assert_eq!(decide(Post, Unreadable, Acted::Unknown, 0, 2, None, 0.0), Next::LookFirst);
+        assert_eq!(decide(Post, Unreadable, Acted::NothingFound, 0, 2, None, 0.0), Next::Stop, "a 2xx acted: never sent again");
+        assert_eq!(decide(Get, Unreadable, Acted::Unknown, 0, 2, None, 0.0), Next::Retry(500.0));
         for o in [Network, Timeout, Status(500), Status(502), Status(504)] {
             assert_eq!(decide(Post, o, Acted::Unknown, 0, 2, None, 0.0), Next::LookFirst, "{o:?}");
             // Even with the budget spent: what was made is still worth finding.
@@ -287,10 +294,11 @@ mod tests {
     }
 
     /// Any mix of failures, counted against one budget, ends within
-    /// `max_retries + 1` attempts: the loop the transport and the plan share.
+    /// `max_retries + 1` attempts: a model of the loop the transport and the
+    /// plan share (the end-to-end suite counts the real one's requests).
     #[test]
     fn no_mix_of_failures_makes_more_than_max_retries_plus_one_attempts() {
-        let outcomes = [Status(503), Status(429), Network, Timeout, Status(502), Status(504), Status(500), Status(408)];
+        let outcomes = [Status(503), Status(429), Network, Timeout, Status(502), Status(504), Status(500), Status(408), Unreadable];
         for max in 0..4u32 {
             for method in [Get, Post, Delete, Patch] {
                 for seed in 0..outcomes.len() {

@@ -35,7 +35,12 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
   const counts = { ok: 0, typed: 0, untyped: 0 };
   // Calls that rejected with mayHaveActed, by what they would have made.
   const mayHaveMade = { snapshots: 0, vms: 0 };
-  const makes = { create: 'snapshots', vmSnapshot: 'snapshots', vmCreate: 'vms' };
+  /** A create-like call: a rejection that may have acted is counted against what it makes. */
+  const making = (kind, promise) =>
+    promise.catch((e) => {
+      if (e?.mayHaveActed) mayHaveMade[kind] += 1;
+      throw e;
+    });
   const byOp = {};
   const created = new Set(); // snapshots (built or captured) the client reported created
   const deleteTried = new Set();
@@ -48,7 +53,7 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
 
   const ops = {
     async create() {
-      const s = await client.snapshots.create({ oci_image: 'docker.io/library/python:3.11-slim', build_args: { extra_pip_packages: ['numpy'] } });
+      const s = await making('snapshots', client.snapshots.create({ oci_image: 'docker.io/library/python:3.11-slim', build_args: { extra_pip_packages: ['numpy'] } }));
       created.add(s.id);
       await client.snapshots.waitUntilReady(s.id, WAIT);
     },
@@ -68,13 +73,13 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
       deleted.add(id);
     },
     async vmCreate() {
-      const vm = await client.vms.create({}, true);
+      const vm = await making('vms', client.vms.create({}, true));
       vms.add(vm.vm_id);
     },
     async vmSnapshot() {
       const vm = pick(live());
       if (!vm) return ops.vmCreate();
-      const s = await client.vms.snapshot(vm, { name: 'soak' }, false);
+      const s = await making('snapshots', client.vms.snapshot(vm, { name: 'soak' }, false));
       created.add(s.id);
       await client.snapshots.waitUntilReady(s.id, WAIT);
     },
@@ -103,7 +108,6 @@ test(`${OPS} operations under injected faults: nothing lost, duplicated or leake
         await ops[name]();
         counts.ok += 1;
       } catch (e) {
-        if (e?.mayHaveActed && makes[name]) mayHaveMade[makes[name]] += 1;
         if (e instanceof InstaVMError) counts.typed += 1;
         else {
           counts.untyped += 1;

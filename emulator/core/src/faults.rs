@@ -26,7 +26,8 @@ use crate::wire::{ApiError, Request, Response};
 /// acting (`reset` on mutating methods, `lost`, `gateway`); `reset` on the
 /// others drops the connection at once.
 pub(crate) fn strike(faults: &Faults, request: &Request, lost: &mut Option<Lost>) -> Option<Reply> {
-    let fault = faults.pick(request.header("x-emulator-fault"))?;
+    let forced = request.header("x-emulator-fault");
+    let fault = faults.pick(forced)?;
     let mutating = matches!(request.method.as_str(), "POST" | "PATCH" | "DELETE");
     let raw = |status: u16, content_type: &str, body: String| Some(Reply::Now(Response::new(status, Some(content_type), body)));
     match fault {
@@ -41,7 +42,11 @@ pub(crate) fn strike(faults: &Faults, request: &Request, lost: &mut Option<Lost>
             None
         }
         Fault::Gateway => {
-            *lost = Some(Lost::Gateway(if faults.draw() < 0.5 { 502 } else { 504 }));
+            // Forced by header: 504, as a gateway timing out on a long VM
+            // create (the documented case), the same on every host whatever
+            // the seed's sequence has reached; drawn: 502 or 504.
+            let status = if forced.is_some() || faults.draw() >= 0.5 { 504 } else { 502 };
+            *lost = Some(Lost::Gateway(status));
             None
         }
         Fault::TooManyRequests => {
