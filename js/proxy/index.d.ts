@@ -37,8 +37,8 @@ export type Operation =
  * `snapshots.list`, `snapshots.get` and `snapshots.create`. Waits are polls
  * too: a snapshot wait (`create(..., { wait: true })`, `vms.snapshot`) needs
  * `snapshots.get`, a VM wait (the default of `vms.create`, `clone`, `resume`)
- * needs `vms.get`, and a `vms.create` whose answer was lost looks for its VM
- * with `vms.listAll`.
+ * needs `vms.get`, and a create whose answer was lost looks for what it made
+ * with `snapshots.list`, `vms.listAll` or `vms.listVolumes`.
  */
 export type AllowEntry = Operation | 'snapshots.*' | 'vms.*' | 'snapshots.waitUntilReady' | 'snapshots.watch' | 'snapshots.ensure';
 
@@ -54,8 +54,10 @@ export interface ProxyOptions {
   apiKey: string;
   /**
    * The API to forward to, default `https://api.instavm.io`: an absolute
-   * `http(s)` URL without `/v1` (the proxy adds it), as the client's
-   * `baseUrl`. `undefined` (an unset Worker binding) means the default.
+   * URL without `/v1` (the proxy adds it), as the client's `baseUrl`;
+   * `https://`, or `http://` only on this machine (an emulator), since the
+   * key would travel in clear. `undefined` (an unset Worker binding) means
+   * the default.
    */
   baseUrl?: string;
   /**
@@ -83,13 +85,32 @@ export interface ProxyOptions {
    * `['https://app.example']`: their requests get CORS headers and their
    * preflights are answered. Default: none, same-origin only (a request whose
    * `Origin` is another is a 403). A preflight allows `Content-Type`,
-   * `Accept`, `Idempotency-Key` and `Authorization` (for `authorize`), and
-   * credentials: a page whose `fetch` sends `credentials: 'include'` passes
-   * its cookies to `authorize` (they are never forwarded). `'*'` is refused.
+   * `Accept`, `Idempotency-Key` and `Authorization` (for `authorize`).
+   * Refused at `createProxy`: wildcards (`'*'`, `'https://*.example'`) and
+   * `http://` origins other than this machine's (localhost, 127.x, [::1]).
    */
   allowedOrigins?: readonly string[];
+  /**
+   * Send `Access-Control-Allow-Credentials: true` to the `allowedOrigins`, so
+   * that a page whose `fetch` sends `credentials: 'include'` passes its
+   * cookies to `authorize` (they are never forwarded). Default `false`: a
+   * cross-origin page authenticates with an `Authorization` header.
+   */
+  allowCredentials?: boolean;
   /** The largest request body forwarded, default 1 MiB (1048576 bytes); a larger one gets a 413. */
   maxBodyBytes?: number;
+  /** The largest answer passed back, default 32 MiB; a larger one is a 502 (and not buffered past the limit). */
+  maxAnswerBytes?: number;
+  /**
+   * How long the API may take to answer, default 10 minutes (a VM create
+   * with `?wait=true` answers once the VM is live); past it, a 504.
+   */
+  timeoutMs?: number;
+  /**
+   * At most this many requests forwarded at once; past it, a 503 with
+   * `Retry-After: 1`, sending nothing. Default: no cap.
+   */
+  maxInFlight?: number;
   /**
    * The `fetch` that reaches the API, default the global one; called as
    * `fetch(url, init)` with `redirect: 'manual'` (a redirect answer becomes a
@@ -107,13 +128,19 @@ export type ProxyHandler = (request: Request) => Promise<Response>;
  * rest itself (404 for no operation or outside `prefix`, 405 for a method the
  * path lacks, 403 for an operation not allowed, an unauthorized caller or a
  * foreign origin, 400 for an id that is not one path segment, 413 for a body
- * over `maxBodyBytes`, 502 for an unreachable API or a redirect), with nothing
- * sent upstream. Only `Content-Type`, `Accept` and `Idempotency-Key` are
- * forwarded; only `Content-Type`, `X-Request-Id`, `Retry-After`,
- * `Retry-After-Ms`, `Idempotent-Replayed` and `Date` (the API's clock) come back.
+ * over `maxBodyBytes`, 503 past `maxInFlight`), with nothing sent upstream;
+ * 502 for an unreachable API, a redirect, an answer that is not JSON or is
+ * over `maxAnswerBytes`, and 504 past `timeoutMs`. Only `Content-Type`,
+ * `Accept` and `Idempotency-Key` are forwarded; only `Content-Type`,
+ * `X-Request-Id`, `Retry-After`, `Retry-After-Ms`, `Idempotent-Replayed` and
+ * `Date` (the API's clock) come back, with `X-Content-Type-Options: nosniff`
+ * and `Cache-Control: no-store` on every answer. The key is scrubbed from
+ * answers in every form it could take: as it is, upper or lower case, hex,
+ * percent-encoded, `\u`-escaped, base64 and base64url.
  *
  * @throws TypeError naming the option at fault: a missing `apiKey`, an
- * unknown operation in `allow` (with the nearest name), an unknown option.
+ * unknown operation in `allow` (with the nearest name), an unknown option, a
+ * `baseUrl` over `http://` to another machine or with a backslash or `@`.
  */
 export declare function createProxy(options: ProxyOptions): ProxyHandler;
 

@@ -17,7 +17,13 @@ import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse 
 
 const DEFAULT_BASE_URL = 'https://api.instavm.io';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
-const OPTION_KEYS = ['apiKey', 'baseUrl', 'prefix', 'allow', 'authorize', 'allowedOrigins', 'maxBodyBytes', 'fetch'];
+/** Long enough for `?wait=true` on a VM create or resume, which answers once the VM is live. */
+const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
+/** An answer larger than this is a 502 (a listing of 10 000 records is about 5 MB). */
+const DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+const OPTION_KEYS = ['apiKey', 'baseUrl', 'prefix', 'allow', 'authorize', 'allowedOrigins', 'allowCredentials', 'maxBodyBytes', 'maxAnswerBytes', 'timeoutMs', 'maxInFlight', 'fetch'];
+/** On every answer: the browser never sniffs another type, and no cache keeps a user's records. */
+const SAFE_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
 const WILDCARDS = ['snapshots.*', 'vms.*'];
 
 /** The request headers of the API a caller may send; the key is the proxy's own. */
@@ -62,10 +68,24 @@ function baseUrlOf(value) {
   } catch {
     throw fail('baseUrl', `is not a valid URL${example}`);
   }
-  if (url.username || url.password) throw fail('baseUrl', 'must not hold credentials: the proxy sends the key as X-API-Key');
+  if (url.username || url.password || value.includes('@')) throw fail('baseUrl', 'must not hold credentials or an @: the proxy sends the key as X-API-Key');
+  if (value.includes('\\')) throw fail('baseUrl', 'must not hold a backslash: URL parsers disagree on where its host ends');
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw fail('baseUrl', `must be https:// unless it is on this machine (localhost, 127.x, [::1]): http:// would send the key in clear to ${url.host}`);
   const trimmed = value.replace(/\/+$/, '');
   if (/\/v1$/i.test(trimmed)) throw fail('baseUrl', `must not end in /v1: the proxy adds /v1 itself; use ${trimmed.slice(0, -3)}`);
   return trimmed;
+}
+
+/** A host on this machine: localhost, 127.0.0.0/8 or [::1]. */
+function isLoopback(hostname) {
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(hostname) || hostname === '[::1]';
+}
+
+/** A whole number from `min` up, or the default when absent. */
+function wholeOf(option, value, fallback, min = 0, what = 'a whole number') {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min) throw fail(option, `must be ${what}, got ${describe(value)}`);
+  return value;
 }
 
 function prefixOf(value) {
@@ -104,7 +124,7 @@ function originsOf(value) {
   return new Set(
     value.map((origin, i) => {
       const option = `allowedOrigins[${i}]`;
-      if (origin === '*') throw fail(option, "'*' would let every site use the key through its visitors: list the origins of your app");
+      if (typeof origin === 'string' && origin.includes('*')) throw fail(option, `${JSON.stringify(origin)}: wildcards would let other sites use the key through its visitors: list the origins of your app`);
       let parsed;
       try {
         parsed = new URL(origin);
@@ -112,6 +132,7 @@ function originsOf(value) {
       if (typeof origin !== 'string' || !parsed || parsed.origin !== origin || parsed.origin === 'null') {
         throw fail(option, `must be an origin: scheme, host and port only, no path or trailing slash, such as 'https://app.example', got ${describe(origin)}`);
       }
+      if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) throw fail(option, `must be https:// unless it is on this machine: a page served over http:// can be altered on the way, got ${describe(origin)}`);
       return origin;
     }),
   );
@@ -126,7 +147,7 @@ function describe(value) {
 // ---------------------------------------------------------------- answers
 
 function json(status, body, headers = {}) {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...SAFE_HEADERS, ...headers } });
 }
 
 /** An answer of the proxy's own, in the API's error shape (`detail`). */
@@ -172,21 +193,69 @@ function reencode(segment) {
   return encodeURIComponent(id);
 }
 
-/** Replaces each occurrence of `needle` in `bytes`; the same array when there is none. */
-function scrub(bytes, needle) {
-  const out = [];
-  let from = 0;
+/**
+ * The forms of the key that an answer might carry, as byte strings, each
+ * matched ignoring ASCII case or exactly: the key itself, its hex, its
+ * percent-encoding and its JSON `\\u` escapes (which any case spells), and
+ * its base64 and base64url at each of the three alignments it can have
+ * inside a longer encoding (the characters that depend on nothing but the
+ * key), matched exactly.
+ */
+function keyForms(apiKey) {
+  const encode = (text) => new TextEncoder().encode(text);
+  // A key this short (a test's) is scrubbed as it is: its other forms would match ordinary text.
+  if (apiKey.length < 8) return [{ bytes: encode(apiKey), fold: false }];
+  const bytes = [...encode(apiKey)];
+  const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+  const folded = [apiKey, hex, bytes.map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''), [...apiKey].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')];
+  const exact = [];
+  for (let pad = 0; pad < 3; pad++) {
+    const b64 = btoa(String.fromCharCode(...new Array(pad).fill(0), ...bytes));
+    // Skip the characters the padding shares; keep those the key's bytes alone decide.
+    const core = b64.slice(Math.ceil((pad * 4) / 3), Math.floor(((pad + bytes.length) * 4) / 3));
+    if (core.length >= 8) exact.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...new Set(folded)].map((f) => ({ bytes: encode(f.toLowerCase()), fold: true })).concat([...new Set(exact)].map((e) => ({ bytes: encode(e), fold: false })));
+}
+
+/** `bytes` with ASCII letters in lower case. */
+function lower(bytes) {
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < out.length; i++) if (out[i] >= 65 && out[i] <= 90) out[i] += 32;
+  return out;
+}
+
+/** Where `needle` occurs in `bytes`: [start, end) ranges. */
+function occurrences(bytes, needle, ranges) {
   for (let i = bytes.indexOf(needle[0]); i >= 0 && i <= bytes.length - needle.length; i = bytes.indexOf(needle[0], i + 1)) {
     let j = 1;
     while (j < needle.length && bytes[i + j] === needle[j]) j++;
-    if (j < needle.length) continue;
-    out.push(bytes.subarray(from, i), REDACTED);
-    from = i + needle.length;
-    i = from - 1;
+    if (j === needle.length) ranges.push([i, i + needle.length]);
   }
-  if (!out.length) return bytes;
+}
+
+/** Replaces every form of the key in `bytes`; the same array when there is none. */
+function scrub(bytes, forms) {
+  const ranges = [];
+  const folded = lower(bytes);
+  for (const form of forms) occurrences(form.fold ? folded : bytes, form.bytes, ranges);
+  if (!ranges.length) return bytes;
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out = [];
+  let from = 0;
+  for (const [start, end] of ranges) {
+    if (end <= from) continue;
+    if (start >= from) out.push(bytes.subarray(from, start), REDACTED);
+    from = Math.max(from, end);
+  }
   out.push(bytes.subarray(from));
   return concat(out);
+}
+
+/** Whether a header value holds any form of the key. */
+function holdsKey(value, forms) {
+  const bytes = new TextEncoder().encode(value);
+  return scrub(bytes, forms) !== bytes;
 }
 const REDACTED = new TextEncoder().encode('[redacted]');
 
@@ -201,7 +270,7 @@ function concat(parts) {
   return joined;
 }
 
-/** The body, or `null` when it is larger than `max` bytes (then left unread). */
+/** The body of a request or response, or `null` when it is larger than `max` bytes (then left unread). */
 async function readBody(request, max) {
   if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
@@ -233,7 +302,7 @@ export function createProxy(options) {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw fail(key, `is not an option${suggestion(key, OPTION_KEYS)} (options: ${OPTION_KEYS.join(', ')})`);
   }
-  const { apiKey, authorize, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, fetch: fetchOption } = options;
+  const { apiKey, authorize, fetch: fetchOption } = options;
   // The key's text never goes into a message: only what is wrong with it.
   if (typeof apiKey !== 'string' || apiKey === '') {
     throw fail('apiKey', `is required: the InstaVM API key the proxy sends upstream, such as env.INSTAVM_API_KEY (got ${apiKey === '' ? 'an empty string' : describe(apiKey)})`);
@@ -244,16 +313,22 @@ export function createProxy(options) {
   const allowed = allowOf(options.allow);
   const origins = originsOf(options.allowedOrigins);
   if (authorize !== undefined && typeof authorize !== 'function') throw fail('authorize', `must be a function (request, operation) => boolean, got ${describe(authorize)}`);
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 0) throw fail('maxBodyBytes', `must be a whole number of bytes, got ${describe(maxBodyBytes)}`);
+  const maxBodyBytes = wholeOf('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 0, 'a whole number of bytes');
+  const maxAnswerBytes = wholeOf('maxAnswerBytes', options.maxAnswerBytes, DEFAULT_MAX_ANSWER_BYTES, 1, 'a whole number of bytes from 1');
+  const timeoutMs = wholeOf('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 1, 'a whole number of milliseconds from 1');
+  const maxInFlight = wholeOf('maxInFlight', options.maxInFlight, undefined, 1, 'a whole number from 1');
+  if (options.allowCredentials !== undefined && typeof options.allowCredentials !== 'boolean') throw fail('allowCredentials', `must be true or false, got ${describe(options.allowCredentials)}`);
   if (fetchOption !== undefined && typeof fetchOption !== 'function') throw fail('fetch', `must be a function like the global fetch, got ${describe(fetchOption)}`);
-  const keyBytes = new TextEncoder().encode(apiKey);
+  const forms = keyForms(apiKey);
+  let inFlight = 0;
 
   /** CORS headers for an allowed cross-origin caller; `null` for a refused one; `{}` for none needed. */
   function cors(request, url) {
     const origin = request.headers.get('origin');
     if (origin === null) return origins.size ? { vary: 'Origin' } : {};
     if (origins.has(origin)) {
-      return { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
+      const credentials = options.allowCredentials ? { 'access-control-allow-credentials': 'true' } : {};
+      return { 'access-control-allow-origin': origin, ...credentials, 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
     }
     // Same origin: by the URL, or as the browser says (behind a TLS-terminating proxy the URL's scheme or port may differ).
     if (origin === url.origin || request.headers.get('sec-fetch-site') === 'same-origin') return origins.size ? { vary: 'Origin' } : {};
@@ -277,7 +352,7 @@ export function createProxy(options) {
       const methods = found.status === 405 ? found.allow : asked;
       return new Response(null, {
         status: 204,
-        headers: { ...corsHeaders, 'access-control-allow-methods': methods, 'access-control-allow-headers': PREFLIGHT_HEADERS, 'access-control-max-age': '600' },
+        headers: { ...SAFE_HEADERS, ...corsHeaders, 'access-control-allow-methods': methods, 'access-control-allow-headers': PREFLIGHT_HEADERS, 'access-control-max-age': '600' },
       });
     }
     if (corsHeaders === null) return refuse(403, 'this origin may not call the API through this proxy');
@@ -306,6 +381,19 @@ export function createProxy(options) {
     const body = method === 'GET' ? undefined : await readBody(request, maxBodyBytes);
     if (body === null) return refuse(413, `the body is over ${maxBodyBytes} bytes`, { body: { operation }, headers: corsHeaders });
 
+    if (maxInFlight !== undefined && inFlight >= maxInFlight) {
+      return refuse(503, `${operation}: ${maxInFlight} requests are under way; try again shortly`, { body: { operation }, headers: { ...corsHeaders, 'retry-after': '1' } });
+    }
+    inFlight += 1;
+    try {
+      return await forward(request, url, method, operation, ids, body, corsHeaders);
+    } finally {
+      inFlight -= 1;
+    }
+  }
+
+  /** Sends the operation upstream, bounded by `timeoutMs` and the caller's signal, and shapes the answer. */
+  async function forward(request, url, method, operation, ids, body, corsHeaders) {
     let i = 0;
     const upstreamPath = OPERATIONS[operation][1].replace(/\{\}/g, () => ids[i++]);
     const headers = new Headers();
@@ -314,6 +402,22 @@ export function createProxy(options) {
       if (value !== null) headers.set(name, value);
     }
     headers.set('x-api-key', apiKey);
+    // The caller's signal, or the upstream timeout, whichever fires first.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('the InstaVM API did not answer in time')), timeoutMs);
+    const onGone = () => timeout.abort(request.signal.reason);
+    if (request.signal.aborted) onGone();
+    request.signal.addEventListener('abort', onGone, { once: true });
+    try {
+      return await exchange(request, url, method, operation, upstreamPath, headers, body, corsHeaders, timeout.signal);
+    } finally {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', onGone);
+    }
+  }
+
+  async function exchange(request, url, method, operation, upstreamPath, headers, body, corsHeaders, signal) {
+    if (signal.aborted && request.signal.aborted) return refuse(499, `${operation}: the caller went away`, { body: { operation }, headers: corsHeaders });
     let response;
     try {
       response = await (fetchOption ?? globalThis.fetch)(baseUrl + upstreamPath + url.search, {
@@ -321,29 +425,36 @@ export function createProxy(options) {
         headers,
         body: body && body.length ? body : undefined,
         redirect: 'manual',
-        signal: request.signal,
+        signal,
       });
     } catch {
       // A network error's text can name the upstream: it is not passed on.
-      return refuse(502, `${operation}: the InstaVM API could not be reached`, { body: { operation }, headers: corsHeaders });
+      const why = signal.aborted && !request.signal.aborted ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
+      return refuse(signal.aborted && !request.signal.aborted ? 504 : 502, `${operation}: the InstaVM API ${why}`, { body: { operation }, headers: corsHeaders });
     }
     if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
       response.body?.cancel().catch(() => {});
       return refuse(502, `${operation}: the InstaVM API answered with a redirect, which the proxy does not follow`, { body: { operation }, headers: corsHeaders });
     }
-    const out = new Headers(corsHeaders);
+    const out = new Headers({ ...corsHeaders, ...SAFE_HEADERS });
     for (const name of ANSWER_HEADERS) {
       const value = response.headers.get(name);
-      if (value !== null && !value.includes(apiKey)) out.set(name, value);
+      if (value !== null && !holdsKey(value, forms)) out.set(name, value);
     }
     let bytes;
     try {
-      bytes = new Uint8Array(await response.arrayBuffer());
+      bytes = await readBody(response, maxAnswerBytes);
     } catch {
       return refuse(502, `${operation}: the InstaVM API's answer ended early`, { body: { operation }, headers: corsHeaders });
     }
+    if (bytes === null) return refuse(502, `${operation}: the InstaVM API's answer is over ${maxAnswerBytes} bytes`, { body: { operation }, headers: corsHeaders });
     const empty = NULL_BODY.has(response.status) || method === 'HEAD';
-    return new Response(empty ? null : scrub(bytes, keyBytes), { status: response.status, headers: out });
+    // Only JSON is the API's: an HTML error page of a gateway is not served from the app's origin.
+    const type = response.headers.get('content-type') ?? '';
+    if (!empty && bytes.length > 0 && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+      return refuse(502, `${operation}: the InstaVM API answered ${response.status} with ${type ? `content of type ${JSON.stringify(type.split(';')[0].trim().slice(0, 60))}` : 'no content type'}, not JSON`, { body: { operation, status: response.status }, headers: corsHeaders });
+    }
+    return new Response(empty ? null : scrub(bytes, forms), { status: response.status, headers: out });
   }
 
   return async function proxy(request) {

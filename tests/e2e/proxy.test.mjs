@@ -205,8 +205,11 @@ test('what passes: only the contract headers go up with the proxy key, only cont
   assert.equal((await requestLog(key)).length, 3);
   // Back: the contract's answer headers and no more (the emulator's own CORS headers stay behind).
   for (const r of [list, made, replay]) {
-    assert.deepEqual(Object.keys(r.headers).filter((h) => !['content-type', 'x-request-id', 'idempotent-replayed', 'vary', 'content-length', 'date', 'connection', 'keep-alive'].includes(h)), [], JSON.stringify(r.headers));
+    assert.deepEqual(Object.keys(r.headers).filter((h) => !['content-type', 'x-request-id', 'idempotent-replayed', 'vary', 'content-length', 'date', 'connection', 'keep-alive', 'x-content-type-options', 'cache-control'].includes(h)), [], JSON.stringify(r.headers));
     assert.match(r.headers['x-request-id'] ?? '', /\S/);
+    // Per-user JSON: never sniffed as another type, never kept by a cache.
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    assert.equal(r.headers['cache-control'], 'no-store');
     assert.ok(!r.rawHeaders.includes(key) && !r.text.includes(key));
   }
   // An allowed origin: its preflight is answered, its requests carry CORS headers.
@@ -218,6 +221,8 @@ test('what passes: only the contract headers go up with the proxy key, only cont
   assert.equal(cross.status, 200);
   assert.equal(cross.headers['access-control-allow-origin'], ALLOWED_ORIGIN);
   assert.match(cross.headers['access-control-expose-headers'], /x-request-id/);
+  assert.match(cross.headers['access-control-expose-headers'], /date/);
+  assert.equal(cross.headers['access-control-allow-credentials'], undefined, 'credentials are opt-in');
   // The same origin as the proxy needs no CORS, and gets none.
   const same = await raw(origin, 'POST', '/instavm/v1/snapshots', { headers: { origin, 'content-type': 'application/json' }, body: '{"oci_image":"alpine"}' });
   assert.equal(same.status, 201, same.text);
@@ -388,7 +393,7 @@ test('property: of 4000 random paths, each reaches the operation it literally na
   const PIECES = ['v1', 'snapshots', 'vms', 'volumes', 'snapshot', 'clone', 'suspend', 'resume', 'stage-env', 'instavm', '', '.', '..', '%2e', '%2E%2e', '.%2e', '%2F', '%2f', '%5C', '\\', '%', '%zz', '%C3%A9', '%F0%9F%98%80', '%00', '%0A', 'é', '😀', 'ü/x', 'snap_1', 'vm_1', 'a;b', 'a%3Bb', '..%2F..', '%2e%2e%2f', ' ', '+', '@', ':'];
   const METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'PUT'];
   const calls = [];
-  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'http://upstream.test', prefix: '/instavm', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
+  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'https://upstream.test', prefix: '/instavm', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
     calls.push({ url, method: init.method });
     return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
   } });
@@ -438,7 +443,7 @@ test('property: every operation with 500 random ids (unicode, %, ., /) forwards 
   const random = rng(7);
   const ALPHABET = ['a', 'Z', '0', '-', '_', '.', '~', '%', '/', '\\', '?', '#', ' ', '+', '&', '=', ';', 'é', '😀', '中', '\u00a0', '%2F', '%25'];
   const calls = [];
-  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'http://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
+  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'https://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
     calls.push({ url, method: init.method });
     return new Response(null, { status: 204 });
   } });
@@ -571,3 +576,95 @@ for (const runtime of ['deno', 'bun']) {
     assert.deepEqual((await requestLog(key)).map((r) => `${r.method} ${r.path}`), ['GET /v1/snapshots']);
   });
 }
+
+test('hardening: risky configuration is refused, answers are JSON only, the key is scrubbed in every form, limits hold', { timeout: 30_000 }, async () => {
+  const ok = { apiKey: 'instavm_sk_hardening_0123456789', allow: ['snapshots.list', 'snapshots.create'] };
+  const refused = [
+    [{ ...ok, baseUrl: 'http://api.instavm.io' }, /baseUrl must be https:\/\/ unless it is on this machine.*in clear to api\.instavm\.io/],
+    [{ ...ok, baseUrl: 'https://evil.example\\@api.instavm.io' }, /baseUrl must not hold credentials or an @/],
+    [{ ...ok, baseUrl: 'https://api.instavm.io\\evil' }, /baseUrl must not hold a backslash/],
+    [{ ...ok, allowedOrigins: ['http://app.example'] }, /allowedOrigins\[0\] must be https:\/\/ unless it is on this machine/],
+    [{ ...ok, allowedOrigins: ['https://*.example.com'] }, /allowedOrigins\[0\] "https:\/\/\*\.example\.com": wildcards/],
+    [{ ...ok, allowCredentials: 'yes' }, /allowCredentials must be true or false/],
+    [{ ...ok, timeoutMs: 0 }, /timeoutMs must be a whole number of milliseconds from 1/],
+    [{ ...ok, maxAnswerBytes: -1 }, /maxAnswerBytes must be/],
+    [{ ...ok, maxInFlight: 1.5 }, /maxInFlight must be a whole number from 1/],
+  ];
+  for (const [options, message] of refused) assert.throws(() => createProxy(options), message, JSON.stringify(options));
+  // This machine's http is fine: an emulator.
+  for (const baseUrl of ['http://127.0.0.1:8787', 'http://localhost:8787', 'http://[::1]:8787']) assert.equal(typeof createProxy({ ...ok, baseUrl }), 'function');
+  assert.equal(typeof createProxy({ ...ok, allowedOrigins: ['http://localhost:5173', 'https://app.example'], allowCredentials: true }), 'function');
+
+  const key = ok.apiKey;
+  const b64 = Buffer.from(key).toString('base64');
+  const forms = {
+    exact: key,
+    upper: key.toUpperCase(),
+    hex: Buffer.from(key).toString('hex'),
+    HEX: Buffer.from(key).toString('hex').toUpperCase(),
+    percent: [...Buffer.from(key)].map((b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join(''),
+    unicode: [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join(''),
+    base64: b64,
+    'base64 inside': Buffer.from(`x:${key}:y`).toString('base64'),
+    'base64 shifted': Buffer.from(`ab${key}`).toString('base64url'),
+  };
+  let answer = () => new Response('{}', { headers: { 'content-type': 'application/json' } });
+  let calls = 0;
+  const upstream = async (url, init) => {
+    calls += 1;
+    return answer(init);
+  };
+  const proxy = createProxy({ ...ok, baseUrl: 'https://upstream.test', fetch: upstream, maxAnswerBytes: 1000, timeoutMs: 200, maxInFlight: 1 });
+  const get = () => proxy(new Request('http://proxy.test/v1/snapshots'));
+  for (const [name, text] of Object.entries(forms)) {
+    // Written as the server's JSON text: a \\u escape stands in the body as it is.
+    answer = () => new Response(`{"detail":"echo ${text} end"}`, { headers: { 'content-type': 'application/json', 'x-request-id': text } });
+    const r = await get();
+    const body = await r.text();
+    assert.ok(body.includes('[redacted]'), `${name}: ${body}`);
+    assert.ok(!body.includes(text) && !body.toLowerCase().includes(key.toLowerCase()), `${name} passed: ${body}`);
+    assert.equal(r.headers.get('x-request-id'), null, `${name}: a header holding the key is dropped`);
+  }
+  // Only JSON: an HTML page or plain text from upstream is a 502, not served from the app's origin.
+  for (const type of ['text/html; charset=utf-8', 'text/plain', null]) {
+    answer = () => new Response('<h1>Bad Gateway</h1>', { status: 502, headers: type ? { 'content-type': type } : {} });
+    const r = await get();
+    assert.equal(r.status, 502);
+    assert.equal(r.headers.get('content-type'), 'application/json');
+    assert.match((await r.json()).detail, /not JSON/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+  }
+  answer = () => new Response('{"detail":"x"}', { status: 404, headers: { 'content-type': 'application/problem+json' } });
+  assert.equal((await get()).status, 404, 'a +json type passes');
+  answer = () => new Response(null, { status: 204 });
+  assert.equal((await get()).status, 204, 'an empty answer passes');
+  // Too large an answer: a 502, not buffered whole.
+  answer = () => new Response(JSON.stringify({ padding: 'x'.repeat(5000) }), { headers: { 'content-type': 'application/json' } });
+  const big = await get();
+  assert.equal(big.status, 502);
+  assert.match((await big.json()).detail, /over 1000 bytes/);
+  // An upstream that never answers: a 504 after timeoutMs.
+  answer = (init) => new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(init.signal.reason)));
+  const t0 = performance.now();
+  const slow = await get();
+  assert.equal(slow.status, 504);
+  assert.match((await slow.json()).detail, /did not answer within 200 ms/);
+  assert.ok(performance.now() - t0 < 2000);
+  // maxInFlight: a second request while one is under way is a 503, sending nothing.
+  let release;
+  answer = () => new Promise((resolve) => (release = () => resolve(new Response('[]', { headers: { 'content-type': 'application/json' } }))));
+  const proxyWide = createProxy({ ...ok, baseUrl: 'https://upstream.test', fetch: upstream, maxInFlight: 1 });
+  const first = proxyWide(new Request('http://proxy.test/v1/snapshots'));
+  await new Promise((r) => setTimeout(r, 20));
+  const before = calls;
+  const second = await proxyWide(new Request('http://proxy.test/v1/snapshots'));
+  assert.equal(second.status, 503);
+  assert.equal(second.headers.get('retry-after'), '1');
+  assert.equal(calls, before, 'nothing sent past the cap');
+  release();
+  assert.equal((await first).status, 200);
+  const third = proxyWide(new Request('http://proxy.test/v1/snapshots'));
+  await new Promise((r) => setTimeout(r, 20));
+  release();
+  assert.equal((await third).status, 200, 'the slot is free again');
+});
