@@ -364,6 +364,13 @@ export function createProxy(options) {
     if (!allowed.has(operation)) return refuse(403, `${operation} is not allowed by this proxy`, { body: { operation }, headers: corsHeaders });
     const ids = found.ids.map(reencode);
     if (ids.includes(undefined)) return refuse(400, `${operation}: an id must be one path segment (no /, \\, . or .., control characters or malformed %-escapes)`, { body: { operation }, headers: corsHeaders });
+    // Only the contract's query parameters, each under its own name: `extraQuery` and the like stop here.
+    const takes = OPERATIONS[operation][2] ?? [];
+    const stray = [...url.searchParams.keys()].find((name) => !takes.includes(name));
+    if (stray !== undefined) {
+      const known = takes.length ? `it takes ${takes.join(', ')}` : 'it takes none';
+      return refuse(400, `${operation}: the query parameter ${JSON.stringify(stray.slice(0, 60))} is not passed on (${known})`, { body: { operation, parameter: stray.slice(0, 60) }, headers: corsHeaders });
+    }
     const declared = request.headers.get('content-length');
     if (declared !== null && Number(declared) > maxBodyBytes) return refuse(413, `the body is over ${maxBodyBytes} bytes`, { body: { operation }, headers: corsHeaders });
 
@@ -420,7 +427,10 @@ export function createProxy(options) {
     if (signal.aborted && request.signal.aborted) return refuse(499, `${operation}: the caller went away`, { body: { operation }, headers: corsHeaders });
     let response;
     try {
-      response = await (fetchOption ?? globalThis.fetch)(baseUrl + upstreamPath + url.search, {
+      // The query rebuilt from the parameters checked above, each value encoded again.
+      const pairs = [...url.searchParams];
+      const query = pairs.length ? `?${new URLSearchParams(pairs)}` : '';
+      response = await (fetchOption ?? globalThis.fetch)(baseUrl + upstreamPath + query, {
         method,
         headers,
         body: body && body.length ? body : undefined,

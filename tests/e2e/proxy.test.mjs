@@ -668,3 +668,38 @@ test('hardening: risky configuration is refused, answers are JSON only, the key 
   release();
   assert.equal((await third).status, 200, 'the slot is free again');
 });
+
+test('only the contract\'s query parameters pass, per operation; anything else is a 400 naming it, and nothing is sent', async () => {
+  const sent = [];
+  const upstream = async (url) => {
+    sent.push(url);
+    return new Response('[]', { headers: { 'content-type': 'application/json' } });
+  };
+  const proxy = createProxy({ apiKey: 'instavm_sk_query_0123456789', baseUrl: 'https://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: upstream });
+  const call = (method, target) => proxy(new Request(`http://proxy.test${target}`, { method, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' }));
+  for (const [method, target] of [
+    ['GET', '/v1/snapshots?type=user&owner=someone-else'],
+    ['GET', '/v1/snapshots/snap_1?type=user'],
+    ['GET', '/v1/vms?all=true'],
+    ['POST', '/v1/vms?wait=true&metadata=x'],
+    ['DELETE', '/v1/vms/vm_1/volumes/vol_1?mount_path=%2Fdata&force=1'],
+  ]) {
+    const r = await call(method, target);
+    assert.equal(r.status, 400, target);
+    const body = await r.json();
+    assert.match(body.detail, /query parameter "\w+" is not passed on/, target);
+    assert.ok(['owner', 'type', 'all', 'metadata', 'force'].includes(body.parameter), target);
+  }
+  assert.deepEqual(sent, [], 'nothing was sent upstream');
+  for (const [method, target, upstreamTarget] of [
+    ['GET', '/v1/snapshots?type=user', '/v1/snapshots?type=user'],
+    ['POST', '/v1/vms?wait=false', '/v1/vms?wait=false'],
+    ['POST', '/v1/vms/vm_1/resume?wait=true', '/v1/vms/vm_1/resume?wait=true'],
+    ['DELETE', '/v1/vms/vm_1/volumes/vol_1?mount_path=%2Fdata&wait=true', '/v1/vms/vm_1/volumes/vol_1?mount_path=%2Fdata&wait=true'],
+    ['GET', '/v1/snapshots?type=a%26b%3Dc', '/v1/snapshots?type=a%26b%3Dc'],
+  ]) {
+    const r = await call(method, target);
+    assert.equal(r.status, 200, target);
+    assert.equal(sent.pop(), `https://upstream.test${upstreamTarget}`);
+  }
+});
