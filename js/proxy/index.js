@@ -340,7 +340,10 @@ export function createProxy(options) {
     const path = url.pathname;
     if (prefix && !(path.startsWith(prefix) && path[prefix.length] === '/')) return refuse(404, `not found: ${prefix} serves the InstaVM API`);
     const rest = path.slice(prefix.length);
-    const method = request.method.toUpperCase();
+    // As the runtime gives it: fetch upper-cases the standard methods but not
+    // `patch` or unknown ones, which then match no operation (405) rather
+    // than being sent upstream in another spelling.
+    const method = request.method;
     const corsHeaders = cors(request, url);
 
     // A CORS preflight: answered here, for allowed origins only.

@@ -703,3 +703,14 @@ test('only the contract\'s query parameters pass, per operation; anything else i
     assert.equal(sent.pop(), `https://upstream.test${upstreamTarget}`);
   }
 });
+
+test('a method in another case than the API\'s, or unknown, is a 405 and is not sent', async () => {
+  let sent = 0;
+  const proxy = createProxy({ apiKey: 'instavm_sk_methods_0123456789', baseUrl: 'https://upstream.test', allow: ['vms.*'], fetch: async () => (sent++, new Response('{}', { headers: { 'content-type': 'application/json' } })) });
+  for (const method of ['patch', 'Patch', 'PURGE', 'PUT']) {
+    const r = await proxy(new Request('http://proxy.test/v1/vms/vm_1', { method, body: '{}' }));
+    assert.equal(r.status, 405, method);
+  }
+  assert.equal(sent, 0);
+  assert.equal((await proxy(new Request('http://proxy.test/v1/vms/vm_1', { method: 'PATCH', body: '{}' }))).status, 200);
+});
