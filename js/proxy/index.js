@@ -337,6 +337,9 @@ export function createProxy(options) {
 
   async function handle(request) {
     const url = new URL(request.url);
+    // A request URL has no fragment: one here came from a Host header that
+    // carried `#` (Deno builds the URL from it), and the path is not the target's.
+    if (url.hash || request.url.includes('#')) return refuse(400, 'the request URL has a fragment: is the Host header well formed?');
     const path = url.pathname;
     if (prefix && !(path.startsWith(prefix) && path[prefix.length] === '/')) return refuse(404, `not found: ${prefix} serves the InstaVM API`);
     const rest = path.slice(prefix.length);
@@ -506,9 +509,14 @@ async function serveNode(handler, req, res) {
   if (FORBIDDEN_METHODS.has(method)) return writeResponse(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
   const headers = headersOf(req);
   const scheme = req.socket?.encrypted ? 'https' : 'http';
+  // The path and query are the request target's alone. `Host` names only
+  // the origin, and only when it is a plain host and port: one holding a
+  // path, a `?` or a `#` would otherwise move the path the proxy routes.
+  const host = headers.get('host') ?? '';
+  const authority = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host) ? host : 'localhost';
   let url;
   try {
-    url = new URL(`${scheme}://${headers.get('host') || 'localhost'}${targetOf(req.url)}`);
+    url = new URL(`${scheme}://${authority}${targetOf(req.url ?? '/')}`);
   } catch {
     return writeResponse(res, await refuse(400, 'the request target cannot be read'));
   }

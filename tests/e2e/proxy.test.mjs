@@ -714,3 +714,20 @@ test('a method in another case than the API\'s, or unknown, is a 405 and is not 
   assert.equal(sent, 0);
   assert.equal((await proxy(new Request('http://proxy.test/v1/vms/vm_1', { method: 'PATCH', body: '{}' }))).status, 200);
 });
+
+test('Host cannot move the path: the Node adapter routes the request target, and a URL with a fragment is refused', async () => {
+  const upstream = recording();
+  const key = freshKey('proxy_host');
+  const origin = await serve(createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.list', 'vms.*'], fetch: upstream.fetch }));
+  for (const host of ['x/instavm/v1/vms/victim#', 'x/instavm/v1/vms/victim?', 'evil.example@x', 'a b']) {
+    const r = await raw(origin, 'GET', '/instavm/v1/snapshots', { headers: { host } });
+    assert.equal(r.status, 200, `${host}: ${r.text}`);
+  }
+  assert.ok(upstream.calls.length >= 4 && upstream.calls.every((c) => c.url === `${BASE_URL}/v1/snapshots`), JSON.stringify(upstream.calls.map((c) => c.url)));
+  // As Deno builds it from such a Host: the path is no longer the target's.
+  const proxy = createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.list', 'vms.*'], fetch: upstream.fetch });
+  const before = upstream.calls.length;
+  const r = await proxy(new Request('http://x/instavm/v1/vms/victim#/instavm/v1/snapshots', { method: 'DELETE' }));
+  assert.equal(r.status, 400);
+  assert.equal(upstream.calls.length, before, 'nothing sent');
+});
