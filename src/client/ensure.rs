@@ -249,7 +249,7 @@ async fn create(t: &Transport, e: &Ensure, key: String) -> Result<(JsValue, bool
     call.signal = e.ctx.signal.clone();
     call.idempotency_key = Some(key);
     let reply = t.send(&call).await?;
-    let replayed = reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let replayed = reply.replayed();
     let record = records::one(reply, &SNAPSHOT_ALIASES).map_err(|f| f.acted(true, "", JsValue::UNDEFINED))?;
     Ok((record, replayed))
 }

@@ -68,6 +68,12 @@ impl Lookup {
         let fields = self.wanted.iter().map(|(k, v)| Value::Array(vec![Value::String(k.clone()), v.clone()])).collect();
         format!("{}\n{}", self.path, Value::Array(fields).to_json())
     }
+
+    /// Notes that `record` was handed back to a call of this client, so that
+    /// no other call's lookup takes it.
+    fn claim(&self, t: &Transport, record: &JsValue) {
+        t.recent.claim(&get(record, self.id_field).as_string().unwrap_or_default());
+    }
 }
 
 impl Plan {
@@ -110,15 +116,15 @@ pub(super) async fn run(t: &Transport, mut plan: Plan, begun: Begun) -> Result<J
 /// (`Idempotent-Replayed: true`, from a server that honours the key).
 pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(JsValue, bool), Failure> {
     let call = &plan.call;
-    let started_ms = timer::now_ms();
-    let pending = plan.lookup.as_ref().map(|l| t.recent.pending(signature(call), l.signature()));
+    // Only a request with a lookup is registered, and reads the clock.
+    let pending = plan.lookup.as_ref().map(|l| t.recent.pending(signature(call), l.signature(), timer::now_ms()));
     let mut budget = Budget::new();
     let mut begun = Some(begun);
     loop {
         let first = begun.take().unwrap_or_else(|| t.begin(call));
         let answer = t.complete(call, first, &mut budget).await.and_then(|reply| {
             // Read only for keyed requests: every header read is a crossing and a copy.
-            let replayed = call.idempotency_key.is_some() && reply.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            let replayed = call.idempotency_key.is_some() && reply.replayed();
             shaped(reply, &plan.shape).map(|v| (v, replayed)).map_err(|f| {
                 // A 2xx whose record cannot be read: the request acted.
                 budget.last = Some(Outcome::Unreadable);
@@ -128,7 +134,7 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
         let failure = match answer {
             Ok((value, replayed)) => {
                 if let Some(lookup) = &plan.lookup {
-                    t.recent.claim(&get(&value, lookup.id_field).as_string().unwrap_or_default());
+                    lookup.claim(t, &value);
                 }
                 return Ok((value, replayed));
             }
@@ -145,9 +151,9 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
         if waited {
             timer::sleep(retry::backoff_ms(budget.retries_used, random::unit()), call.signal.as_ref()).await.map_err(Failure::Raw)?;
         }
-        match look(t, call, lookup, started_ms, pending).await {
+        match look(t, call, lookup, pending).await {
             Found::Made(record) => {
-                t.recent.claim(&get(&record, lookup.id_field).as_string().unwrap_or_default());
+                lookup.claim(t, &record);
                 return Ok((record, false));
             }
             Found::CannotTell(candidates, note) => return Err(failure.acted(true, &note, candidates)),
@@ -189,7 +195,7 @@ const SLACK_MS: f64 = 2_000.0;
 /// Lists what the call would have made and decides (`core::reconcile`),
 /// once none of this client's identical calls has an attempt in flight
 /// (`recent`): their answers could name a record this lookup would take.
-async fn look(t: &Transport, call: &Call, lookup: &Lookup, started_ms: f64, pending: &Pending) -> Found {
+async fn look(t: &Transport, call: &Call, lookup: &Lookup, pending: &Pending) -> Found {
     pending.looking(true);
     let found = loop {
         if pending.lookers().is_none() {
@@ -205,7 +211,7 @@ async fn look(t: &Transport, call: &Call, lookup: &Lookup, started_ms: f64, pend
         };
         // A twin may have sent again meanwhile: its record could be listed.
         let Some(lookers) = pending.lookers() else { continue };
-        break found(t, reply, lookup, started_ms, lookers);
+        break found(t, reply, lookup, pending.started_ms, lookers);
     };
     pending.looking(false);
     found

@@ -68,13 +68,14 @@ impl Recent {
 
     /// Registers an unanswered call, in flight, until the returned guard is
     /// dropped: `request` names its request (method, path and body),
-    /// `lookup` what its lookup compares (listing and fields).
-    pub fn pending(&self, request: String, lookup: String) -> Pending {
+    /// `lookup` what its lookup compares (listing and fields), `started_ms`
+    /// when it began.
+    pub fn pending(&self, request: String, lookup: String, started_ms: f64) -> Pending {
         let mut state = self.0.borrow_mut();
         let number = state.next;
         state.next = state.next.wrapping_add(1);
         state.pending.push(Call { number, request, lookup, looking: false });
-        Pending { recent: self.clone(), number }
+        Pending { recent: self.clone(), number, started_ms }
     }
 }
 
@@ -83,6 +84,8 @@ impl Recent {
 pub struct Pending {
     recent: Recent,
     number: u32,
+    /// When the call began (epoch ms): what it made is no older.
+    pub started_ms: f64,
 }
 
 impl Pending {

@@ -87,6 +87,13 @@ impl Reply {
     pub fn header(&self, name: &str) -> Option<String> {
         self.received.as_ref()?.header(name)
     }
+
+    /// Whether the server answered from an earlier request with the same
+    /// `Idempotency-Key` (`Idempotent-Replayed: true`), as one that honours
+    /// the key does.
+    pub fn replayed(&self) -> bool {
+        self.header("idempotent-replayed").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
 }
 
 impl Transport {

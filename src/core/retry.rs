@@ -127,8 +127,9 @@ pub fn decide(method: Method, outcome: Outcome, acted: Acted, retries_used: u32,
 /// The attempts of one call: how many retries it has used, and how its last
 /// attempt ended. One budget is carried through the transport's retries
 /// and the retries after a lookup, so a call makes at most
-/// `max_retries + 1` attempts in all.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// `max_retries + 1` attempts in all. Neither `Copy` nor `Clone`: a copy
+/// would be a second budget, which is what this exists to prevent.
+#[derive(Debug, PartialEq)]
 pub struct Budget {
     pub retries_used: u32,
     pub last: Option<Outcome>,

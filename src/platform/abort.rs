@@ -45,4 +45,3 @@ impl Drop for Listening {
         let _ = self.signal.remove_event_listener_with_callback("abort", &self.listener);
     }
 }
-
