@@ -409,6 +409,9 @@ export function createProxy(options) {
   async function forward(request, url, method, operation, ids, body, corsHeaders) {
     let i = 0;
     const upstreamPath = OPERATIONS[operation][1].replace(/\{\}/g, () => ids[i++]);
+    // The query rebuilt from the parameters checked in `handle`, each value encoded again.
+    const pairs = [...url.searchParams];
+    const query = pairs.length ? `?${new URLSearchParams(pairs)}` : '';
     const headers = new Headers();
     for (const name of REQUEST_HEADERS) {
       const value = request.headers.get(name);
@@ -416,38 +419,38 @@ export function createProxy(options) {
     }
     headers.set('x-api-key', apiKey);
     // The caller's signal, or the upstream timeout, whichever fires first.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error('the InstaVM API did not answer in time')), timeoutMs);
-    const onGone = () => timeout.abort(request.signal.reason);
+    const upstream = new AbortController();
+    const timer = setTimeout(() => upstream.abort(new Error('the InstaVM API did not answer in time')), timeoutMs);
+    const onGone = () => upstream.abort(request.signal.reason);
     if (request.signal.aborted) onGone();
     request.signal.addEventListener('abort', onGone, { once: true });
     try {
-      return await exchange(request, url, method, operation, upstreamPath, headers, body, corsHeaders, timeout.signal);
+      // A caller gone before anything was sent: nothing is.
+      if (request.signal.aborted) return refuse(499, `${operation}: the caller went away`, { body: { operation }, headers: corsHeaders });
+      let response;
+      try {
+        response = await (fetchOption ?? globalThis.fetch)(baseUrl + upstreamPath + query, {
+          method,
+          headers,
+          body: body && body.length ? body : undefined,
+          redirect: 'manual',
+          signal: upstream.signal,
+        });
+      } catch {
+        // A network error's text can name the upstream: it is not passed on.
+        const timedOut = upstream.signal.aborted && !request.signal.aborted;
+        const why = timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
+        return refuse(timedOut ? 504 : 502, `${operation}: the InstaVM API ${why}`, { body: { operation }, headers: corsHeaders });
+      }
+      return await answer(response, method, operation, corsHeaders);
     } finally {
       clearTimeout(timer);
       request.signal.removeEventListener('abort', onGone);
     }
   }
 
-  async function exchange(request, url, method, operation, upstreamPath, headers, body, corsHeaders, signal) {
-    if (signal.aborted && request.signal.aborted) return refuse(499, `${operation}: the caller went away`, { body: { operation }, headers: corsHeaders });
-    let response;
-    try {
-      // The query rebuilt from the parameters checked above, each value encoded again.
-      const pairs = [...url.searchParams];
-      const query = pairs.length ? `?${new URLSearchParams(pairs)}` : '';
-      response = await (fetchOption ?? globalThis.fetch)(baseUrl + upstreamPath + query, {
-        method,
-        headers,
-        body: body && body.length ? body : undefined,
-        redirect: 'manual',
-        signal,
-      });
-    } catch {
-      // A network error's text can name the upstream: it is not passed on.
-      const why = signal.aborted && !request.signal.aborted ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
-      return refuse(signal.aborted && !request.signal.aborted ? 504 : 502, `${operation}: the InstaVM API ${why}`, { body: { operation }, headers: corsHeaders });
-    }
+  /** The API's answer as the caller gets it: its status, the contract's headers, JSON only, the key scrubbed. */
+  async function answer(response, method, operation, corsHeaders) {
     if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
       response.body?.cancel().catch(() => {});
       return refuse(502, `${operation}: the InstaVM API answered with a redirect, which the proxy does not follow`, { body: { operation }, headers: corsHeaders });
