@@ -88,7 +88,7 @@ const results = {};
 // the proxy served from node:http in this process, against a direct call;
 // 1000 calls each way, alternated call by call.
 {
-  const proxy = createProxy({ apiKey: 'bench-proxy', baseUrl: base, prefix: '/instavm', allow: ['snapshots.*'] });
+  const proxy = createProxy({ authorize: 'public', apiKey: 'bench-proxy', baseUrl: base, prefix: '/instavm', allow: ['snapshots.*'] });
   const server = createServer(toNodeListener(proxy));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxied = new InstaVM({ apiKey: null, baseUrl: `http://127.0.0.1:${server.address().port}/instavm` });

@@ -90,8 +90,11 @@ test('the main entries never load the emulator: instavm-wasm/testing costs its u
 // an app on the public internet needs (an upstream timeout, caps on answers
 // and requests in flight, JSON-only answers with nosniff and no-store, the
 // key scrubbed in its encoded forms, risky configuration refused): measured
-// 7.8 KB, plus about 2%.
-const PROXY_BUDGET_GZIP = 8 * 1024;
+// 7.8 KB. 11 KB once it scopes records to the app's users (`owner`: the
+// ownership reads, names and tags rewritten both ways, lists filtered) and
+// decides same-origin from its `origin` option: measured 10.4 KB, plus about
+// 5% (8.3 KB minified, as a Worker's bundler ships it).
+const PROXY_BUDGET_GZIP = 11 * 1024;
 
 test(`instavm-wasm/proxy is plain JS of at most ${PROXY_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();

@@ -42,7 +42,17 @@ export type Operation =
  */
 export type AllowEntry = Operation | 'snapshots.*' | 'vms.*' | 'snapshots.waitUntilReady' | 'snapshots.watch' | 'snapshots.ensure';
 
-/** Options of `createProxy`. Only `apiKey` is required, and with no `allow` nothing passes. */
+/** What `authorize` is told about a request, besides the request itself. */
+export interface ProxyCall {
+  /** The operation the request is. */
+  operation: Operation;
+  /** The ids of the path, in order (a VM id, then a volume id), decoded as they are sent upstream. */
+  ids: string[];
+  /** The query parameters (only the contract's pass). */
+  query: Record<string, string>;
+}
+
+/** Options of `createProxy`. `apiKey` and `authorize` are required, and with no `allow` nothing passes. */
 export interface ProxyOptions {
   /**
    * The InstaVM API key, sent upstream as `X-API-Key` on every forwarded
@@ -73,18 +83,51 @@ export interface ProxyOptions {
    */
   allow?: readonly AllowEntry[];
   /**
-   * The app's own check, run for each request of an allowed operation before
-   * anything is sent: resolve `true` to let it through. Anything else is a
-   * 403, a throw or rejection a 500 (its text is not passed on); either way
-   * nothing reaches the API. Read the caller's session from headers or
-   * cookies, not the body: the proxy forwards the body.
+   * Required: the app's own check of the caller, run for each request of an
+   * allowed operation before anything is sent; resolve `true` to let it
+   * through. Anything else is a 403, a throw or rejection a 500 (its text is
+   * not passed on); either way nothing reaches the API. It receives the
+   * operation, the ids of the path decoded exactly as they are sent upstream
+   * (`vm%5Fprod` is `vm_prod` here too) and the query. Read the session from
+   * headers or cookies, not the body: the proxy forwards the body.
+   *
+   * `'public'` says the proxy is open to anyone who can reach it: every
+   * visitor then uses your account's key for the allowed operations (and,
+   * without `owner`, sees and acts on everything the key holds).
    */
-  authorize?: (request: Request, operation: Operation) => boolean | Promise<boolean>;
+  authorize: ((request: Request, call: ProxyCall) => boolean | Promise<boolean>) | 'public';
+  /**
+   * Scopes every operation to one user of your app: resolve the caller's user
+   * id (from your verified session). Each user then sees, in lists and by
+   * id, only the VMs and snapshots made through the proxy under that id, and
+   * can act only on those; anything else is a 404, as if it did not exist.
+   * `undefined`, `null` or `''` is a 403, nothing sent. How: a VM carries a
+   * tag (a SHA-256 of the id) in `metadata.instavm_proxy_owner`, a snapshot
+   * name starts with `o.<tag>.`, both hidden from answers; VMs made by
+   * `clone` and `resume` are also remembered in memory. Each user's
+   * `Idempotency-Key`s are their own. The limits are in docs/reference.md.
+   */
+  owner?: (request: Request) => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * Snapshots every user of an `owner` proxy may read and boot VMs from,
+   * though none may delete them: `'system'` (the account's system snapshots)
+   * or a predicate on the snapshot record. Default: none.
+   */
+  sharedSnapshots?: 'system' | ((snapshot: Record<string, unknown>) => boolean);
+  /**
+   * The proxy's own origin, or several, as the browser sees the pages it
+   * serves, such as `'https://app.example'`: their requests carry that
+   * `Origin` and need no CORS. Same-origin is decided from this alone, never
+   * from the request's `Host` or `Sec-Fetch-Site`. A request with an `Origin`
+   * neither here nor in `allowedOrigins` is a 403; one with no `Origin` (a
+   * server, a same-origin GET) passes on to `authorize`.
+   */
+  origin?: string | readonly string[];
   /**
    * Origins of pages on other origins that may call the proxy, such as
    * `['https://app.example']`: their requests get CORS headers and their
-   * preflights are answered. Default: none, same-origin only (a request whose
-   * `Origin` is another is a 403). A preflight allows `Content-Type`,
+   * preflights are answered. Default: none (a request whose `Origin` is
+   * neither here nor in `origin` is a 403). A preflight allows `Content-Type`,
    * `Accept`, `Idempotency-Key` and `Authorization` (for `authorize`).
    * Refused at `createProxy`: wildcards (`'*'`, `'https://*.example'`) and
    * `http://` origins other than this machine's (localhost, 127.x, [::1]).
@@ -125,7 +168,8 @@ export type ProxyHandler = (request: Request) => Promise<Response>;
 /**
  * Makes the proxy: a `(request) => Promise<Response>` that forwards the
  * allowed operations of the InstaVM API with the key added, and answers the
- * rest itself (404 for no operation or outside `prefix`, 405 for a method the
+ * rest itself (404 for no operation or outside `prefix`, or another owner's
+ * record, 405 for a method the
  * path lacks, 403 for an operation not allowed, an unauthorized caller or a
  * foreign origin, 400 for an id that is not one path segment, 413 for a body
  * over `maxBodyBytes`, 503 past `maxInFlight`), with nothing sent upstream;
@@ -138,7 +182,7 @@ export type ProxyHandler = (request: Request) => Promise<Response>;
  * answers in every form it could take: as it is, upper or lower case, hex,
  * percent-encoded, `\u`-escaped, base64 and base64url.
  *
- * @throws TypeError naming the option at fault: a missing `apiKey`, an
+ * @throws TypeError naming the option at fault: a missing `apiKey` or `authorize`, an
  * unknown operation in `allow` (with the nearest name), an unknown option, a
  * `baseUrl` over `http://` to another machine or with a backslash or `@`.
  */
@@ -189,6 +233,8 @@ export interface NodeResponse {
  * `createServer(toNodeListener(createProxy({ ... }))).listen(8080)`. The
  * body is streamed to the handler (so `maxBodyBytes` stops reading early), a
  * caller that goes away aborts the handler's `request.signal`, and a handler
- * that throws answers 500.
+ * that throws answers 500. The request's URL is the request target on the
+ * fixed origin `http://localhost`: the `Host` header decides nothing (it is
+ * still among the request's headers).
  */
 export declare function toNodeListener(handler: ProxyHandler): (req: NodeRequest, res: NodeResponse) => void;

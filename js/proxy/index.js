@@ -14,6 +14,7 @@
 import { COMPOSITES, OPERATIONS } from '../operations.js';
 import { nearest } from '../nearest.js';
 import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
+import { owners, ownerTag, sharedOf } from './owners.js';
 
 const DEFAULT_BASE_URL = 'https://api.instavm.io';
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -21,7 +22,7 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 /** An answer larger than this is a 502 (a listing of 10 000 records is about 5 MB). */
 const DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
-const OPTION_KEYS = ['apiKey', 'baseUrl', 'prefix', 'allow', 'authorize', 'allowedOrigins', 'allowCredentials', 'maxBodyBytes', 'maxAnswerBytes', 'timeoutMs', 'maxInFlight', 'fetch'];
+const OPTION_KEYS = ['apiKey', 'baseUrl', 'prefix', 'allow', 'authorize', 'owner', 'sharedSnapshots', 'origin', 'allowedOrigins', 'allowCredentials', 'maxBodyBytes', 'maxAnswerBytes', 'timeoutMs', 'maxInFlight', 'fetch'];
 /** On every answer: the browser never sniffs another type, and no cache keeps a user's records. */
 const SAFE_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
 const WILDCARDS = ['snapshots.*', 'vms.*'];
@@ -118,21 +119,26 @@ function allowOf(value) {
   return allowed;
 }
 
-function originsOf(value) {
+/**
+ * A list of origins (`allowedOrigins`, or `origin`, which also takes one
+ * string): each exactly an origin, no wildcard, https unless on this machine.
+ */
+function originsOf(option, value) {
   if (value === undefined) return new Set();
-  if (!Array.isArray(value)) throw fail('allowedOrigins', `must be an array of origins, such as ['https://app.example'], got ${describe(value)}`);
+  if (option === 'origin' && typeof value === 'string') value = [value];
+  if (!Array.isArray(value)) throw fail(option, `must be an array of origins, such as ['https://app.example'], got ${describe(value)}`);
   return new Set(
     value.map((origin, i) => {
-      const option = `allowedOrigins[${i}]`;
-      if (typeof origin === 'string' && origin.includes('*')) throw fail(option, `${JSON.stringify(origin)}: wildcards would let other sites use the key through its visitors: list the origins of your app`);
+      const at = `${option}[${i}]`;
+      if (typeof origin === 'string' && origin.includes('*')) throw fail(at, `${JSON.stringify(origin)}: wildcards would let other sites use the key through its visitors: list the origins of your app`);
       let parsed;
       try {
         parsed = new URL(origin);
       } catch {}
       if (typeof origin !== 'string' || !parsed || parsed.origin !== origin || parsed.origin === 'null') {
-        throw fail(option, `must be an origin: scheme, host and port only, no path or trailing slash, such as 'https://app.example', got ${describe(origin)}`);
+        throw fail(at, `must be an origin: scheme, host and port only, no path or trailing slash, such as 'https://app.example', got ${describe(origin)}`);
       }
-      if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) throw fail(option, `must be https:// unless it is on this machine: a page served over http:// can be altered on the way, got ${describe(origin)}`);
+      if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) throw fail(at, `must be https:// unless it is on this machine: a page served over http:// can be altered on the way, got ${describe(origin)}`);
       return origin;
     }),
   );
@@ -297,12 +303,12 @@ async function readBody(request, max) {
  */
 export function createProxy(options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError("createProxy: takes an options object, such as { apiKey: env.INSTAVM_API_KEY, allow: ['snapshots.list'] }");
+    throw new TypeError("createProxy: takes an options object, such as { apiKey: env.INSTAVM_API_KEY, allow: ['snapshots.list'], authorize }");
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw fail(key, `is not an option${suggestion(key, OPTION_KEYS)} (options: ${OPTION_KEYS.join(', ')})`);
   }
-  const { apiKey, authorize, fetch: fetchOption } = options;
+  const { apiKey, authorize, owner, fetch: fetchOption } = options;
   // The key's text never goes into a message: only what is wrong with it.
   if (typeof apiKey !== 'string' || apiKey === '') {
     throw fail('apiKey', `is required: the InstaVM API key the proxy sends upstream, such as env.INSTAVM_API_KEY (got ${apiKey === '' ? 'an empty string' : describe(apiKey)})`);
@@ -311,8 +317,16 @@ export function createProxy(options) {
   const baseUrl = baseUrlOf(options.baseUrl);
   const prefix = prefixOf(options.prefix);
   const allowed = allowOf(options.allow);
-  const origins = originsOf(options.allowedOrigins);
-  if (authorize !== undefined && typeof authorize !== 'function') throw fail('authorize', `must be a function (request, operation) => boolean, got ${describe(authorize)}`);
+  const origins = originsOf('allowedOrigins', options.allowedOrigins);
+  const own = originsOf('origin', options.origin);
+  if (authorize !== 'public' && typeof authorize !== 'function') {
+    throw fail('authorize', `is required: a function (request, { operation, ids, query }) => boolean that checks the caller's session, or 'public' for a proxy anyone may use with your key (got ${describe(authorize)})`);
+  }
+  if (owner !== undefined && typeof owner !== 'function') throw fail('owner', `must be a function (request) => string naming the caller's user, got ${describe(owner)}`);
+  const shared = sharedOf(options.sharedSnapshots);
+  if (shared === null) throw fail('sharedSnapshots', `must be 'system' or a function (snapshot) => boolean, got ${describe(options.sharedSnapshots)}`);
+  if (options.sharedSnapshots !== undefined && owner === undefined) throw fail('sharedSnapshots', 'shares snapshots between owners: it needs the owner option');
+  const scoping = owner ? owners(shared) : null;
   const maxBodyBytes = wholeOf('maxBodyBytes', options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 0, 'a whole number of bytes');
   const maxAnswerBytes = wholeOf('maxAnswerBytes', options.maxAnswerBytes, DEFAULT_MAX_ANSWER_BYTES, 1, 'a whole number of bytes from 1');
   const timeoutMs = wholeOf('timeoutMs', options.timeoutMs, DEFAULT_TIMEOUT_MS, 1, 'a whole number of milliseconds from 1');
@@ -322,20 +336,32 @@ export function createProxy(options) {
   const forms = keyForms(apiKey);
   let inFlight = 0;
 
-  /** CORS headers for an allowed cross-origin caller; `null` for a refused one; `{}` for none needed. */
-  function cors(request, url) {
+  /**
+   * CORS headers for an allowed cross-origin caller; `null` for a refused
+   * one; `{}` for none needed. Same-origin is what `origin` says, never what
+   * the request's `Host` or `Sec-Fetch-Site` claims: both are the caller's to
+   * write (a rebound DNS name brings its own Host).
+   */
+  function cors(request) {
     const origin = request.headers.get('origin');
-    if (origin === null) return origins.size ? { vary: 'Origin' } : {};
+    const vary = origins.size ? { vary: 'Origin' } : {};
+    if (origin === null || own.has(origin)) return vary;
     if (origins.has(origin)) {
       const credentials = options.allowCredentials ? { 'access-control-allow-credentials': 'true' } : {};
       return { 'access-control-allow-origin': origin, ...credentials, 'access-control-expose-headers': EXPOSED_HEADERS, vary: 'Origin' };
     }
-    // Same origin: by the URL, or as the browser says (behind a TLS-terminating proxy the URL's scheme or port may differ).
-    if (origin === url.origin || request.headers.get('sec-fetch-site') === 'same-origin') return origins.size ? { vary: 'Origin' } : {};
     return null;
   }
 
+  function foreign(request) {
+    const origin = request.headers.get('origin') ?? '';
+    return refuse(403, `the origin ${JSON.stringify(origin.slice(0, 80))} may not call the API through this proxy (list a page on another origin in allowedOrigins, and the proxy's own in origin)`);
+  }
+
   async function handle(request) {
+    // Read now: Deno makes a request's signal when it is first read, and a
+    // signal made after the caller left is never aborted.
+    void request.signal;
     const url = new URL(request.url);
     // A request URL has no fragment: one here came from a Host header that
     // carried `#` (Deno builds the URL from it), and the path is not the target's.
@@ -347,11 +373,11 @@ export function createProxy(options) {
     // `patch` or unknown ones, which then match no operation (405) rather
     // than being sent upstream in another spelling.
     const method = request.method;
-    const corsHeaders = cors(request, url);
+    const corsHeaders = cors(request);
 
     // A CORS preflight: answered here, for allowed origins only.
     if (method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
-      if (corsHeaders === null || !corsHeaders['access-control-allow-origin']) return refuse(403, 'this origin may not call the API through this proxy');
+      if (corsHeaders === null || !corsHeaders['access-control-allow-origin']) return foreign(request);
       const asked = request.headers.get('access-control-request-method').toUpperCase();
       const found = match(rest, asked);
       if (found.status === 404) return refuse(404, 'no operation of the InstaVM API has this path');
@@ -361,15 +387,16 @@ export function createProxy(options) {
         headers: { ...SAFE_HEADERS, ...corsHeaders, 'access-control-allow-methods': methods, 'access-control-allow-headers': PREFLIGHT_HEADERS, 'access-control-max-age': '600' },
       });
     }
-    if (corsHeaders === null) return refuse(403, 'this origin may not call the API through this proxy');
+    if (corsHeaders === null) return foreign(request);
 
     const found = match(rest, method);
     if (found.status === 404) return refuse(404, 'no operation of the InstaVM API has this path', { headers: corsHeaders });
     if (found.status === 405) return refuse(405, `method ${JSON.stringify(method)} is not allowed here (allowed: ${found.allow})`, { headers: { ...corsHeaders, allow: found.allow } });
     const operation = found.name;
-    if (!allowed.has(operation)) return refuse(403, `${operation} is not allowed by this proxy`, { body: { operation }, headers: corsHeaders });
+    const no = (status, detail, headers) => refuse(status, detail, { body: { operation }, headers: { ...corsHeaders, ...headers } });
+    if (!allowed.has(operation)) return no(403, `${operation} is not allowed by this proxy`);
     const ids = found.ids.map(reencode);
-    if (ids.includes(undefined)) return refuse(400, `${operation}: an id must be one path segment (no /, \\, . or .., control characters or malformed %-escapes)`, { body: { operation }, headers: corsHeaders });
+    if (ids.includes(undefined)) return no(400, `${operation}: an id must be one path segment (no /, \\, . or .., control characters or malformed %-escapes)`);
     // Only the contract's query parameters, each under its own name: `extraQuery` and the like stop here.
     const takes = OPERATIONS[operation][2] ?? [];
     const stray = [...url.searchParams.keys()].find((name) => !takes.includes(name));
@@ -378,58 +405,82 @@ export function createProxy(options) {
       return refuse(400, `${operation}: the query parameter ${JSON.stringify(stray.slice(0, 60))} is not passed on (${known})`, { body: { operation, parameter: stray.slice(0, 60) }, headers: corsHeaders });
     }
     const declared = request.headers.get('content-length');
-    if (declared !== null && Number(declared) > maxBodyBytes) return refuse(413, `the body is over ${maxBodyBytes} bytes`, { body: { operation }, headers: corsHeaders });
+    if (declared !== null && Number(declared) > maxBodyBytes) return no(413, `the body is over ${maxBodyBytes} bytes`);
 
-    if (authorize) {
+    // The ids as the API will read them: what the app's checks must see, not the raw path.
+    const decoded = ids.map(decodeURIComponent);
+    if (authorize !== 'public') {
       let verdict;
       try {
-        verdict = await authorize(request, operation);
+        verdict = await authorize(request, { operation, ids: decoded, query: Object.fromEntries(url.searchParams) });
       } catch {
         // The app's error is its own: neither its text nor its stack leaves.
-        return refuse(500, `${operation}: the authorization check failed`, { body: { operation }, headers: corsHeaders });
+        return no(500, `${operation}: the authorization check failed`);
       }
-      if (verdict !== true) return refuse(403, `${operation} is not authorized for this caller`, { body: { operation }, headers: corsHeaders });
-      if (request.bodyUsed) return refuse(500, `${operation}: authorize read the request's body, which the proxy forwards`, { body: { operation }, headers: corsHeaders });
+      if (verdict !== true) return no(403, `${operation} is not authorized for this caller`);
     }
-    const body = method === 'GET' ? undefined : await readBody(request, maxBodyBytes);
-    if (body === null) return refuse(413, `the body is over ${maxBodyBytes} bytes`, { body: { operation }, headers: corsHeaders });
+    let tag;
+    if (owner) {
+      let who;
+      try {
+        who = await owner(request);
+      } catch {
+        return no(500, `${operation}: the owner check failed`);
+      }
+      if (typeof who !== 'string' || who === '') return no(403, `${operation}: this caller has no owner (a user the proxy scopes records to)`);
+      tag = await ownerTag(who);
+    }
+    if (request.bodyUsed) return no(500, `${operation}: authorize or owner read the request's body, which the proxy forwards`);
+    let body = method === 'GET' ? undefined : await readBody(request, maxBodyBytes);
+    if (body === null) return no(413, `the body is over ${maxBodyBytes} bytes`);
 
-    if (maxInFlight !== undefined && inFlight >= maxInFlight) {
-      return refuse(503, `${operation}: ${maxInFlight} requests are under way; try again shortly`, { body: { operation }, headers: { ...corsHeaders, 'retry-after': '1' } });
-    }
+    if (maxInFlight !== undefined && inFlight >= maxInFlight) return no(503, `${operation}: ${maxInFlight} requests are under way; try again shortly`, { 'retry-after': '1' });
     inFlight += 1;
     try {
-      return await forward(request, url, method, operation, ids, body, corsHeaders);
+      const call = { request, operation, corsHeaders, no };
+      const scope = tag && scoping(tag);
+      if (scope) {
+        const read = (kind, id) => readRecord(call, kind, id);
+        const ready = await scope.before(operation, decoded, body, read);
+        if (ready.refuse) return no(...ready.refuse);
+        if (ready.failed) return ready.failed;
+        if (ready.read) return shaped(ready.read.head, scope.after(operation, ready.read.record), corsHeaders);
+        if (ready.body) body = new TextEncoder().encode(JSON.stringify(ready.body));
+      }
+      // The operation's pattern with the ids encoded again, and the query rebuilt from the checked parameters.
+      let i = 0;
+      const pairs = [...url.searchParams];
+      const target = OPERATIONS[operation][1].replace(/\{\}/g, () => ids[i++]) + (pairs.length ? `?${new URLSearchParams(pairs)}` : '');
+      const headers = new Headers();
+      for (const name of REQUEST_HEADERS) {
+        const value = request.headers.get(name);
+        if (value !== null) headers.set(name, value);
+      }
+      // Each owner's keys are their own: one user's key never replays another's answer.
+      if (tag && headers.has('idempotency-key')) headers.set('idempotency-key', `${tag}.${headers.get('idempotency-key')}`);
+      return await send(call, method, target, headers, body, (response) => answer(call, response, method, scope));
     } finally {
       inFlight -= 1;
     }
   }
 
-  /** Sends the operation upstream, bounded by `timeoutMs` and the caller's signal, and shapes the answer. */
-  async function forward(request, url, method, operation, ids, body, corsHeaders) {
-    let i = 0;
-    const upstreamPath = OPERATIONS[operation][1].replace(/\{\}/g, () => ids[i++]);
-    // The query rebuilt from the parameters checked in `handle`, each value encoded again.
-    const pairs = [...url.searchParams];
-    const query = pairs.length ? `?${new URLSearchParams(pairs)}` : '';
-    const headers = new Headers();
-    for (const name of REQUEST_HEADERS) {
-      const value = request.headers.get(name);
-      if (value !== null) headers.set(name, value);
-    }
+  /**
+   * Sends one request upstream with the key, bounded by `timeoutMs` and the
+   * caller's signal, and hands the answer to `take` while both still hold
+   * (so reading its body is bounded too). A caller gone before anything was
+   * sent: nothing is.
+   */
+  async function send({ request, operation, no }, method, target, headers, body, take) {
     headers.set('x-api-key', apiKey);
-    // The caller's signal, or the upstream timeout, whichever fires first.
     const upstream = new AbortController();
     const timer = setTimeout(() => upstream.abort(new Error('the InstaVM API did not answer in time')), timeoutMs);
     const onGone = () => upstream.abort(request.signal.reason);
-    if (request.signal.aborted) onGone();
     request.signal.addEventListener('abort', onGone, { once: true });
     try {
-      // A caller gone before anything was sent: nothing is.
-      if (request.signal.aborted) return refuse(499, `${operation}: the caller went away`, { body: { operation }, headers: corsHeaders });
+      if (request.signal.aborted) return no(499, `${operation}: the caller went away`);
       let response;
       try {
-        response = await (fetchOption ?? globalThis.fetch)(baseUrl + upstreamPath + query, {
+        response = await (fetchOption ?? globalThis.fetch)(baseUrl + target, {
           method,
           headers,
           body: body && body.length ? body : undefined,
@@ -439,41 +490,91 @@ export function createProxy(options) {
       } catch {
         // A network error's text can name the upstream: it is not passed on.
         const timedOut = upstream.signal.aborted && !request.signal.aborted;
-        const why = timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached';
-        return refuse(timedOut ? 504 : 502, `${operation}: the InstaVM API ${why}`, { body: { operation }, headers: corsHeaders });
+        return no(timedOut ? 504 : 502, `${operation}: the InstaVM API ${timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached'}`);
       }
-      return await answer(response, method, operation, corsHeaders);
+      return await take(response);
     } finally {
       clearTimeout(timer);
       request.signal.removeEventListener('abort', onGone);
     }
   }
 
-  /** The API's answer as the caller gets it: its status, the contract's headers, JSON only, the key scrubbed. */
-  async function answer(response, method, operation, corsHeaders) {
+  /**
+   * Reads a VM or snapshot upstream to learn whose it is: `{ record, head }`,
+   * `{ missing: true }` on a 404, or `{ failed }`, the answer to pass on.
+   */
+  function readRecord(call, kind, id) {
+    const headers = new Headers({ accept: 'application/json' });
+    return send(call, 'GET', `/v1/${kind}/${encodeURIComponent(id)}`, headers, undefined, async (response) => {
+      if (response.status === 404) {
+        response.body?.cancel().catch(() => {});
+        return { missing: true };
+      }
+      const got = await answerBody(call, response, 'GET');
+      if (got instanceof Response) return { failed: got };
+      if (response.status !== 200) return { failed: shaped(got.head, got.value ?? got.bytes, call.corsHeaders) };
+      if (got.value === undefined) return { failed: call.no(502, `${call.operation}: the InstaVM API's record could not be read`) };
+      return { record: got.value, head: got.head };
+    });
+  }
+
+  /**
+   * The status, the contract's headers and the body of an upstream answer,
+   * checked: `{ head, bytes, value }` (value: the parsed JSON, if any), or a
+   * refusal Response (a redirect, no JSON, too large, cut short).
+   */
+  async function answerBody({ operation, corsHeaders, no }, response, method) {
     if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
       response.body?.cancel().catch(() => {});
-      return refuse(502, `${operation}: the InstaVM API answered with a redirect, which the proxy does not follow`, { body: { operation }, headers: corsHeaders });
+      return no(502, `${operation}: the InstaVM API answered with a redirect, which the proxy does not follow`);
     }
-    const out = new Headers({ ...corsHeaders, ...SAFE_HEADERS });
+    const headers = new Headers({ ...corsHeaders, ...SAFE_HEADERS });
     for (const name of ANSWER_HEADERS) {
       const value = response.headers.get(name);
-      if (value !== null && !holdsKey(value, forms)) out.set(name, value);
+      if (value !== null && !holdsKey(value, forms)) headers.set(name, value);
     }
+    const head = { status: response.status, headers };
     let bytes;
     try {
       bytes = await readBody(response, maxAnswerBytes);
     } catch {
-      return refuse(502, `${operation}: the InstaVM API's answer ended early`, { body: { operation }, headers: corsHeaders });
+      return no(502, `${operation}: the InstaVM API's answer ended early`);
     }
-    if (bytes === null) return refuse(502, `${operation}: the InstaVM API's answer is over ${maxAnswerBytes} bytes`, { body: { operation }, headers: corsHeaders });
-    const empty = NULL_BODY.has(response.status) || method === 'HEAD';
+    if (bytes === null) return no(502, `${operation}: the InstaVM API's answer is over ${maxAnswerBytes} bytes`);
+    if (NULL_BODY.has(response.status) || method === 'HEAD') return { head, bytes: null };
     // Only JSON is the API's: an HTML error page of a gateway is not served from the app's origin.
     const type = response.headers.get('content-type') ?? '';
-    if (!empty && bytes.length > 0 && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-      return refuse(502, `${operation}: the InstaVM API answered ${response.status} with ${type ? `content of type ${JSON.stringify(type.split(';')[0].trim().slice(0, 60))}` : 'no content type'}, not JSON`, { body: { operation, status: response.status }, headers: corsHeaders });
+    if (bytes.length > 0 && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+      const what = type ? `content of type ${JSON.stringify(type.split(';')[0].trim().slice(0, 60))}` : 'no content type';
+      return refuse(502, `${operation}: the InstaVM API answered ${response.status} with ${what}, not JSON`, { body: { operation, status: response.status }, headers: corsHeaders });
     }
-    return new Response(empty ? null : scrub(bytes, forms), { status: response.status, headers: out });
+    let value;
+    try {
+      value = bytes.length ? JSON.parse(new TextDecoder().decode(bytes)) : undefined;
+    } catch {}
+    return { head, bytes, value };
+  }
+
+  /** The API's answer as the caller gets it: its status, the contract's headers, JSON only, scoped to the owner, the key scrubbed. */
+  async function answer(call, response, method, scope) {
+    const got = await answerBody(call, response, method);
+    if (got instanceof Response) return got;
+    if (!scope || got.head.status < 200 || got.head.status >= 300 || got.bytes === null || got.bytes.length === 0) return shaped(got.head, got.bytes, call.corsHeaders);
+    // What is filtered must be read: an owner's answer that is not JSON is not passed on.
+    if (got.value === undefined) return call.no(502, `${call.operation}: the InstaVM API's answer could not be read`);
+    return shaped(got.head, scope.after(call.operation, got.value), call.corsHeaders);
+  }
+
+  /** An answer of `head`'s status and headers: `body` as bytes, or a value written as JSON; the key scrubbed. */
+  function shaped(head, body, corsHeaders) {
+    let bytes = body;
+    if (body !== null && !(body instanceof Uint8Array)) {
+      bytes = new TextEncoder().encode(JSON.stringify(body));
+      head.headers.set('content-type', 'application/json');
+    }
+    const headers = new Headers(head.headers);
+    for (const [name, value] of Object.entries(corsHeaders)) headers.set(name, value);
+    return new Response(bytes === null ? null : scrub(bytes, forms), { status: head.status, headers });
   }
 
   return async function proxy(request) {
@@ -511,15 +612,13 @@ async function serveNode(handler, req, res) {
   const method = req.method ?? 'GET';
   if (FORBIDDEN_METHODS.has(method)) return writeResponse(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
   const headers = headersOf(req);
-  const scheme = req.socket?.encrypted ? 'https' : 'http';
-  // The path and query are the request target's alone. `Host` names only
-  // the origin, and only when it is a plain host and port: one holding a
-  // path, a `?` or a `#` would otherwise move the path the proxy routes.
-  const host = headers.get('host') ?? '';
-  const authority = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/.test(host) ? host : 'localhost';
+  // The URL is the request target on a fixed origin: the `Host` header is
+  // the caller's to write, so it decides nothing (not the path, which a Host
+  // holding `/`, `?` or `#` could move, nor the origin, which the proxy's
+  // `origin` option names).
   let url;
   try {
-    url = new URL(`${scheme}://${authority}${targetOf(req.url ?? '/')}`);
+    url = new URL(`http://localhost${targetOf(req.url ?? '/')}`);
   } catch {
     return writeResponse(res, await refuse(400, 'the request target cannot be read'));
   }

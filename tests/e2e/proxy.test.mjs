@@ -24,15 +24,22 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
-/** Serves `handler` from node:http on a free port; its origin. */
-async function serve(handler) {
-  const server = createServer(toNodeListener(handler));
+/**
+ * Serves `handler` from node:http on a free port; its origin. A function of
+ * the origin (`(origin) => handler`, marked by `ownOrigin`) is called once
+ * the port is known, for a proxy told its own origin.
+ */
+async function serve(handler, { ownOrigin = false } = {}) {
+  let serving = handler;
+  const server = createServer((req, res) => serving(req, res));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  serving = toNodeListener(ownOrigin ? handler(origin) : handler);
   closers.push(() => new Promise((resolve) => {
     server.closeAllConnections();
     server.close(resolve);
   }));
-  return `http://127.0.0.1:${server.address().port}`;
+  return origin;
 }
 
 /** The client as a page runs it behind the proxy: with no key, on purpose. */
@@ -69,7 +76,7 @@ function recording() {
 
 test('the client, keyless, through the proxy on node:http: builds with a wait, lists, gets, deletes, boots and deletes a VM', { timeout: 30_000 }, async () => {
   const key = freshKey('proxy_client');
-  const proxy = createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.*', 'vms.*'] });
+  const proxy = createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.*', 'vms.*'] });
   const keysSent = [];
   const origin = await serve((request) => {
     keysSent.push(request.headers.get('x-api-key'));
@@ -96,7 +103,7 @@ test('the client, keyless, through the proxy on node:http: builds with a wait, l
 
 test('allowing snapshots.ensure allows what it uses; anything else is a ForbiddenError naming the operation, and is not sent', { timeout: 30_000 }, async () => {
   const key = freshKey('proxy_ensure');
-  const origin = await serve(createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/api/instavm', allow: ['snapshots.ensure', 'snapshots.delete'] }));
+  const origin = await serve(createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, prefix: '/api/instavm', allow: ['snapshots.ensure', 'snapshots.delete'] }));
   const client = keylessClient(`${origin}/api/instavm`);
   const params = { oci_image: 'alpine', name: 'ensured' };
   const first = await client.snapshots.ensure(params, { pollIntervalMs: 50 });
@@ -157,7 +164,7 @@ const REFUSED = [
 test('hostile requests are refused with the right status, nothing reaches the API, and the key is in no byte of any answer', { timeout: 30_000 }, async (t) => {
   const key = freshKey('proxy_hostile');
   const upstream = recording();
-  const base = { apiKey: key, baseUrl: BASE_URL, prefix: PREFIX, allow: ['snapshots.list', 'snapshots.get', 'vms.create'], allowedOrigins: [ALLOWED_ORIGIN], maxBodyBytes: 1024, fetch: upstream.fetch };
+  const base = { authorize: 'public', apiKey: key, baseUrl: BASE_URL, prefix: PREFIX, allow: ['snapshots.list', 'snapshots.get', 'vms.create'], allowedOrigins: [ALLOWED_ORIGIN], maxBodyBytes: 1024, fetch: upstream.fetch };
   const shared = await serve(createProxy(base));
   for (const row of REFUSED) {
     await t.test(row.name, async () => {
@@ -182,7 +189,7 @@ test('what passes: only the contract headers go up with the proxy key, only cont
   const key = freshKey('proxy_headers');
   const callerKey = freshKey('proxy_caller');
   const upstream = recording();
-  const origin = await serve(createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: PREFIX, allow: ['snapshots.list', 'snapshots.create'], allowedOrigins: [ALLOWED_ORIGIN], fetch: upstream.fetch }));
+  const origin = await serve(createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, prefix: PREFIX, allow: ['snapshots.list', 'snapshots.create'], allowedOrigins: [ALLOWED_ORIGIN], fetch: upstream.fetch }));
   const hostile = { 'x-api-key': callerKey, authorization: 'Bearer caller-token', cookie: 'session=caller', 'x-emulator-fault': '500', 'x-forwarded-for': '6.6.6.6', accept: 'application/json' };
   const list = await raw(origin, 'GET', '/instavm/v1/snapshots?type=user', { headers: hostile });
   assert.equal(list.status, 200, list.text);
@@ -223,10 +230,21 @@ test('what passes: only the contract headers go up with the proxy key, only cont
   assert.match(cross.headers['access-control-expose-headers'], /x-request-id/);
   assert.match(cross.headers['access-control-expose-headers'], /date/);
   assert.equal(cross.headers['access-control-allow-credentials'], undefined, 'credentials are opt-in');
-  // The same origin as the proxy needs no CORS, and gets none.
-  const same = await raw(origin, 'POST', '/instavm/v1/snapshots', { headers: { origin, 'content-type': 'application/json' }, body: '{"oci_image":"alpine"}' });
+  // The proxy's own origin, as its `origin` option names it, needs no CORS, and gets none.
+  const own = await serve((self) => createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, prefix: PREFIX, allow: ['snapshots.create'], origin: self }), { ownOrigin: true });
+  const same = await raw(own, 'POST', '/instavm/v1/snapshots', { headers: { origin: own, 'content-type': 'application/json' }, body: '{"oci_image":"alpine"}' });
   assert.equal(same.status, 201, same.text);
   assert.equal(same.headers['access-control-allow-origin'], undefined);
+  // Not told its origin, the proxy takes no Host's word for it: a rebound DNS name, or Sec-Fetch-Site, proves nothing.
+  const sent = (await requestLog(key)).length;
+  for (const headers of [{ host: 'rebind.evil.example', origin: 'http://rebind.evil.example' }, { origin, 'sec-fetch-site': 'same-origin' }, { host: new URL(own).host, origin: 'http://rebind.evil.example', 'sec-fetch-site': 'same-origin' }]) {
+    for (const at of [origin, own]) {
+      const r = await raw(at, 'POST', '/instavm/v1/snapshots', { headers: { ...headers, 'content-type': 'application/json' }, body: '{"oci_image":"alpine"}' });
+      assert.equal(r.status, 403, `${JSON.stringify(headers)}: ${r.text}`);
+      assert.match(JSON.parse(r.text).detail, /allowedOrigins.*origin/);
+    }
+  }
+  assert.equal((await requestLog(key)).length, sent, 'nothing was sent for them');
   for (const id of [JSON.parse(made.text).id, JSON.parse(same.text).id]) {
     await fetch(`${BASE_URL}/v1/snapshots/${id}`, { method: 'DELETE', headers: { 'X-API-Key': key } });
   }
@@ -236,7 +254,7 @@ test('an upstream redirect is not followed (a 502), an unreachable API is a 502,
   const key = freshKey('proxy_upstream');
   const allow = ['snapshots.list'];
   // The emulator's redirect fault, asked for by the upstream fetch (a caller cannot: the header is not forwarded).
-  const redirecting = createProxy({ apiKey: key, baseUrl: BASE_URL, allow, fetch: (url, init) => {
+  const redirecting = createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, allow, fetch: (url, init) => {
     const headers = new Headers(init.headers);
     headers.set('x-emulator-fault', 'redirect');
     return fetch(url, { ...init, headers });
@@ -245,11 +263,11 @@ test('an upstream redirect is not followed (a 502), an unreachable API is a 502,
   assert.equal(r.status, 502);
   assert.equal(r.headers.get('location'), null);
   assert.match((await r.json()).detail, /redirect/);
-  const down = createProxy({ apiKey: key, baseUrl: 'http://127.0.0.1:9', allow });
+  const down = createProxy({ authorize: 'public', apiKey: key, baseUrl: 'http://127.0.0.1:9', allow });
   const d = await down(new Request('http://proxy.test/v1/snapshots'));
   assert.equal(d.status, 502);
   assert.ok(!(await d.text()).includes(key));
-  const echo = createProxy({ apiKey: key, allow, fetch: async () => new Response(JSON.stringify({ detail: `bad key ${key}` }), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': key, 'set-cookie': 'a=b' } }) });
+  const echo = createProxy({ authorize: 'public', apiKey: key, allow, fetch: async () => new Response(JSON.stringify({ detail: `bad key ${key}` }), { status: 401, headers: { 'content-type': 'application/json', 'x-request-id': key, 'set-cookie': 'a=b' } }) });
   const e = await echo(new Request('http://proxy.test/v1/snapshots'));
   assert.equal(e.status, 401);
   assert.equal(e.headers.get('x-request-id'), null);
@@ -260,7 +278,7 @@ test('an upstream redirect is not followed (a 502), an unreachable API is a 502,
 test('a caller that goes away aborts the upstream call (served by toNodeListener)', { timeout: 15_000 }, async () => {
   let upstream;
   // The emulator's slow fault stalls the answer for seconds: long enough to leave.
-  const proxy = createProxy({ apiKey: freshKey('proxy_abort'), baseUrl: BASE_URL, allow: ['snapshots.list'], fetch: (url, init) => {
+  const proxy = createProxy({ authorize: 'public', apiKey: freshKey('proxy_abort'), baseUrl: BASE_URL, allow: ['snapshots.list'], fetch: (url, init) => {
     upstream = init.signal;
     const headers = new Headers(init.headers);
     headers.set('x-emulator-fault', 'slow');
@@ -278,7 +296,7 @@ test('a caller that goes away aborts the upstream call (served by toNodeListener
 });
 
 test('bad configuration throws at createProxy, naming the option', () => {
-  const ok = { apiKey: 'instavm_sk_config' };
+  const ok = { apiKey: 'instavm_sk_config', authorize: 'public' };
   const cases = [
     [undefined, /options object/],
     [{}, /apiKey is required/],
@@ -298,7 +316,14 @@ test('bad configuration throws at createProxy, naming the option', () => {
     [{ ...ok, prefix: '/a/../b' }, /prefix must be plain path segments/],
     [{ ...ok, allowedOrigins: ['https://app.example/'] }, /allowedOrigins\[0\] must be an origin/],
     [{ ...ok, allowedOrigins: ['*'] }, /allowedOrigins\[0\]/],
-    [{ ...ok, authorize: true }, /authorize must be a function/],
+    [{ ...ok, authorize: true }, /authorize is required: a function/],
+    [{ apiKey: 'instavm_sk_config' }, /authorize is required: a function .* or 'public'/],
+    [{ ...ok, owner: 'alice' }, /owner must be a function/],
+    [{ ...ok, sharedSnapshots: 'system' }, /sharedSnapshots .* needs the owner option/],
+    [{ ...ok, owner: () => 'a', sharedSnapshots: 'all' }, /sharedSnapshots must be 'system' or a function/],
+    [{ ...ok, origin: 'https://app.example/' }, /origin\[0\] must be an origin/],
+    [{ ...ok, origin: 'http://app.example' }, /origin\[0\] must be https/],
+    [{ ...ok, orign: 'https://app.example' }, /orign is not an option; did you mean origin\?/],
     [{ ...ok, maxBodyBytes: -1 }, /maxBodyBytes must be a whole number/],
     [{ ...ok, fetch: 'fetch' }, /fetch must be a function/],
   ];
@@ -308,9 +333,9 @@ test('bad configuration throws at createProxy, naming the option', () => {
   // The key is never in a message, even in one about the key.
   const secret = 'instavm_sk_never_in_a_message';
   for (const bad of [`${secret}\r\n`, ` ${secret}`]) {
-    assert.throws(() => createProxy({ apiKey: bad }), (e) => !e.message.includes(secret));
+    assert.throws(() => createProxy({ authorize: 'public', apiKey: bad }), (e) => !e.message.includes(secret));
   }
-  assert.throws(() => createProxy({ apiKey: secret, allow: [secret] }), (e) => !e.message.includes(`${secret}"; did`));
+  assert.throws(() => createProxy({ authorize: 'public', apiKey: secret, allow: [secret] }), (e) => !e.message.includes(`${secret}"; did`));
   // Good configurations, including an unset Worker binding for baseUrl.
   assert.equal(typeof createProxy({ ...ok, baseUrl: undefined, prefix: '/instavm/', allow: ['snapshots.*', 'vms.*', 'snapshots.ensure'], allowedOrigins: ['http://localhost:5173'] }), 'function');
   assert.throws(() => toNodeListener({}), /toNodeListener/);
@@ -344,7 +369,7 @@ const OPS = {
 
 test("every operation of the table is a route of the emulator's, reached through the proxy", { timeout: 30_000 }, async () => {
   const key = freshKey('proxy_routes');
-  const proxy = createProxy({ apiKey: key, baseUrl: BASE_URL, allow: ['snapshots.*', 'vms.*'] });
+  const proxy = createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, allow: ['snapshots.*', 'vms.*'] });
   for (const [name, [method, pattern]] of Object.entries(OPS)) {
     // Ids that exist nowhere, and a body every POST refuses (nothing is made).
     const body = method === 'POST' || method === 'PATCH' ? '{"vcpu_count":0}' : undefined;
@@ -393,7 +418,7 @@ test('property: of 4000 random paths, each reaches the operation it literally na
   const PIECES = ['v1', 'snapshots', 'vms', 'volumes', 'snapshot', 'clone', 'suspend', 'resume', 'stage-env', 'instavm', '', '.', '..', '%2e', '%2E%2e', '.%2e', '%2F', '%2f', '%5C', '\\', '%', '%zz', '%C3%A9', '%F0%9F%98%80', '%00', '%0A', 'é', '😀', 'ü/x', 'snap_1', 'vm_1', 'a;b', 'a%3Bb', '..%2F..', '%2e%2e%2f', ' ', '+', '@', ':'];
   const METHODS = ['GET', 'POST', 'PATCH', 'DELETE', 'PUT'];
   const calls = [];
-  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'https://upstream.test', prefix: '/instavm', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
+  const proxy = createProxy({ authorize: 'public', apiKey: 'instavm_sk_property', baseUrl: 'https://upstream.test', prefix: '/instavm', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
     calls.push({ url, method: init.method });
     return new Response('{}', { status: 200, headers: { 'content-type': 'application/json' } });
   } });
@@ -443,7 +468,7 @@ test('property: every operation with 500 random ids (unicode, %, ., /) forwards 
   const random = rng(7);
   const ALPHABET = ['a', 'Z', '0', '-', '_', '.', '~', '%', '/', '\\', '?', '#', ' ', '+', '&', '=', ';', 'é', '😀', '中', '\u00a0', '%2F', '%25'];
   const calls = [];
-  const proxy = createProxy({ apiKey: 'instavm_sk_property', baseUrl: 'https://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
+  const proxy = createProxy({ authorize: 'public', apiKey: 'instavm_sk_property', baseUrl: 'https://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: async (url, init) => {
     calls.push({ url, method: init.method });
     return new Response(null, { status: 204 });
   } });
@@ -494,7 +519,7 @@ test('in workerd (Miniflare): a Worker serving createProxy lists through it, and
   writeFileSync(entry, `import { createProxy } from 'instavm-wasm/proxy';
 export default {
   fetch(request, env) {
-    return createProxy({ apiKey: env.KEY, baseUrl: env.BASE, prefix: '/instavm', allow: ['snapshots.list', 'snapshots.create', 'snapshots.get'] })(request);
+    return createProxy({ authorize: 'public', apiKey: env.KEY, baseUrl: env.BASE, prefix: '/instavm', allow: ['snapshots.list', 'snapshots.create', 'snapshots.get'] })(request);
   },
 };
 `);
@@ -551,7 +576,7 @@ function startServing(cmd, args, env) {
 }
 
 const SERVE_SCRIPT = `import { createProxy } from 'instavm-wasm/proxy';
-const proxy = createProxy({ apiKey: globalThis.Deno ? Deno.env.get('PROXY_KEY') : process.env.PROXY_KEY, baseUrl: globalThis.Deno ? Deno.env.get('PROXY_BASE') : process.env.PROXY_BASE, prefix: '/instavm', allow: ['snapshots.list'] });
+const proxy = createProxy({ authorize: 'public', apiKey: globalThis.Deno ? Deno.env.get('PROXY_KEY') : process.env.PROXY_KEY, baseUrl: globalThis.Deno ? Deno.env.get('PROXY_BASE') : process.env.PROXY_BASE, prefix: '/instavm', allow: ['snapshots.list'] });
 if (globalThis.Deno) {
   Deno.serve({ hostname: '127.0.0.1', port: 0, onListen: ({ port }) => console.log('LISTENING http://127.0.0.1:' + port) }, proxy);
 } else {
@@ -578,7 +603,7 @@ for (const runtime of ['deno', 'bun']) {
 }
 
 test('hardening: risky configuration is refused, answers are JSON only, the key is scrubbed in every form, limits hold', { timeout: 30_000 }, async () => {
-  const ok = { apiKey: 'instavm_sk_hardening_0123456789', allow: ['snapshots.list', 'snapshots.create'] };
+  const ok = { apiKey: 'instavm_sk_hardening_0123456789', authorize: 'public', allow: ['snapshots.list', 'snapshots.create'] };
   const refused = [
     [{ ...ok, baseUrl: 'http://api.instavm.io' }, /baseUrl must be https:\/\/ unless it is on this machine.*in clear to api\.instavm\.io/],
     [{ ...ok, baseUrl: 'https://evil.example\\@api.instavm.io' }, /baseUrl must not hold credentials or an @/],
@@ -675,7 +700,7 @@ test('only the contract\'s query parameters pass, per operation; anything else i
     sent.push(url);
     return new Response('[]', { headers: { 'content-type': 'application/json' } });
   };
-  const proxy = createProxy({ apiKey: 'instavm_sk_query_0123456789', baseUrl: 'https://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: upstream });
+  const proxy = createProxy({ authorize: 'public', apiKey: 'instavm_sk_query_0123456789', baseUrl: 'https://upstream.test', allow: ['snapshots.*', 'vms.*'], fetch: upstream });
   const call = (method, target) => proxy(new Request(`http://proxy.test${target}`, { method, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' }));
   for (const [method, target] of [
     ['GET', '/v1/snapshots?type=user&owner=someone-else'],
@@ -706,7 +731,7 @@ test('only the contract\'s query parameters pass, per operation; anything else i
 
 test('a method in another case than the API\'s, or unknown, is a 405 and is not sent', async () => {
   let sent = 0;
-  const proxy = createProxy({ apiKey: 'instavm_sk_methods_0123456789', baseUrl: 'https://upstream.test', allow: ['vms.*'], fetch: async () => (sent++, new Response('{}', { headers: { 'content-type': 'application/json' } })) });
+  const proxy = createProxy({ authorize: 'public', apiKey: 'instavm_sk_methods_0123456789', baseUrl: 'https://upstream.test', allow: ['vms.*'], fetch: async () => (sent++, new Response('{}', { headers: { 'content-type': 'application/json' } })) });
   for (const method of ['patch', 'Patch', 'PURGE', 'PUT']) {
     const r = await proxy(new Request('http://proxy.test/v1/vms/vm_1', { method, body: '{}' }));
     assert.equal(r.status, 405, method);
@@ -718,14 +743,14 @@ test('a method in another case than the API\'s, or unknown, is a 405 and is not 
 test('Host cannot move the path: the Node adapter routes the request target, and a URL with a fragment is refused', async () => {
   const upstream = recording();
   const key = freshKey('proxy_host');
-  const origin = await serve(createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.list', 'vms.*'], fetch: upstream.fetch }));
+  const origin = await serve(createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.list', 'vms.*'], fetch: upstream.fetch }));
   for (const host of ['x/instavm/v1/vms/victim#', 'x/instavm/v1/vms/victim?', 'evil.example@x', 'a b']) {
     const r = await raw(origin, 'GET', '/instavm/v1/snapshots', { headers: { host } });
     assert.equal(r.status, 200, `${host}: ${r.text}`);
   }
   assert.ok(upstream.calls.length >= 4 && upstream.calls.every((c) => c.url === `${BASE_URL}/v1/snapshots`), JSON.stringify(upstream.calls.map((c) => c.url)));
   // As Deno builds it from such a Host: the path is no longer the target's.
-  const proxy = createProxy({ apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.list', 'vms.*'], fetch: upstream.fetch });
+  const proxy = createProxy({ authorize: 'public', apiKey: key, baseUrl: BASE_URL, prefix: '/instavm', allow: ['snapshots.list', 'vms.*'], fetch: upstream.fetch });
   const before = upstream.calls.length;
   const r = await proxy(new Request('http://x/instavm/v1/vms/victim#/instavm/v1/snapshots', { method: 'DELETE' }));
   assert.equal(r.status, 400);

@@ -38,7 +38,7 @@ const KEYLESS = ' · keyless through the proxy';
  */
 async function proxyServer(name) {
   const { createProxy, toNodeListener } = await import(pathToFileURL(join(scratch, 'node_modules', 'instavm-wasm', 'pkg', 'proxy.js')).href);
-  const proxy = createProxy({ apiKey: freshKey(name), baseUrl, prefix: '/instavm', allow: ['snapshots.*', 'vms.*'] });
+  const proxy = createProxy({ authorize: 'public', apiKey: freshKey(name), baseUrl, prefix: '/instavm', allow: ['snapshots.*', 'vms.*'] });
   const server = createServer(toNodeListener(proxy));
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${server.address().port}/instavm`, port: server.address().port, close: () => server.close() };

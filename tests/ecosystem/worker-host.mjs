@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 
 /** Bundles `entry` into `outdir/<entryName>.js` and starts it; the caller disposes of the Miniflare. */
-export async function startWorker(entry, outdir, { entryName = 'worker', compatibilityDate, bindings } = {}) {
+export async function startWorker(entry, outdir, { entryName = 'worker', compatibilityDate, compatibilityFlags, bindings } = {}) {
   const { build } = await import('esbuild');
   const { Miniflare } = await import('miniflare');
   await build({
@@ -30,6 +30,7 @@ export async function startWorker(entry, outdir, { entryName = 'worker', compati
       { type: 'CompiledWasm', include: ['**/*.wasm'] },
     ],
     compatibilityDate,
+    ...(compatibilityFlags ? { compatibilityFlags } : {}),
     ...(bindings ? { bindings } : {}),
   });
 }

@@ -194,7 +194,7 @@ const clientProbe = `
   out.classes.InstaVM.resources = Object.fromEntries(Object.keys(client).map((k) => [k, methods(Object.getPrototypeOf(client[k]))]));
 `;
 const proxyProbe = `
-  const handler = m.createProxy({ apiKey: 'instavm_sk_surface_check' });
+  const handler = m.createProxy({ apiKey: 'instavm_sk_surface_check', authorize: 'public' });
   out.handler = [typeof handler, handler.length];
 `;
 const emulatorProbe = `

@@ -51,6 +51,10 @@ export async function misuse(client: InstaVM, s: Snapshot): Promise<void> {
   const { createProxy } = await import('instavm-wasm/proxy');
   createProxy({ apiKey: 'k', allowOrigins: ['https://app.example'] }); // misuse
   createProxy({ prefix: '/instavm' }); // misuse
+  createProxy({ apiKey: 'k', allow: ['vms.*'] }); // misuse
+  createProxy({ apiKey: 'k', authorize: 'open' }); // misuse
+  createProxy({ apiKey: 'k', authorize: 'public', owner: 'alice' }); // misuse
+  createProxy({ apiKey: 'k', authorize: 'public', sharedSnapshots: 'all' }); // misuse
   void status;
   void flag;
   void notYet;

@@ -208,9 +208,14 @@ export async function proxied(env: { INSTAVM_API_KEY: string }): Promise<Respons
     apiKey: env.INSTAVM_API_KEY,
     prefix: '/instavm',
     allow: ['snapshots.list', 'snapshots.ensure', 'vms.*'],
-    authorize: async (request, operation) => request.headers.has('cookie') && operation !== 'vms.delete',
-    allowedOrigins: ['https://app.example'],
+    authorize: async (request, { operation, ids, query }) => request.headers.has('cookie') && operation !== 'vms.delete' && !ids.includes('vm_prod') && query.wait !== 'false',
+    owner: (request) => request.headers.get('x-user'),
+    sharedSnapshots: 'system',
+    origin: 'https://app.example',
+    allowedOrigins: ['https://admin.example'],
   });
+  const open = createProxy({ apiKey: env.INSTAVM_API_KEY, authorize: 'public', allow: ['snapshots.list'], origin: ['https://a.example', 'https://b.example'] });
+  void open;
   void toNodeListener(proxy);
   const keyless = new InstaVM({ apiKey: null, baseUrl: '/instavm' });
   void keyless;

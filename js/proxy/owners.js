@@ -1,0 +1,184 @@
+// The proxy's `owner` option: one InstaVM account, many users, each seeing
+// and acting on only what they made through the proxy.
+//
+// The API knows nothing of users, so ownership is written into what it does
+// store, with fields it documents:
+// - a VM carries the owner's tag in `metadata` (stamped on `vms.create`,
+//   whatever the caller sent under that key);
+// - a snapshot's `name` starts with the owner's prefix (added to every name
+//   the proxy sends: `snapshots.create`, `vms.snapshot`, a clone's
+//   `snapshot_name`, and the `snapshot_name` a VM is snapshotted under when it
+//   ends), and answers show the name without it.
+// `vms.clone` and `vms.resume` make a VM whose record the proxy does not
+// write, and InstaVM does not document that it keeps `metadata`: the proxy
+// remembers those VMs itself, in memory (bounded), when they are made. Every
+// check fails closed: what cannot be shown to be the caller's is a 404, the
+// same answer as an id that does not exist.
+
+/** The metadata key of the owner's tag on VMs made through the proxy. */
+export const OWNER_KEY = 'instavm_proxy_owner';
+/** How many successor VMs (clones, resumed VMs) the proxy remembers. */
+const SUCCESSORS_KEPT = 10_000;
+
+/**
+ * The tag of an owner: the first 12 bytes of the SHA-256 of its string, in
+ * hex. It is no secret (anyone with the key can hash a guessed user id); it
+ * keeps user ids out of the API's records and gives every tag one length,
+ * so that no owner's prefix begins another's.
+ */
+export async function ownerTag(owner) {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`instavm-proxy-owner:${owner}`)));
+  return [...digest.subarray(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** `sharedSnapshots` as a predicate on a snapshot record. */
+export function sharedOf(value) {
+  if (value === undefined) return () => false;
+  if (value === 'system') return (s) => (s.type ?? s.snapshot_type) === 'system';
+  if (typeof value === 'function') return (s) => value(s) === true;
+  return null;
+}
+
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+const idOf = (record) => record?.vm_id ?? record?.id ?? record?.snapshot_id;
+
+/**
+ * The scoping of one proxy: `forOwner(tag)` gives what `handle` asks of it
+ * for one caller. `shared` is the predicate of `sharedSnapshots`.
+ */
+export function owners(shared) {
+  /** VM id -> tag, for VMs the proxy saw made by clone or resume (oldest dropped first). */
+  const successors = new Map();
+  const remember = (id, tag) => {
+    if (typeof id !== 'string') return;
+    successors.delete(id);
+    successors.set(id, tag);
+    if (successors.size > SUCCESSORS_KEPT) successors.delete(successors.keys().next().value);
+  };
+
+  return function forOwner(tag) {
+    const prefix = `o.${tag}.`;
+    const ownsVm = (vm) => isObject(vm) && ((isObject(vm.metadata) && vm.metadata[OWNER_KEY] === tag) || successors.get(idOf(vm)) === tag);
+    const ownsSnapshot = (s) => isObject(s) && typeof s.name === 'string' && s.name.startsWith(prefix);
+    const seesSnapshot = (s) => ownsSnapshot(s) || (isObject(s) && shared(s));
+    const named = (name) => prefix + (name ?? '');
+
+    /** A snapshot record as its owner sees it: the name without the prefix ('' for none: null). */
+    function showSnapshot(s) {
+      if (!ownsSnapshot(s)) return s;
+      const name = s.name.slice(prefix.length);
+      return { ...s, name: name === '' ? null : name };
+    }
+    /** A VM record as its owner sees it: no owner tag, and its snapshot name without the prefix. */
+    function showVm(vm) {
+      if (!isObject(vm)) return vm;
+      const out = { ...vm };
+      if (isObject(vm.metadata) && OWNER_KEY in vm.metadata) {
+        const { [OWNER_KEY]: _, ...rest } = vm.metadata;
+        out.metadata = rest;
+      }
+      if (typeof vm.snapshot_name === 'string' && vm.snapshot_name.startsWith(prefix)) out.snapshot_name = vm.snapshot_name.slice(prefix.length) || null;
+      return out;
+    }
+
+    /**
+     * What must hold before `operation` is sent, and the body to send:
+     * `{ body }`, `{ read }` (the ownership read is the whole answer),
+     * `{ refuse: [status, detail] }` or `{ failed }` (a Response: the
+     * read's failure, passed on). `read(kind, id)` reads a record upstream:
+     * `{ record, ... }`, `{ missing: true }` or `{ failed }`.
+     */
+    async function before(operation, ids, body, read) {
+      const [resource, action] = operation.split('.');
+      let fields;
+      if (['create', 'update', 'snapshot', 'clone'].includes(action)) {
+        fields = parse(body);
+        if (fields === undefined) return { refuse: [400, `${operation}: the body must be a JSON object`] };
+      }
+      if (resource === 'snapshots') {
+        if (action === 'create') {
+          if (fields.type !== undefined && fields.type !== 'user') return { refuse: [403, `${operation}: a user's snapshots are of type user, not ${JSON.stringify(fields.type)}`] };
+          if (fields.name != null && typeof fields.name !== 'string') return { refuse: [400, `${operation}: name must be a string`] };
+          return { body: { ...fields, name: named(fields.name) } };
+        }
+        if (action === 'get' || action === 'delete') {
+          const got = await read('snapshots', ids[0]);
+          if (got.failed) return got;
+          if (got.missing || !seesSnapshot(got.record)) return notFound('Snapshot', ids[0]);
+          if (action === 'get') return { read: got };
+          if (!ownsSnapshot(got.record)) return { refuse: [403, `${operation}: snapshot '${ids[0]}' is shared with every user, and only read`] };
+        }
+        return {};
+      }
+      // VMs: every operation on an id needs the VM to be the caller's.
+      if (ids.length) {
+        const got = await read('vms', ids[0]);
+        if (got.failed) return got;
+        if (got.missing || !ownsVm(got.record)) return notFound('VM', ids[0]);
+        if (action === 'get') return { read: got };
+      }
+      if (action === 'create') {
+        if (fields.metadata !== undefined && !isObject(fields.metadata)) return { refuse: [400, `${operation}: metadata must be an object`] };
+        if (fields.snapshot_id != null) {
+          const got = await read('snapshots', fields.snapshot_id);
+          if (got.failed) return got;
+          if (got.missing || !seesSnapshot(got.record)) return notFound('Snapshot', fields.snapshot_id);
+        }
+        const out = { ...fields, metadata: { ...fields.metadata, [OWNER_KEY]: tag } };
+        if (typeof fields.snapshot_name === 'string') out.snapshot_name = named(fields.snapshot_name);
+        return { body: out };
+      }
+      if (action === 'update') {
+        if ('metadata' in fields) return { refuse: [400, `${operation}: metadata is set when the VM is made, not updated`] };
+        return { body: typeof fields.snapshot_name === 'string' ? { ...fields, snapshot_name: named(fields.snapshot_name) } : fields };
+      }
+      if (action === 'snapshot') return { body: { ...fields, name: named(fields.name) } };
+      if (action === 'clone') return { body: { ...fields, snapshot_name: named(fields.snapshot_name) } };
+      return {};
+    }
+
+    /** A 2xx answer of `operation` (parsed JSON) as the caller sees it: filtered, names shown. */
+    function after(operation, value) {
+      switch (operation) {
+        case 'snapshots.list':
+          return Array.isArray(value) ? value.filter(seesSnapshot).map(showSnapshot) : [];
+        case 'vms.list':
+        case 'vms.listAll':
+          return Array.isArray(value) ? value.filter(ownsVm).map(showVm) : [];
+        case 'snapshots.create':
+        case 'snapshots.get':
+        case 'vms.snapshot':
+          return showSnapshot(value);
+        case 'vms.create':
+        case 'vms.clone':
+        case 'vms.resume':
+          remember(idOf(value), tag);
+          return showVm(value);
+        case 'vms.get':
+        case 'vms.update':
+        case 'vms.suspend':
+          return showVm(value);
+        default:
+          return value;
+      }
+    }
+
+    return { before, after };
+  };
+}
+
+/** The refusal for a record the caller may not see: the same as for one that does not exist. */
+function notFound(noun, id) {
+  return { refuse: [404, `${noun} '${id}' not found`] };
+}
+
+/** A request body as a JSON object ({} when empty), or undefined. */
+function parse(bytes) {
+  if (!bytes || bytes.length === 0) return {};
+  try {
+    const value = JSON.parse(new TextDecoder().decode(bytes));
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
