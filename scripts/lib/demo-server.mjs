@@ -3,8 +3,13 @@
 // /instavm in front of the Rust emulator, which listens on a port of its own
 // that the page never uses. The proxy holds a key made for this start; the
 // page sends none, and nothing here prints it.
+//
+// Each browser is a user of its own: the first page load sets a signed
+// session cookie (an id and its HMAC under a secret made for this start), and
+// the proxy's `owner` is the id of a valid one, so two browsers (or two
+// Playwright contexts) see only their own builds and VMs.
 import { createServer } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { createProxy, toNodeListener } from '../../js/proxy/index.js';
@@ -36,6 +41,28 @@ const FOLDERS = [
   ['/', join(root, 'www')],
 ];
 
+const SESSION_COOKIE = 'instavm_demo_session';
+
+/** Signs and checks the demo's session cookies: `<user id>.<HMAC-SHA256 of it, base64url>`. */
+function sessions(secret = randomBytes(32)) {
+  const sign = (id) => createHmac('sha256', secret).update(id).digest('base64url');
+  return {
+    /** A new visitor's cookie value. */
+    issue: () => {
+      const id = `visitor-${randomBytes(6).toString('hex')}`;
+      return `${id}.${sign(id)}`;
+    },
+    /** The user id of a request's valid session cookie, or null. */
+    userOf: (cookieHeader) => {
+      const m = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([\\w-]+)\\.([\\w-]+)`).exec(cookieHeader ?? '');
+      if (!m) return null;
+      const want = Buffer.from(sign(m[1]));
+      const got = Buffer.from(m[2]);
+      return got.length === want.length && timingSafeEqual(got, want) ? m[1] : null;
+    },
+  };
+}
+
 function plain(res, status, text, headers = {}) {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(text);
@@ -65,7 +92,7 @@ function fileIn(dir, rest) {
   return file.startsWith(base + sep) ? file : null;
 }
 
-async function serveStatic(req, res, pathname) {
+async function serveStatic(req, res, pathname, session) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
   const [prefix, dir] = FOLDERS.find(([p]) => pathname.startsWith(p)) ?? [];
   const file = dir && fileIn(dir, pathname.slice(prefix.length));
@@ -77,7 +104,10 @@ async function serveStatic(req, res, pathname) {
   } catch {
     return plain(res, 404, 'not found\n');
   }
+  // A page load without a valid session starts one: this browser is a new user.
+  const cookie = extname(file) === '.html' && session.userOf(req.headers.cookie) === null ? { 'set-cookie': `${SESSION_COOKIE}=${session.issue()}; Path=/; HttpOnly; SameSite=Strict` } : {};
   res.writeHead(200, {
+    ...cookie,
     'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
     'content-length': body.length,
     // The page is edited while it is served: always the current files.
@@ -99,23 +129,17 @@ export async function startDemoServer({ port = 8787, host = '127.0.0.1', buildMs
   const key = apiKey ?? `instavm_sk_server_${randomBytes(16).toString('hex')}`;
   const emulator = await startEmulator({ profile, args: ['--port', '0', '--build-ms', String(buildMs), '--boot-ms', String(bootMs)], inheritOutput });
   const emulatorExit = new Promise((done) => emulator.child.once('exit', (code) => done(code)));
+  const session = sessions();
+  const userOf = (request) => session.userOf(request.headers.get('cookie'));
   let server;
+  let proxy;
   try {
-    const proxy = toNodeListener(
-      createProxy({
-        apiKey: key,
-        baseUrl: emulator.url,
-        prefix: PROXY_PREFIX,
-        allow: ['snapshots.*', 'vms.*'],
-        // No allowedOrigins: only this page's origin may call it.
-      }),
-    );
     server = createServer((req, res) => {
       const target = req.url ?? '/';
       if (!target.startsWith('/')) return plain(res, 400, 'bad request target\n');
       const pathname = target.split('?')[0];
       if (pathname === PROXY_PREFIX || pathname.startsWith(`${PROXY_PREFIX}/`)) return proxy(req, res);
-      serveStatic(req, res, pathname).catch(() => {
+      serveStatic(req, res, pathname, session).catch(() => {
         if (!res.headersSent) plain(res, 500, 'the file could not be served\n');
         else res.destroy();
       });
@@ -133,6 +157,21 @@ export async function startDemoServer({ port = 8787, host = '127.0.0.1', buildMs
   }
   const { address, port: bound } = server.address();
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+  // The page's origin as a browser may name it: the address, and localhost for a loopback one.
+  const origins = [url, ...(address === '127.0.0.1' || address === '::1' ? [`http://localhost:${bound}`] : [])];
+  proxy = toNodeListener(
+    createProxy({
+      apiKey: key,
+      baseUrl: emulator.url,
+      prefix: PROXY_PREFIX,
+      allow: ['snapshots.*', 'vms.*'],
+      origin: origins,
+      // A signed session cookie, which the page got with its first load.
+      authorize: (request) => userOf(request) !== null,
+      owner: userOf,
+      sharedSnapshots: 'system',
+    }),
+  );
   let stopping = null;
   const stop = () =>
     (stopping ??= (async () => {

@@ -2,8 +2,10 @@
 // origin with instavm-wasm/proxy at /instavm in front of the emulator
 // (scripts/lib/demo-server.mjs, started here). The page holds no key: every
 // byte the browser receives is searched for the server's key, and every
-// request it sends for an X-API-Key header. Headless Chromium (Debian's,
-// through Playwright); screenshots land in .tmp/artifacts (not committed).
+// request it sends for an X-API-Key header. Each page is a browser context
+// of its own, and so a user of its own (the server's session cookie): two of
+// them see only their own records. Headless Chromium (Debian's, through
+// Playwright); screenshots land in .tmp/artifacts (not committed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
@@ -118,6 +120,55 @@ test('a VM starts and is deleted, through the proxy', async () => {
   assert.ok(upstream.some((r) => r.method === 'POST' && r.path === '/v1/vms'), 'the VM was created under the server key');
   assert.ok(upstream.some((r) => r.method === 'DELETE' && r.path.startsWith('/v1/vms/')), 'and deleted');
   await page.close();
+});
+
+test('two browsers are two users: each sees only its own builds and VMs, and a request with no session gets nothing', async () => {
+  // browser.newPage() opens a context of its own: its own cookies, so its own session.
+  const alice = await open();
+  const bob = await open();
+  try {
+    await alice.getByLabel('OCI image').fill('docker.io/library/alpine:3');
+    await alice.getByLabel('Name', { exact: true }).fill('alice-only');
+    await alice.getByRole('button', { name: 'Create snapshot' }).click();
+    await alice.locator('#snapshot-table tbody tr', { hasText: 'alice-only' }).getByText('ready').waitFor({ timeout: 20_000 });
+    await alice.getByRole('tab', { name: 'VMs' }).click();
+    await alice.getByRole('button', { name: 'Create VM' }).click();
+    await alice.locator('#vm-table tbody tr').first().getByText('active').waitFor({ timeout: 20_000 });
+    const aliceVm = await alice.locator('#vm-table tbody tr').first().textContent();
+
+    await bob.getByRole('button', { name: 'Refresh' }).first().click();
+    await bob.locator('#snapshot-empty').waitFor({ state: 'visible' });
+    assert.equal(await bob.locator('#snapshot-table tbody tr', { hasText: 'alice-only' }).count(), 0, "bob's list has no alice-only");
+    await bob.getByRole('tab', { name: 'VMs' }).click();
+    await bob.locator('#vm-empty').waitFor({ state: 'visible' });
+    assert.equal(await bob.locator('#vm-table tbody tr').count(), 0, `bob sees no VM (alice has ${aliceVm})`);
+    await bob.screenshot({ path: join(artifacts, 'demo-keyless-second-user-1280.png'), fullPage: true });
+
+    // Bob builds his own; alice, refreshing, does not see it.
+    await bob.getByRole('tab', { name: 'Snapshots' }).click();
+    await bob.getByLabel('OCI image').fill('docker.io/library/alpine:3');
+    await bob.getByLabel('Name', { exact: true }).fill('bob-only');
+    await bob.getByRole('button', { name: 'Create snapshot' }).click();
+    await bob.locator('#snapshot-table tbody tr', { hasText: 'bob-only' }).getByText('ready').waitFor({ timeout: 20_000 });
+    await alice.getByRole('tab', { name: 'Snapshots' }).click();
+    await alice.locator('#snapshot-table tbody tr', { hasText: 'alice-only' }).waitFor();
+    assert.equal(await alice.locator('#snapshot-table tbody tr', { hasText: 'bob-only' }).count(), 0, "alice's list has no bob-only");
+
+    // Both builds reached the API under the one server key.
+    const names = (await upstreamRequests()).filter((r) => r.method === 'POST' && r.path === '/v1/snapshots');
+    assert.ok(names.length >= 2);
+    // No session cookie, or a forged one: refused, nothing sent.
+    const before = (await upstreamRequests()).length;
+    for (const cookie of [undefined, 'instavm_demo_session=visitor-000000000000.forged']) {
+      const r = await fetch(`${server.url}/instavm/v1/snapshots`, { headers: cookie ? { cookie } : {} });
+      assert.equal(r.status, 403, `cookie ${cookie}`);
+      await r.arrayBuffer();
+    }
+    assert.equal((await upstreamRequests()).length, before, 'the refused requests reached nothing');
+  } finally {
+    await alice.close();
+    await bob.close();
+  }
 });
 
 test('the page works at 375 px through the proxy', async () => {
