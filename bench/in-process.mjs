@@ -84,28 +84,46 @@ const results = {};
   };
 }
 
-// ---- through instavm-wasm/proxy: the same get, by a keyless client, through
-// the proxy served from node:http in this process, against a direct call;
-// 1000 calls each way, alternated call by call.
+// ---- through instavm-wasm/proxy: a keyless client through the proxy served
+// from node:http in this process, against a direct call, with and without
+// `owner`: a snapshot get (with owner, its ownership read is the answer) and
+// a VM update (with owner, a read and then the update); 1000 calls each way,
+// the three sides alternated call by call.
 {
-  const proxy = createProxy({ authorize: 'public', apiKey: 'bench-proxy', baseUrl: base, prefix: '/instavm', allow: ['snapshots.*'] });
-  const server = createServer(toNodeListener(proxy));
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxied = new InstaVM({ apiKey: null, baseUrl: `http://127.0.0.1:${server.address().port}/instavm` });
+  const serve = async (options) => {
+    const server = createServer(toNodeListener(createProxy({ authorize: 'public', apiKey: 'bench-proxy', baseUrl: base, prefix: '/instavm', allow: ['snapshots.*', 'vms.*'], ...options })));
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { server, client: new InstaVM({ apiKey: null, baseUrl: `http://127.0.0.1:${server.address().port}/instavm` }) };
+  };
+  const plainProxy = await serve({});
+  const ownerProxy = await serve({ owner: () => 'bench-user' });
   const direct = new InstaVM({ apiKey: 'bench-proxy', baseUrl: base });
-  const created = await direct.snapshots.create({ oci_image: 'alpine' });
-  const sides = { direct: () => direct.snapshots.get(created.id), proxied: () => proxied.snapshots.get(created.id) };
-  for (let i = 0; i < 200; i++) for (const s of Object.values(sides)) await s();
-  const ms = { direct: 0, proxied: 0 };
-  for (let i = 0; i < 1000; i++) {
-    for (const n of i % 2 ? ['direct', 'proxied'] : ['proxied', 'direct']) {
-      const t = performance.now();
-      await sides[n]();
-      ms[n] += performance.now() - t;
+  const clients = { direct, proxied: plainProxy.client, owner: ownerProxy.client };
+  // Made through the owner proxy, so that all three may read and update them.
+  const snapshot = await ownerProxy.client.snapshots.create({ oci_image: 'alpine' });
+  const vm = await ownerProxy.client.vms.create({});
+  const calls = {
+    get: (c) => c.snapshots.get(snapshot.id),
+    update: (c) => c.vms.update(vm.vm_id, { memory_mb: 1024 }),
+  };
+  results.proxy = { calls: 1000 };
+  for (const [what, call] of Object.entries(calls)) {
+    for (let i = 0; i < 200; i++) for (const c of Object.values(clients)) await call(c);
+    const ms = { direct: 0, proxied: 0, owner: 0 };
+    const names = Object.keys(ms);
+    for (let i = 0; i < 1000; i++) {
+      for (let j = 0; j < names.length; j++) {
+        const n = names[(i + j) % names.length];
+        const t = performance.now();
+        await call(clients[n]);
+        ms[n] += performance.now() - t;
+      }
     }
+    const added = (side) => ((ms[side] - ms.direct) / 1000) * 1000;
+    results.proxy[what] = { direct_ms: ms.direct, proxied_ms: ms.proxied, owner_ms: ms.owner, added_us_per_call: added('proxied'), owner_added_us_per_call: added('owner') };
   }
-  server.close();
-  results.proxy = { calls: 1000, direct_ms: ms.direct, proxied_ms: ms.proxied, added_us_per_call: ((ms.proxied - ms.direct) / 1000) * 1000 };
+  plainProxy.server.close();
+  ownerProxy.server.close();
 }
 
 // ---- a list of 10 000 records

@@ -149,7 +149,11 @@ function printTable(r) {
     ['instavm-wasm/testing: emulator wasm', `${kb(r.testing_entry.wasm.raw)} raw, ${kb(r.testing_entry.wasm.gzip)} gzip (testing-web.js ${kb(r.testing_entry.web_entry.gzip)} gzip)`],
     ['instavm-wasm/testing: createEmulator() to first answer, Node', `${f(r.testing_entry.first_answer_fetch_loaded_ms)} ms once Node's fetch classes are loaded, ${f(r.testing_entry.first_answer_ms)} ms when the first answer also loads them (createEmulator() itself ${f(r.testing_entry.create_emulator_ms)} ms)`],
     ['instavm-wasm/proxy: size of proxy.js', `${kb(r.size.proxy.raw)} raw, ${kb(r.size.proxy.gzip)} gzip`],
-    ['instavm-wasm/proxy: 1000 x get through it vs direct', `${f(r.proxy.proxied_ms, 0)} ms vs ${f(r.proxy.direct_ms, 0)} ms: +${f(r.proxy.added_us_per_call, 0)} µs per call`],
+    ...['get', 'update'].map((what) => {
+      const p = r.proxy[what];
+      const call = what === 'get' ? 'snapshots.get' : 'vms.update';
+      return [`instavm-wasm/proxy: 1000 x ${call}, direct / through it / with owner`, `${f(p.direct_ms, 0)} / ${f(p.proxied_ms, 0)} / ${f(p.owner_ms, 0)} ms: +${f(p.added_us_per_call, 0)} µs, +${f(p.owner_added_us_per_call, 0)} µs with owner`];
+    }),
     ['list of 10 000 records', `${f(r.large_list.client_ms)} ms vs plain ${f(r.large_list.plain_ms)} ms, ratio ${f(r.large_list.ratio, 3)}`],
     ['memory across 10 000 calls: wasm', `${kb(r.memory.wasm_before)} -> ${kb(r.memory.wasm_after)}`],
     ['memory across 10 000 calls: JS heap', `${f(r.memory.heap_before / 2 ** 20)} MB -> ${f(r.memory.heap_after / 2 ** 20)} MB`],
