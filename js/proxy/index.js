@@ -323,6 +323,7 @@ export function createProxy(options) {
     throw fail('authorize', `is required: a function (request, { operation, ids, query }) => boolean that checks the caller's session, or 'public' for a proxy anyone may use with your key (got ${describe(authorize)})`);
   }
   if (owner !== undefined && typeof owner !== 'function') throw fail('owner', `must be a function (request) => string naming the caller's user, got ${describe(owner)}`);
+  if (owner && !globalThis.crypto?.subtle) throw fail('owner', 'needs Web Crypto (globalThis.crypto.subtle), which Node has from 19 (18 with --experimental-global-webcrypto), Deno, Bun and Workers have');
   const shared = sharedOf(options.sharedSnapshots);
   if (shared === null) throw fail('sharedSnapshots', `must be 'system' or a function (snapshot) => boolean, got ${describe(options.sharedSnapshots)}`);
   if (options.sharedSnapshots !== undefined && owner === undefined) throw fail('sharedSnapshots', 'shares snapshots between owners: it needs the owner option');

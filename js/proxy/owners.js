@@ -21,12 +21,24 @@ export const OWNER_KEY = 'instavm_proxy_owner';
 const SUCCESSORS_KEPT = 10_000;
 
 /**
- * The tag of an owner: the first 12 bytes of the SHA-256 of its string, in
+ * The tag of an owner: the first 12 bytes of the SHA-256 of `instavm-proxy-owner:` and its string, in
  * hex. It is no secret (anyone with the key can hash a guessed user id); it
  * keeps user ids out of the API's records and gives every tag one length,
  * so that no owner's prefix begins another's.
  */
 export async function ownerTag(owner) {
+  const known = tags.get(owner);
+  if (known) return known;
+  const tag = await hashOf(owner);
+  if (tags.size >= TAGS_KEPT) tags.delete(tags.keys().next().value);
+  tags.set(owner, tag);
+  return tag;
+}
+/** Recent owners' tags: a user's requests come in runs, and each would hash the same string again. */
+const tags = new Map();
+const TAGS_KEPT = 1000;
+
+async function hashOf(owner) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`instavm-proxy-owner:${owner}`)));
   return [...digest.subarray(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
@@ -62,6 +74,8 @@ export function owners(shared) {
     const ownsSnapshot = (s) => isObject(s) && typeof s.name === 'string' && s.name.startsWith(prefix);
     const seesSnapshot = (s) => ownsSnapshot(s) || (isObject(s) && shared(s));
     const named = (name) => prefix + (name ?? '');
+    /** VM fields with the name of the snapshot taken when the VM ends made the owner's (one is given when that snapshot is asked for). */
+    const terminal = (fields) => (typeof fields.snapshot_name === 'string' || (fields.snapshot_on_terminate === true && fields.snapshot_name == null) ? { ...fields, snapshot_name: named(fields.snapshot_name) } : fields);
 
     /** A snapshot record as its owner sees it: the name without the prefix ('' for none: null). */
     function showSnapshot(s) {
@@ -119,18 +133,17 @@ export function owners(shared) {
       }
       if (action === 'create') {
         if (fields.metadata !== undefined && !isObject(fields.metadata)) return { refuse: [400, `${operation}: metadata must be an object`] };
+        if (fields.snapshot_id != null && typeof fields.snapshot_id !== 'string') return { refuse: [400, `${operation}: snapshot_id must be a string`] };
         if (fields.snapshot_id != null) {
           const got = await read('snapshots', fields.snapshot_id);
           if (got.failed) return got;
           if (got.missing || !seesSnapshot(got.record)) return notFound('Snapshot', fields.snapshot_id);
         }
-        const out = { ...fields, metadata: { ...fields.metadata, [OWNER_KEY]: tag } };
-        if (typeof fields.snapshot_name === 'string') out.snapshot_name = named(fields.snapshot_name);
-        return { body: out };
+        return { body: { ...terminal(fields), metadata: { ...fields.metadata, [OWNER_KEY]: tag } } };
       }
       if (action === 'update') {
         if ('metadata' in fields) return { refuse: [400, `${operation}: metadata is set when the VM is made, not updated`] };
-        return { body: typeof fields.snapshot_name === 'string' ? { ...fields, snapshot_name: named(fields.snapshot_name) } : fields };
+        return { body: terminal(fields) };
       }
       if (action === 'snapshot') return { body: { ...fields, name: named(fields.name) } };
       if (action === 'clone') return { body: { ...fields, snapshot_name: named(fields.snapshot_name) } };

@@ -240,9 +240,12 @@ async function twoUsers(t, origin, key) {
   });
 
   await t.test('shared: bob boots from the system snapshot but cannot delete it; a system snapshot of his own, or a forged owner tag, is refused or his', async () => {
-    const vm = await as(origin, 'bob', 'POST', '/v1/vms?wait=true', { snapshot_id: made.system, metadata: { instavm_proxy_owner: 'someone-else' } });
+    const vm = await as(origin, 'bob', 'POST', '/v1/vms?wait=true', { snapshot_id: made.system, metadata: { instavm_proxy_owner: 'someone-else' }, snapshot_on_terminate: true, snapshot_name: 'bob-last' });
     assert.equal(vm.status, 201, vm.text);
     const bobVm = idOf(vm.json);
+    // The snapshot taken when the VM ends will be bob's: its name carries his prefix upstream, and not in his view.
+    assert.match((await direct(key, 'GET', `/v1/vms/${bobVm}`)).json.snapshot_name, /^o\.[0-9a-f]{24}\.bob-last$/);
+    assert.equal((await as(origin, 'bob', 'GET', `/v1/vms/${bobVm}`)).json.snapshot_name, 'bob-last');
     assert.deepEqual((await as(origin, 'bob', 'GET', '/v1/vms/')).json.map(idOf), [bobVm]);
     assert.ok(!(await as(origin, 'alice', 'GET', '/v1/vms/')).json.some((v) => idOf(v) === bobVm), "bob's VM is not alice's");
     const del = await as(origin, 'bob', 'DELETE', `/v1/snapshots/${made.system}`);
