@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InstaVM } from 'instavm-wasm';
@@ -285,6 +286,42 @@ async function callerLeaves(origin, key) {
   assert.deepEqual(sent, [], 'the POST of a caller who left was not sent');
 }
 
+/** One request over a raw socket, method and headers exactly as written: its status line's code. */
+function rawStatus(origin, head) {
+  const { port } = new URL(origin);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(`${head}\r\nconnection: close\r\n\r\n`));
+    let text = '';
+    socket.on('data', (c) => (text += c));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 0)));
+  });
+}
+
+/**
+ * Who refuses a method in another case than the API's, or unknown: the proxy
+ * (405) where the runtime hands the request over; otherwise the runtime's own
+ * HTTP server, before any handler runs (Node's parser answers 400, Bun closes
+ * the connection, workerd answers 501).
+ */
+const ODD_METHOD_STATUS = { 'node:http (toNodeListener)': 400, 'Deno.serve': 405, 'Bun.serve': 0, 'workerd (Miniflare)': 501 };
+
+/**
+ * Refused in every runtime, with nothing sent: a method in another case or
+ * unknown, and a rebound Host with its own Origin (a 403).
+ */
+async function refusedInEveryRuntime(runtime, origin, key) {
+  const before = (await requestLog(key)).length;
+  const auth = 'authorization: Bearer alice';
+  for (const method of ['patch', 'Delete', 'FOO']) {
+    const status = await rawStatus(origin, `${method} /instavm/v1/vms/vm_1 HTTP/1.1\r\nhost: 127.0.0.1\r\n${auth}\r\ncontent-length: 0`);
+    assert.equal(status, ODD_METHOD_STATUS[runtime], `${method} in ${runtime}`);
+  }
+  const rebound = await rawStatus(origin, `POST /instavm/v1/snapshots HTTP/1.1\r\nhost: rebind.evil.example\r\norigin: http://rebind.evil.example\r\nsec-fetch-site: same-origin\r\n${auth}\r\ncontent-length: 0`);
+  assert.equal(rebound, 403, 'a rebound Host with its own Origin');
+  assert.equal((await requestLog(key)).length, before, 'nothing was sent');
+}
+
 const RUNTIMES = {
   'node:http (toNodeListener)': (key) => serveNode({ key, base: BASE_URL }),
   'Deno.serve': (key) => serveRuntime('deno', key),
@@ -297,6 +334,7 @@ for (const [runtime, serve] of Object.entries(RUNTIMES)) {
     const key = freshKey(`owners_${runtime.replace(/\W+/g, '_')}`);
     const origin = await serve(key);
     await twoUsers(t, origin, key);
+    await t.test('a method in another case or unknown is refused (by the proxy or the runtime), a rebound Host with its Origin a 403, nothing sent', () => refusedInEveryRuntime(runtime, origin, key));
     // workerd tells a Worker of a caller who left only under the
     // enable_request_signal flag, and the local workerd (Miniflare, direct
     // socket or not) did not even then: docs/reference.md says so.

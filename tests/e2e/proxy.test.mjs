@@ -756,3 +756,29 @@ test('Host cannot move the path: the Node adapter routes the request target, and
   assert.equal(r.status, 400);
   assert.equal(upstream.calls.length, before, 'nothing sent');
 });
+
+test("authorize sees the operation, the ids decoded as they are sent and the query: a check on vm_prod holds against vm%5Fprod", async () => {
+  const sent = [];
+  const seen = [];
+  const proxy = createProxy({
+    apiKey: 'instavm_sk_authorize_ids_0123',
+    baseUrl: 'https://upstream.test',
+    prefix: '/instavm',
+    allow: ['vms.*'],
+    authorize: (request, call) => {
+      seen.push(call);
+      return !call.ids.includes('vm_prod');
+    },
+    fetch: async (url, init) => (sent.push(`${init.method} ${url}`), new Response('{"status":"ok"}', { headers: { 'content-type': 'application/json' } })),
+  });
+  for (const path of ['/instavm/v1/vms/vm_prod', '/instavm/v1/vms/vm%5Fprod', '/instavm/v1/vms/%76%6d%5f%70%72%6f%64']) {
+    const r = await proxy(new Request(`http://proxy.test${path}`, { method: 'DELETE' }));
+    assert.equal(r.status, 403, path);
+  }
+  assert.deepEqual(sent, [], 'no spelling of vm_prod was sent');
+  assert.deepEqual(seen.map((c) => c.ids), [['vm_prod'], ['vm_prod'], ['vm_prod']]);
+  const other = await proxy(new Request('http://proxy.test/instavm/v1/vms/vm_dev/volumes/vol%201?mount_path=%2Fdata&wait=true', { method: 'DELETE' }));
+  assert.equal(other.status, 200);
+  assert.deepEqual(seen.at(-1), { operation: 'vms.unmountVolume', ids: ['vm_dev', 'vol 1'], query: { mount_path: '/data', wait: 'true' } });
+  assert.deepEqual(sent, ['DELETE https://upstream.test/v1/vms/vm_dev/volumes/vol%201?mount_path=%2Fdata&wait=true']);
+});
