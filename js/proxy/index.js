@@ -125,11 +125,11 @@ function allowOf(value) {
  */
 function originsOf(option, value) {
   if (value === undefined) return new Set();
-  if (option === 'origin' && typeof value === 'string') value = [value];
-  if (!Array.isArray(value)) throw fail(option, `must be an array of origins, such as ['https://app.example'], got ${describe(value)}`);
+  const one = option === 'origin' && typeof value === 'string';
+  if (!one && !Array.isArray(value)) throw fail(option, `must be ${option === 'origin' ? 'an origin or ' : ''}an array of origins, such as ['https://app.example'], got ${describe(value)}`);
   return new Set(
-    value.map((origin, i) => {
-      const at = `${option}[${i}]`;
+    (one ? [value] : value).map((origin, i) => {
+      const at = one ? option : `${option}[${i}]`;
       if (typeof origin === 'string' && origin.includes('*')) throw fail(at, `${JSON.stringify(origin)}: wildcards would let other sites use the key through its visitors: list the origins of your app`);
       let parsed;
       try {
