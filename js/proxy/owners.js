@@ -74,8 +74,15 @@ export function owners(shared) {
     const ownsSnapshot = (s) => isObject(s) && typeof s.name === 'string' && s.name.startsWith(prefix);
     const seesSnapshot = (s) => ownsSnapshot(s) || (isObject(s) && shared(s));
     const named = (name) => prefix + (name ?? '');
-    /** VM fields with the name of the snapshot taken when the VM ends made the owner's (one is given when that snapshot is asked for). */
-    const terminal = (fields) => (typeof fields.snapshot_name === 'string' || (fields.snapshot_on_terminate === true && fields.snapshot_name == null) ? { ...fields, snapshot_name: named(fields.snapshot_name) } : fields);
+    /**
+     * VM fields with the name of the snapshot the VM takes when it ends made
+     * the owner's: a name given is prefixed, and one is given when that
+     * snapshot is asked for without one (unless the VM, `current`, has one).
+     */
+    const terminal = (fields, current) => {
+      const asked = fields.snapshot_on_terminate === true && fields.snapshot_name == null && !(typeof current?.snapshot_name === 'string' && current.snapshot_name.startsWith(prefix));
+      return typeof fields.snapshot_name === 'string' || asked ? { ...fields, snapshot_name: named(fields.snapshot_name) } : fields;
+    };
 
     /** A snapshot record as its owner sees it: the name without the prefix ('' for none: null). */
     function showSnapshot(s) {
@@ -125,11 +132,16 @@ export function owners(shared) {
         return {};
       }
       // VMs: every operation on an id needs the VM to be the caller's.
+      let vm;
       if (ids.length) {
         const got = await read('vms', ids[0]);
         if (got.failed) return got;
         if (got.missing || !ownsVm(got.record)) return notFound('VM', ids[0]);
         if (action === 'get') return { read: got };
+        vm = got.record;
+      }
+      for (const key of ['name', 'snapshot_name']) {
+        if (fields?.[key] != null && typeof fields[key] !== 'string') return { refuse: [400, `${operation}: ${key} must be a string`] };
       }
       if (action === 'create') {
         if (fields.metadata !== undefined && !isObject(fields.metadata)) return { refuse: [400, `${operation}: metadata must be an object`] };
@@ -143,7 +155,7 @@ export function owners(shared) {
       }
       if (action === 'update') {
         if ('metadata' in fields) return { refuse: [400, `${operation}: metadata is set when the VM is made, not updated`] };
-        return { body: terminal(fields) };
+        return { body: terminal(fields, vm) };
       }
       if (action === 'snapshot') return { body: { ...fields, name: named(fields.name) } };
       if (action === 'clone') return { body: { ...fields, snapshot_name: named(fields.snapshot_name) } };

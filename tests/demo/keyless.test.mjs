@@ -122,15 +122,20 @@ test('a VM starts and is deleted, through the proxy', async () => {
   await page.close();
 });
 
+/** Builds an alpine snapshot named `name` through the page's form; resolves once its row says ready. */
+async function buildIn(page, name) {
+  await page.getByLabel('OCI image').fill('docker.io/library/alpine:3');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Create snapshot' }).click();
+  await page.locator('#snapshot-table tbody tr', { hasText: name }).getByText('ready').waitFor({ timeout: 20_000 });
+}
+
 test('two browsers are two users: each sees only its own builds and VMs, and a request with no session gets nothing', async () => {
   // browser.newPage() opens a context of its own: its own cookies, so its own session.
   const alice = await open();
   const bob = await open();
   try {
-    await alice.getByLabel('OCI image').fill('docker.io/library/alpine:3');
-    await alice.getByLabel('Name', { exact: true }).fill('alice-only');
-    await alice.getByRole('button', { name: 'Create snapshot' }).click();
-    await alice.locator('#snapshot-table tbody tr', { hasText: 'alice-only' }).getByText('ready').waitFor({ timeout: 20_000 });
+    await buildIn(alice, 'alice-only');
     await alice.getByRole('tab', { name: 'VMs' }).click();
     await alice.getByRole('button', { name: 'Create VM' }).click();
     await alice.locator('#vm-table tbody tr').first().getByText('active').waitFor({ timeout: 20_000 });
@@ -146,10 +151,7 @@ test('two browsers are two users: each sees only its own builds and VMs, and a r
 
     // Bob builds his own; alice, refreshing, does not see it.
     await bob.getByRole('tab', { name: 'Snapshots' }).click();
-    await bob.getByLabel('OCI image').fill('docker.io/library/alpine:3');
-    await bob.getByLabel('Name', { exact: true }).fill('bob-only');
-    await bob.getByRole('button', { name: 'Create snapshot' }).click();
-    await bob.locator('#snapshot-table tbody tr', { hasText: 'bob-only' }).getByText('ready').waitFor({ timeout: 20_000 });
+    await buildIn(bob, 'bob-only');
     await alice.getByRole('tab', { name: 'Snapshots' }).click();
     await alice.locator('#snapshot-table tbody tr', { hasText: 'alice-only' }).waitFor();
     assert.equal(await alice.locator('#snapshot-table tbody tr', { hasText: 'bob-only' }).count(), 0, "alice's list has no bob-only");

@@ -11,8 +11,7 @@
 // Node, Deno and Bun; workerd does not tell the Worker).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -22,6 +21,7 @@ import { createProxy, toNodeListener } from 'instavm-wasm/proxy';
 import { createEmulator } from 'instavm-wasm/testing';
 import { BASE_URL, freshKey, requestLog, sleep } from './helpers.mjs';
 import { startWorker } from './worker-host.mjs';
+import { repoBin, startServing } from './runtimes.mjs';
 import { makeProxy } from './owners-proxy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,14 +42,6 @@ async function serveNode(options) {
   return `http://127.0.0.1:${server.address().port}`;
 }
 
-function repoBin(name) {
-  for (let dir = here; ; dir = dirname(dir)) {
-    const bin = join(dir, 'node_modules', '.bin', name);
-    if (existsSync(bin)) return bin;
-    assert.notEqual(dirname(dir), dir, `node_modules/.bin/${name} not found above ${here}`);
-  }
-}
-
 const SERVE_SCRIPT = `import { makeProxy } from './owners-proxy.js';
 const env = (name) => (globalThis.Deno ? Deno.env.get(name) : process.env[name]);
 const proxy = makeProxy({ key: env('PROXY_KEY'), base: env('PROXY_BASE') });
@@ -66,31 +58,7 @@ function serveRuntime(runtime, key) {
   const script = join(here, 'owners-serve.mjs');
   writeFileSync(script, SERVE_SCRIPT);
   const args = runtime === 'deno' ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--allow-env=PROXY_KEY,PROXY_BASE', script] : [script];
-  const child = spawn(repoBin(runtime), args, { cwd: here, env: { ...process.env, NO_COLOR: '1', PROXY_KEY: key, PROXY_BASE: BASE_URL, DENO_DIR: join(here, '.deno-cache') }, stdio: ['ignore', 'pipe', 'pipe'] });
-  closers.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await gone;
-    }
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no LISTENING line within 30 s:\n${out}`)), 30_000);
-    child.stdout.on('data', (c) => {
-      out += c;
-      const m = out.match(/^LISTENING (http:\/\/\S+)$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.stderr.on('data', (c) => (out += c));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${runtime} exited (${code}) before listening:\n${out}`));
-    });
-  });
+  return startServing(repoBin(here, runtime), args, { cwd: here, closers, env: { PROXY_KEY: key, PROXY_BASE: BASE_URL, DENO_DIR: join(here, '.deno-cache') } });
 }
 
 /** The proxy as a Worker in workerd, with `enable_request_signal` so that it learns of a caller who leaves. */
@@ -247,6 +215,10 @@ async function twoUsers(t, origin, key) {
     // The snapshot taken when the VM ends will be bob's: its name carries his prefix upstream, and not in his view.
     assert.match((await direct(key, 'GET', `/v1/vms/${bobVm}`)).json.snapshot_name, /^o\.[0-9a-f]{24}\.bob-last$/);
     assert.equal((await as(origin, 'bob', 'GET', `/v1/vms/${bobVm}`)).json.snapshot_name, 'bob-last');
+    // Asked again without a name, it keeps his; a name that is not a string is refused before anything is sent.
+    assert.ok((await as(origin, 'bob', 'PATCH', `/v1/vms/${bobVm}`, { snapshot_on_terminate: true })).status < 300);
+    assert.match((await direct(key, 'GET', `/v1/vms/${bobVm}`)).json.snapshot_name, /^o\.[0-9a-f]{24}\.bob-last$/);
+    assert.equal((await as(origin, 'bob', 'POST', `/v1/vms/${bobVm}/snapshot`, { name: 7 })).status, 400);
     assert.deepEqual((await as(origin, 'bob', 'GET', '/v1/vms/')).json.map(idOf), [bobVm]);
     assert.ok(!(await as(origin, 'alice', 'GET', '/v1/vms/')).json.some((v) => idOf(v) === bobVm), "bob's VM is not alice's");
     const del = await as(origin, 'bob', 'DELETE', `/v1/snapshots/${made.system}`);

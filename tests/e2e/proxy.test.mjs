@@ -6,8 +6,7 @@
 // INSTAVM_BASE_URL pointing at the test emulator.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +14,7 @@ import { InstaVM, ForbiddenError } from 'instavm-wasm';
 import { createProxy, toNodeListener } from 'instavm-wasm/proxy';
 import { BASE_URL, freshKey, requestLog } from './helpers.mjs';
 import { startWorker } from './worker-host.mjs';
+import { repoBin, startServing } from './runtimes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = join(here, 'proxy-work');
@@ -505,15 +505,6 @@ test('property: every operation with 500 random ids (unicode, %, ., /) forwards 
 
 // ---------------------------------------------------------------- other runtimes
 
-/** The nearest folder above the scratch project holding node_modules/.bin/NAME (the repository's). */
-function repoBin(name) {
-  for (let dir = here; ; dir = dirname(dir)) {
-    const bin = join(dir, 'node_modules', '.bin', name);
-    if (existsSync(bin)) return bin;
-    assert.notEqual(dirname(dir), dir, `node_modules/.bin/${name} not found above ${here}`);
-  }
-}
-
 test('in workerd (Miniflare): a Worker serving createProxy lists through it, and refuses with nothing sent', { timeout: 60_000 }, async () => {
   const key = freshKey('proxy_workerd');
   const entry = join(work, 'proxy-worker.js');
@@ -546,36 +537,6 @@ export default {
   }
 });
 
-/** Starts `script` under a runtime; resolves with the URL it prints once listening. */
-function startServing(cmd, args, env) {
-  const child = spawn(cmd, args, { cwd: here, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  closers.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await gone;
-    }
-  });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no LISTENING line within 30 s:\n${out}`)), 30_000);
-    const read = (c) => {
-      out += c;
-      const m = out.match(/^LISTENING (http:\/\/\S+)$/m);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', (c) => (out += c));
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited (${code}) before listening:\n${out}`));
-    });
-  });
-}
-
 const SERVE_SCRIPT = `import { createProxy } from 'instavm-wasm/proxy';
 const proxy = createProxy({ authorize: 'public', apiKey: globalThis.Deno ? Deno.env.get('PROXY_KEY') : process.env.PROXY_KEY, baseUrl: globalThis.Deno ? Deno.env.get('PROXY_BASE') : process.env.PROXY_BASE, prefix: '/instavm', allow: ['snapshots.list'] });
 if (globalThis.Deno) {
@@ -593,7 +554,7 @@ for (const runtime of ['deno', 'bun']) {
     writeFileSync(script, SERVE_SCRIPT);
     const port = new URL(BASE_URL).port;
     const args = runtime === 'deno' ? ['run', `--allow-net=127.0.0.1`, '--allow-read', '--allow-env=PROXY_KEY,PROXY_BASE', script] : [script];
-    const url = await startServing(repoBin(runtime), args, { PROXY_KEY: key, PROXY_BASE: BASE_URL, DENO_DIR: join(here, '.deno-cache') });
+    const url = await startServing(repoBin(here, runtime), args, { cwd: here, closers, env: { PROXY_KEY: key, PROXY_BASE: BASE_URL, DENO_DIR: join(here, '.deno-cache') } });
     assert.ok(port);
     const client = keylessClient(`${url}/instavm`);
     assert.deepEqual(await client.snapshots.list(), []);
