@@ -58,7 +58,8 @@ export interface ProxyOptions {
    * The InstaVM API key, sent upstream as `X-API-Key` on every forwarded
    * request (a caller's own `X-API-Key` is never forwarded). It appears in no
    * answer, header or error the proxy makes, and any occurrence in an
-   * upstream answer is replaced by `[redacted]`. In a Worker:
+   * upstream answer is replaced by `[redacted]` (a key holding `"`, `\`,
+   * `<`, `>`, `&` or `'` is refused: JSON spells those too many ways). In a Worker:
    * `env.INSTAVM_API_KEY` (`npx wrangler secret put INSTAVM_API_KEY`).
    */
   apiKey: string;
@@ -104,8 +105,10 @@ export interface ProxyOptions {
    * `undefined`, `null` or `''` is a 403, nothing sent. How: a VM carries a
    * tag (a SHA-256 of the id) in `metadata.instavm_proxy_owner`, a snapshot
    * name starts with `o.<tag>.`, both hidden from answers; VMs made by
-   * `clone` and `resume` are also remembered in memory. Each user's
-   * `Idempotency-Key`s are their own. The limits are in docs/reference.md.
+   * `clone` and `resume` are also remembered in memory. A body may hold only
+   * the contract's fields for its operation (any other is a 400). Each
+   * user's `Idempotency-Key`s are their own. The limits are in
+   * docs/reference.md.
    */
   owner?: (request: Request) => string | null | undefined | Promise<string | null | undefined>;
   /**

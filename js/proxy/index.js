@@ -202,7 +202,8 @@ function reencode(segment) {
 /**
  * The forms of the key that an answer might carry, as byte strings, each
  * matched ignoring ASCII case or exactly: the key itself, its hex, its
- * percent-encoding and its JSON `\\u` escapes (which any case spells), and
+ * percent-encoding, its JSON `\\u` escapes (which any case spells) and its
+ * `/` written `\\/` as some JSON encoders do, and
  * its base64 and base64url at each of the three alignments it can have
  * inside a longer encoding (the characters that depend on nothing but the
  * key), matched exactly.
@@ -213,7 +214,9 @@ function keyForms(apiKey) {
   if (apiKey.length < 8) return [{ bytes: encode(apiKey), fold: false }];
   const bytes = [...encode(apiKey)];
   const hex = bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
-  const folded = [apiKey, hex, bytes.map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''), [...apiKey].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')];
+  const uEscape = (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  // Inside a JSON string, some encoders write `/` as `\\/` (the key holds no `"`, `\\` or `<>&'`, which have more spellings).
+  const folded = [apiKey, apiKey.replace(/\//g, '\\/'), hex, bytes.map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''), [...apiKey].map(uEscape).join('')];
   const exact = [];
   for (let pad = 0; pad < 3; pad++) {
     const b64 = btoa(String.fromCharCode(...new Array(pad).fill(0), ...bytes));
@@ -314,6 +317,8 @@ export function createProxy(options) {
     throw fail('apiKey', `is required: the InstaVM API key the proxy sends upstream, such as env.INSTAVM_API_KEY (got ${apiKey === '' ? 'an empty string' : describe(apiKey)})`);
   }
   if (!/^[\x21-\x7e]+$/.test(apiKey)) throw fail('apiKey', 'must be printable ASCII with no spaces or line breaks (is it the key, trimmed?)');
+  // JSON encoders spell these in many ways, too many to scrub from answers with certainty; no InstaVM key holds them.
+  if (/["\\<>&']/.test(apiKey)) throw fail('apiKey', `must not hold " \\ < > & or ' (is it the key?)`);
   const baseUrl = baseUrlOf(options.baseUrl);
   const prefix = prefixOf(options.prefix);
   const allowed = allowOf(options.allow);
@@ -429,6 +434,8 @@ export function createProxy(options) {
         return no(500, `${operation}: the owner check failed`);
       }
       if (typeof who !== 'string' || who === '') return no(403, `${operation}: this caller has no owner (a user the proxy scopes records to)`);
+      // A lone surrogate is hashed as U+FFFD: two such ids would share one tag.
+      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(who)) return no(500, `${operation}: owner returned an id that is not well-formed text (a lone surrogate)`);
       tag = await ownerTag(who);
     }
     if (request.bodyUsed) return no(500, `${operation}: authorize or owner read the request's body, which the proxy forwards`);
@@ -457,6 +464,8 @@ export function createProxy(options) {
         const value = request.headers.get(name);
         if (value !== null) headers.set(name, value);
       }
+      // A body the proxy wrote is JSON, whatever the caller said it sent.
+      if (scope && body && body.length) headers.set('content-type', 'application/json');
       // Each owner's keys are their own: one user's key never replays another's answer.
       if (tag && headers.has('idempotency-key')) headers.set('idempotency-key', `${tag}.${headers.get('idempotency-key')}`);
       return await send(call, method, target, headers, body, (response) => answer(call, response, method, scope));
@@ -501,22 +510,30 @@ export function createProxy(options) {
   }
 
   /**
-   * Reads a VM or snapshot upstream to learn whose it is: `{ record, head }`,
-   * `{ missing: true }` on a 404, or `{ failed }`, the answer to pass on.
+   * Reads a VM or snapshot upstream to learn whose it is: `{ record, head }`
+   * on a 200 alone; `{ missing: true }` on any 4xx but a 429 (as if the id
+   * did not exist, so that no other answer tells a caller that someone
+   * else's record is there); otherwise `{ failed }`, an answer of the proxy's
+   * own: the status of a 429 or 5xx (with its Retry-After, so that clients
+   * retry), a 502 for anything else, or the proxy's refusal (unreachable,
+   * timed out, the caller gone). No upstream body is passed on.
    */
-  function readRecord(call, kind, id) {
+  async function readRecord(call, kind, id) {
     const headers = new Headers({ accept: 'application/json' });
-    return send(call, 'GET', `/v1/${kind}/${encodeURIComponent(id)}`, headers, undefined, async (response) => {
-      if (response.status === 404) {
+    const read = await send(call, 'GET', `/v1/${kind}/${encodeURIComponent(id)}`, headers, undefined, async (response) => {
+      const { status } = response;
+      if (status >= 400 && status < 500 && status !== 429) {
         response.body?.cancel().catch(() => {});
         return { missing: true };
       }
       const got = await answerBody(call, response, 'GET');
       if (got instanceof Response) return { failed: got };
-      if (response.status !== 200) return { failed: shaped(got.head, got.value ?? got.bytes, call.corsHeaders) };
-      if (got.value === undefined) return { failed: call.no(502, `${call.operation}: the InstaVM API's record could not be read`) };
-      return { record: got.value, head: got.head };
+      if (status === 200 && got.value !== undefined) return { record: got.value, head: got.head };
+      const passed = status === 429 || status >= 500;
+      const retry = Object.fromEntries(['retry-after', 'retry-after-ms'].flatMap((name) => (got.head.headers.has(name) ? [[name, got.head.headers.get(name)]] : [])));
+      return { failed: call.no(passed ? status : 502, `${call.operation}: the InstaVM API answered ${status} when the proxy read whose record this is`, passed ? retry : {}) };
     });
+    return read instanceof Response ? { failed: read } : read;
   }
 
   /**

@@ -17,8 +17,27 @@
 
 /** The metadata key of the owner's tag on VMs made through the proxy. */
 export const OWNER_KEY = 'instavm_proxy_owner';
-/** How many successor VMs (clones, resumed VMs) the proxy remembers. */
-const SUCCESSORS_KEPT = 10_000;
+/** How many VMs made by clone or resume the proxy remembers per owner, and for how many owners. */
+const SUCCESSORS_PER_OWNER = 1000;
+const OWNERS_KEPT = 10_000;
+
+/**
+ * The fields each operation's body may hold under `owner`: those of the API's
+ * contract. Any other is refused, so that a field the proxy does not know
+ * (a future `is_public`, `metadata` on a clone) cannot move a record out of
+ * its owner's reach or into another's.
+ */
+const BODY_FIELDS = {
+  'snapshots.create': ['oci_image', 'name', 'vcpu_count', 'memory_mb', 'type', 'build_args'],
+  'vms.create': ['vm_lifetime_seconds', 'memory_mb', 'vcpu_count', 'snapshot_id', 'session_id', 'image_variant', 'metadata', 'volumes', 'egress_policy', 'vault_ids', 'auto_suspend', 'auto_resume', 'snapshot_on_terminate', 'snapshot_name'],
+  'vms.update': ['memory_mb', 'snapshot_on_terminate', 'snapshot_name', 'vault_ids', 'auto_suspend', 'auto_resume'],
+  'vms.snapshot': ['name'],
+  'vms.clone': ['snapshot_name'],
+  'vms.suspend': [],
+  'vms.resume': [],
+  'vms.stageEnv': ['entries'],
+  'vms.mountVolume': ['volume_id', 'mount_path', 'mode', 'checkpoint_id'],
+};
 
 /**
  * The tag of an owner: the first 12 bytes of the SHA-256 of `instavm-proxy-owner:` and its string, in
@@ -59,30 +78,36 @@ const idOf = (record) => record?.vm_id ?? record?.id ?? record?.snapshot_id;
  * for one caller. `shared` is the predicate of `sharedSnapshots`.
  */
 export function owners(shared) {
-  /** VM id -> tag, for VMs the proxy saw made by clone or resume (oldest dropped first). */
+  /**
+   * Tag -> the ids of the VMs the proxy saw that owner make by clone or
+   * resume. Bounded per owner (the oldest forgotten first), so that no user's
+   * traffic pushes out another's; the owner seen longest ago goes first when
+   * there are too many.
+   */
   const successors = new Map();
-  const remember = (id, tag) => {
+  const remember = (tag, id) => {
     if (typeof id !== 'string') return;
-    successors.delete(id);
-    successors.set(id, tag);
-    if (successors.size > SUCCESSORS_KEPT) successors.delete(successors.keys().next().value);
+    const ids = successors.get(tag) ?? new Set();
+    successors.delete(tag);
+    successors.set(tag, ids);
+    ids.delete(id);
+    ids.add(id);
+    if (ids.size > SUCCESSORS_PER_OWNER) ids.delete(ids.values().next().value);
+    if (successors.size > OWNERS_KEPT) successors.delete(successors.keys().next().value);
   };
 
   return function forOwner(tag) {
     const prefix = `o.${tag}.`;
-    const ownsVm = (vm) => isObject(vm) && ((isObject(vm.metadata) && vm.metadata[OWNER_KEY] === tag) || successors.get(idOf(vm)) === tag);
+    const ownsVm = (vm) => isObject(vm) && ((isObject(vm.metadata) && vm.metadata[OWNER_KEY] === tag) || successors.get(tag)?.has(idOf(vm)) === true);
     const ownsSnapshot = (s) => isObject(s) && typeof s.name === 'string' && s.name.startsWith(prefix);
     const seesSnapshot = (s) => ownsSnapshot(s) || (isObject(s) && shared(s));
     const named = (name) => prefix + (name ?? '');
     /**
      * VM fields with the name of the snapshot the VM takes when it ends made
-     * the owner's: a name given is prefixed, and one is given when that
-     * snapshot is asked for without one (unless the VM, `current`, has one).
+     * the owner's: on create always (a name given is prefixed, none becomes
+     * the bare prefix), on update when one is given.
      */
-    const terminal = (fields, current) => {
-      const asked = fields.snapshot_on_terminate === true && fields.snapshot_name == null && !(typeof current?.snapshot_name === 'string' && current.snapshot_name.startsWith(prefix));
-      return typeof fields.snapshot_name === 'string' || asked ? { ...fields, snapshot_name: named(fields.snapshot_name) } : fields;
-    };
+    const terminal = (fields, creating) => (creating || fields.snapshot_name !== undefined ? { ...fields, snapshot_name: named(fields.snapshot_name) } : fields);
 
     /** A snapshot record as its owner sees it: the name without the prefix ('' for none: null). */
     function showSnapshot(s) {
@@ -112,9 +137,13 @@ export function owners(shared) {
     async function before(operation, ids, body, read) {
       const [resource, action] = operation.split('.');
       let fields;
-      if (['create', 'update', 'snapshot', 'clone'].includes(action)) {
+      const takes = BODY_FIELDS[operation];
+      if (takes) {
         fields = parse(body);
         if (fields === undefined) return { refuse: [400, `${operation}: the body must be a JSON object`] };
+        const stray = Object.keys(fields).find((k) => !takes.includes(k));
+        if (stray !== undefined) return { refuse: [400, `${operation}: the field ${JSON.stringify(stray.slice(0, 60))} is not passed on by a proxy with owner (${takes.length ? `it takes ${takes.join(', ')}` : 'it takes none'})`] };
+        if (fields.snapshot_on_terminate !== undefined && typeof fields.snapshot_on_terminate !== 'boolean') return { refuse: [400, `${operation}: snapshot_on_terminate must be true or false`] };
       }
       if (resource === 'snapshots') {
         if (action === 'create') {
@@ -132,17 +161,16 @@ export function owners(shared) {
         return {};
       }
       // VMs: every operation on an id needs the VM to be the caller's.
-      let vm;
       if (ids.length) {
         const got = await read('vms', ids[0]);
         if (got.failed) return got;
         if (got.missing || !ownsVm(got.record)) return notFound('VM', ids[0]);
         if (action === 'get') return { read: got };
-        vm = got.record;
       }
       for (const key of ['name', 'snapshot_name']) {
         if (fields?.[key] != null && typeof fields[key] !== 'string') return { refuse: [400, `${operation}: ${key} must be a string`] };
       }
+      if (action === 'update' && fields.snapshot_name === null) return { refuse: [400, `${operation}: snapshot_name cannot be cleared through a proxy with owner (the snapshot would be nobody's); give a name`] };
       if (action === 'create') {
         if (fields.metadata !== undefined && !isObject(fields.metadata)) return { refuse: [400, `${operation}: metadata must be an object`] };
         if (fields.snapshot_id != null && typeof fields.snapshot_id !== 'string') return { refuse: [400, `${operation}: snapshot_id must be a string`] };
@@ -151,11 +179,11 @@ export function owners(shared) {
           if (got.failed) return got;
           if (got.missing || !seesSnapshot(got.record)) return notFound('Snapshot', fields.snapshot_id);
         }
-        return { body: { ...terminal(fields), metadata: { ...fields.metadata, [OWNER_KEY]: tag } } };
+        return { body: { ...terminal(fields, true), metadata: { ...fields.metadata, [OWNER_KEY]: tag } } };
       }
       if (action === 'update') {
         if ('metadata' in fields) return { refuse: [400, `${operation}: metadata is set when the VM is made, not updated`] };
-        return { body: terminal(fields, vm) };
+        return { body: terminal(fields, false) };
       }
       if (action === 'snapshot') return { body: { ...fields, name: named(fields.name) } };
       if (action === 'clone') return { body: { ...fields, snapshot_name: named(fields.snapshot_name) } };
@@ -174,11 +202,11 @@ export function owners(shared) {
         case 'snapshots.get':
         case 'vms.snapshot':
           return showSnapshot(value);
-        case 'vms.create':
         case 'vms.clone':
         case 'vms.resume':
-          remember(idOf(value), tag);
+          remember(tag, idOf(value));
           return showVm(value);
+        case 'vms.create':
         case 'vms.get':
         case 'vms.update':
         case 'vms.suspend':

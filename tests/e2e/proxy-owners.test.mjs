@@ -377,3 +377,109 @@ test('the keyless client as a user of an owner proxy: builds, boots and lists on
   await alice.vms.delete(vm.vm_id);
   await alice.snapshots.delete(snap.id);
 });
+
+/**
+ * An owner proxy in front of `upstream` (a fetch); the user is the
+ * `Authorization: Bearer <user>` value read as a JSON string's contents, so
+ * that `\uD800` spells a lone surrogate, as an app's decoded token could.
+ */
+function ownerProxy(upstream, extra = {}) {
+  const userOf = (request) => {
+    const token = /^Bearer (.+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+    return token === undefined ? null : JSON.parse(`"${token}"`);
+  };
+  return createProxy({ apiKey: 'instavm_sk_owners_stub_0123456789', baseUrl: 'https://api.instavm.io', prefix: '/instavm', allow: ['snapshots.*', 'vms.*'], authorize: (r) => userOf(r) !== null, owner: userOf, fetch: upstream, ...extra });
+}
+const call = (proxy, user, method, path, body, headers = {}) =>
+  proxy(new Request(`http://proxy.test/instavm${path}`, { method, headers: { authorization: `Bearer ${JSON.stringify(user).slice(1, -1)}`, 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) }));
+
+test('the ownership read fails closed: only a 200 is a record; another 4xx is a 404 as for no record, a 5xx or 429 keeps its status, an unreachable API is a 502; no upstream body is passed on', async () => {
+  const record = { id: 'snap_A', name: 'o.000000000000000000000000.secret', oci_image: 'registry/private:1' };
+  const answers = {
+    snap_203: () => Response.json(record, { status: 203 }),
+    snap_410: () => Response.json({ detail: "Snapshot 'snap_410' was deleted" }, { status: 410 }),
+    snap_403: () => Response.json({ detail: 'not yours' }, { status: 403 }),
+    snap_503: () => Response.json({ detail: 'busy, secret inside' }, { status: 503, headers: { 'retry-after': '2' } }),
+    snap_429: () => Response.json({ detail: 'slow down' }, { status: 429, headers: { 'retry-after-ms': '150' } }),
+    snap_down: () => Promise.reject(new TypeError('fetch failed')),
+    snap_none: () => Response.json({ detail: 'Snapshot not found' }, { status: 404 }),
+  };
+  const sent = [];
+  const proxy = ownerProxy(async (url, init) => {
+    sent.push(`${init.method} ${url}`);
+    const id = new URL(url).pathname.split('/').pop();
+    return answers[id]();
+  });
+  const expect = { snap_203: 502, snap_410: 404, snap_403: 404, snap_503: 503, snap_429: 429, snap_down: 502, snap_none: 404 };
+  for (const [id, status] of Object.entries(expect)) {
+    for (const method of ['GET', 'DELETE']) {
+      const r = await call(proxy, 'bob', method, `/v1/snapshots/${id}`);
+      const text = await r.text();
+      assert.equal(r.status, status, `${method} ${id}: ${text}`);
+      assert.doesNotMatch(text, /secret|deleted|not yours|registry/, `${method} ${id}: no upstream body passed on`);
+      if (status === 404) assert.equal(JSON.parse(text).detail, `instavm proxy: Snapshot '${id}' not found`);
+    }
+  }
+  assert.equal((await call(proxy, 'bob', 'GET', '/v1/snapshots/snap_503')).headers.get('retry-after'), '2');
+  assert.equal((await call(proxy, 'bob', 'GET', '/v1/snapshots/snap_429')).headers.get('retry-after-ms'), '150');
+  assert.ok(sent.every((s) => s.startsWith('GET ')), `only ownership reads were sent: ${sent}`);
+});
+
+test("owner refusals before anything is sent: fields outside the contract, a snapshot that would be nobody's, a user id two users could share; the body sent is JSON", async () => {
+  const emulator = await createEmulator({ buildMs: 10, bootMs: 10 });
+  const bodies = [];
+  const proxy = ownerProxy((url, init) => {
+    if (init.method !== 'GET') bodies.push({ url, type: new Headers(init.headers).get('content-type'), body: init.body ? JSON.parse(new TextDecoder().decode(init.body)) : null });
+    return emulator.fetch(url, init);
+  });
+  const vm = await (await call(proxy, 'bob', 'POST', '/v1/vms?wait=true', { snapshot_on_terminate: true })).json();
+  assert.match(bodies.at(-1).body.snapshot_name, /^o\.[0-9a-f]{24}\.$/, 'asked for a snapshot at the end with no name: it gets the bare prefix');
+  assert.equal(vm.snapshot_name, null, 'shown without the prefix');
+  const count = bodies.length;
+  const refused = [
+    ['POST', '/v1/snapshots', { oci_image: 'alpine', is_public: true }, 400, /is_public.*is not passed on.*it takes oci_image/],
+    ['POST', `/v1/vms/${vm.vm_id}/clone`, { snapshot_name: 'c', metadata: { instavm_proxy_owner: 'x' } }, 400, /metadata/],
+    ['POST', `/v1/vms/${vm.vm_id}/resume`, { anything: 1 }, 400, /anything.*it takes none/],
+    ['PATCH', `/v1/vms/${vm.vm_id}`, { snapshot_name: null }, 400, /snapshot_name cannot be cleared/],
+    ['PATCH', `/v1/vms/${vm.vm_id}`, { snapshot_on_terminate: 'true' }, 400, /snapshot_on_terminate must be true or false/],
+    ['POST', '/v1/vms', { snapshot_on_terminate: 1 }, 400, /snapshot_on_terminate must be true or false/],
+    ['POST', '/v1/snapshots', '[1]', 400, /body must be a JSON object/],
+  ];
+  for (const [method, path, body, status, detail] of refused) {
+    const r = await call(proxy, 'bob', method, path, body);
+    const text = await r.text();
+    assert.equal(r.status, status, `${method} ${path} ${JSON.stringify(body)}: ${text}`);
+    assert.match(JSON.parse(text).detail, detail);
+  }
+  // A lone surrogate is hashed as U+FFFD: refused, so that no two user ids share a tag.
+  for (const user of ['mallory\uD800', 'mallory\uDFFF']) {
+    const r = await call(proxy, user, 'GET', '/v1/vms');
+    assert.equal(r.status, 500, JSON.stringify(user));
+  }
+  assert.equal(bodies.length, count, 'none of them was sent');
+  // A body labelled text/plain is sent as the JSON the proxy checked.
+  const made = await call(proxy, 'bob', 'POST', '/v1/snapshots', { oci_image: 'alpine', name: 'typed' }, { 'content-type': 'text/plain' });
+  assert.equal(made.status, 201);
+  assert.equal(bodies.at(-1).type, 'application/json');
+  emulator.close();
+});
+
+test("one user's traffic does not push out another's clones: 10 000 creates by bob, alice still reaches her clone (upstream keeps no metadata on clones)", { timeout: 120_000 }, async () => {
+  const emulator = await createEmulator({ buildMs: 10, bootMs: 10 });
+  // An upstream that keeps no metadata on a clone.
+  const proxy = ownerProxy(async (url, init) => {
+    const response = await emulator.fetch(url, init);
+    const value = await response.json().catch(() => null);
+    const forget = (r) => (r && typeof r === 'object' && r.cloned_from ? { ...r, metadata: {} } : r);
+    return Response.json(Array.isArray(value) ? value.map(forget) : forget(value), { status: response.status });
+  });
+  const source = await (await call(proxy, 'alice', 'POST', '/v1/vms?wait=true', {})).json();
+  const clone = await (await call(proxy, 'alice', 'POST', `/v1/vms/${source.vm_id}/clone?wait=true`, {})).json();
+  assert.equal((await call(proxy, 'alice', 'GET', `/v1/vms/${clone.vm_id}`)).status, 200);
+  for (let i = 0; i < 10_000; i += 100) {
+    await Promise.all(Array.from({ length: 100 }, () => call(proxy, 'bob', 'POST', '/v1/vms', {}).then((r) => r.arrayBuffer())));
+  }
+  assert.equal((await call(proxy, 'alice', 'GET', `/v1/vms/${clone.vm_id}`)).status, 200, "alice's clone is still hers");
+  assert.equal((await call(proxy, 'bob', 'GET', `/v1/vms/${clone.vm_id}`)).status, 404);
+  emulator.close();
+});

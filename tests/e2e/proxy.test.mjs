@@ -744,3 +744,17 @@ test("authorize sees the operation, the ids decoded as they are sent and the que
   assert.deepEqual(seen.at(-1), { operation: 'vms.unmountVolume', ids: ['vm_dev', 'vol 1'], query: { mount_path: '/data', wait: 'true' } });
   assert.deepEqual(sent, ['DELETE https://upstream.test/v1/vms/vm_dev/volumes/vol%201?mount_path=%2Fdata&wait=true']);
 });
+
+test('a key is scrubbed with its / written \\/ as some JSON encoders do; a key holding " \\ < > & or \' is refused, having too many spellings', async () => {
+  const key = 'instavm_sk_ab/cd+ef/gh=';
+  for (const detail of [JSON.stringify(`bad key ${key}`), JSON.stringify(`bad key ${key}`).replace(/\//g, '\\/')]) {
+    const proxy = createProxy({ authorize: 'public', apiKey: key, baseUrl: 'https://upstream.test', allow: ['snapshots.list'], fetch: async () => new Response(`{"detail":${detail}}`, { status: 401, headers: { 'content-type': 'application/json' } }) });
+    const r = await proxy(new Request('http://proxy.test/v1/snapshots'));
+    const text = await r.text();
+    assert.equal(r.status, 401);
+    assert.equal(JSON.parse(text).detail, 'bad key [redacted]', `${detail} -> ${text}`);
+  }
+  for (const bad of ['instavm_sk_ab"cd', 'instavm_sk_ab\\cd', 'instavm_sk_<cd>', 'instavm_sk_a&b', "instavm_sk_a'b"]) {
+    assert.throws(() => createProxy({ authorize: 'public', apiKey: bad }), (e) => /apiKey must not hold/.test(e.message) && !e.message.includes(bad), bad);
+  }
+});
