@@ -16,7 +16,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InstaVM } from 'instavm-wasm';
+import { InstaVM, Image } from 'instavm-wasm';
 import { createProxy, toNodeListener } from 'instavm-wasm/proxy';
 import { createEmulator } from 'instavm-wasm/testing';
 import { BASE_URL, freshKey, requestLog, sleep } from './helpers.mjs';
@@ -374,8 +374,19 @@ test('the keyless client as a user of an owner proxy: builds, boots and lists on
   assert.deepEqual((await bob.vms.list()), []);
   const e = await bob.vms.get(vm.vm_id).then(() => null, (err) => err);
   assert.equal(e?.status, 404, String(e));
+  // ensure finds a user's own build again, and never another user's: bob's ensure of the same image builds his own.
+  const image = Image.from('docker.io/library/alpine:3').aptInstall('git');
+  const first = await alice.snapshots.ensure(image, { pollIntervalMs: 50 });
+  const again = await alice.snapshots.ensure(image, { pollIntervalMs: 50 });
+  assert.equal(again.id, first.id);
+  assert.equal(again.reused, true);
+  const bobs = await bob.snapshots.ensure(image, { pollIntervalMs: 50 });
+  assert.notEqual(bobs.id, first.id);
+  assert.equal(bobs.reused, false);
+  assert.equal(bobs.name, first.name, 'the same name, each in its own user');
   await alice.vms.delete(vm.vm_id);
-  await alice.snapshots.delete(snap.id);
+  for (const id of [snap.id, first.id]) await alice.snapshots.delete(id);
+  await bob.snapshots.delete(bobs.id);
 });
 
 /**
