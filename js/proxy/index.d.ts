@@ -52,6 +52,60 @@ export interface ProxyCall {
   query: Record<string, string>;
 }
 
+/** What `authorize` may resolve: `true` lets the request through, `401` asks the caller to sign in, a `Response` is the answer; anything else is a 403. */
+export type AuthorizeVerdict = boolean | 401 | Response;
+
+/**
+ * The `code` of every answer the proxy writes itself (its JSON is
+ * `{ detail, code, operation? }`), stable across versions, for a page to
+ * branch on: `e.body.code` of the client's error.
+ *
+ * - `unauthenticated` (401): `authorize` answered 401, or `owner` gave no user: sign in.
+ * - `forbidden` (403): `authorize` said no, or an owner's request the proxy refuses.
+ * - `not_allowed` (403): the operation is not in `allow`.
+ * - `origin_not_allowed` (403): the page's origin is in neither `origin` nor `allowedOrigins`.
+ * - `shared_read_only` (403): a shared snapshot cannot be deleted.
+ * - `not_found` (404): no such record for this user (with `owner`).
+ * - `unknown_operation`, `outside_prefix` (404): no operation of the API has this path.
+ * - `method_not_allowed` (405); `bad_id`, `bad_query`, `bad_body`, `bad_request_url` (400); `body_too_large` (413).
+ * - `proxy_busy` (503, `Retry-After`): past `maxInFlight`.
+ * - `caller_gone` (499): the caller left before anything was sent.
+ * - `upstream_unreachable`, `upstream_redirect`, `upstream_not_json`, `upstream_too_large`,
+ *   `upstream_cut_short`, `upstream_unreadable`, `upstream_unexpected` (502), `upstream_timeout` (504),
+ *   `upstream_error` (the API's 429 or 5xx, while reading whose a record is).
+ * - `authorize_failed`, `owner_failed`, `proxy_error`, `misconfigured` (500): see `onError`.
+ */
+export type ProxyErrorCode =
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_allowed'
+  | 'origin_not_allowed'
+  | 'shared_read_only'
+  | 'not_found'
+  | 'unknown_operation'
+  | 'outside_prefix'
+  | 'method_not_allowed'
+  | 'bad_id'
+  | 'bad_query'
+  | 'bad_body'
+  | 'bad_request_url'
+  | 'body_too_large'
+  | 'proxy_busy'
+  | 'caller_gone'
+  | 'upstream_unreachable'
+  | 'upstream_redirect'
+  | 'upstream_not_json'
+  | 'upstream_too_large'
+  | 'upstream_cut_short'
+  | 'upstream_unreadable'
+  | 'upstream_unexpected'
+  | 'upstream_timeout'
+  | 'upstream_error'
+  | 'authorize_failed'
+  | 'owner_failed'
+  | 'proxy_error'
+  | 'misconfigured';
+
 /** Options of `createProxy`. `apiKey` and `authorize` are required, and with no `allow` nothing passes. */
 export interface ProxyOptions {
   /**
@@ -61,8 +115,11 @@ export interface ProxyOptions {
    * upstream answer is replaced by `[redacted]` (a key holding `"`, `\`,
    * `<`, `>`, `&` or `'` is refused: JSON spells those too many ways). In a Worker:
    * `env.INSTAVM_API_KEY` (`npx wrangler secret put INSTAVM_API_KEY`).
+   * Unset (`undefined` or `''`, as in a build with no environment), the
+   * proxy is still made, so that `next build` passes, and answers every
+   * request with a 500 (`misconfigured`), telling `onError` once.
    */
-  apiKey: string;
+  apiKey: string | undefined;
   /**
    * The API to forward to, default `https://api.instavm.io`: an absolute
    * URL without `/v1` (the proxy adds it), as the client's `baseUrl`;
@@ -86,8 +143,11 @@ export interface ProxyOptions {
   /**
    * Required: the app's own check of the caller, run for each request of an
    * allowed operation before anything is sent; resolve `true` to let it
-   * through. Anything else is a 403, a throw or rejection a 500 (its text is
-   * not passed on); either way nothing reaches the API. It receives the
+   * through; `401` when the caller must sign in first (code
+   * `unauthenticated`); a `Response` of your own, returned as it is (with
+   * `nosniff`, `no-store` and CORS headers added). Anything else is a 403
+   * (`forbidden`), a throw or rejection a 500 (`authorize_failed`; its text
+   * goes to `onError`, not to the caller); either way nothing reaches the API. It receives the
    * operation, the ids of the path decoded exactly as they are sent upstream
    * (`vm%5Fprod` is `vm_prod` here too) and the query. Read the session from
    * headers or cookies, not the body: the proxy forwards the body.
@@ -96,13 +156,13 @@ export interface ProxyOptions {
    * visitor then uses your account's key for the allowed operations (and,
    * without `owner`, sees and acts on everything the key holds).
    */
-  authorize: ((request: Request, call: ProxyCall) => boolean | Promise<boolean>) | 'public';
+  authorize: ((request: Request, call: ProxyCall) => AuthorizeVerdict | Promise<AuthorizeVerdict>) | 'public';
   /**
    * Scopes every operation to one user of your app: resolve the caller's user
    * id (from your verified session). Each user then sees, in lists and by
    * id, only the VMs and snapshots made through the proxy under that id, and
    * can act only on those; anything else is a 404, as if it did not exist.
-   * `undefined`, `null` or `''` is a 403, nothing sent. How: a VM carries a
+   * `undefined`, `null` or `''` is a 401 (`unauthenticated`), nothing sent. How: a VM carries a
    * tag (a SHA-256 of the id) in `metadata.instavm_proxy_owner`, a snapshot
    * name starts with `o.<tag>.`, both hidden from answers; VMs made by
    * `clone` and `resume` are also remembered in memory. A body may hold only
@@ -157,6 +217,14 @@ export interface ProxyOptions {
    * `Retry-After: 1`, sending nothing. Default: no cap.
    */
   maxInFlight?: number;
+  /**
+   * Called with what the caller is not told: an error thrown by `authorize`
+   * or `owner`, the network error of an unreachable API, a missing `apiKey`
+   * (once), a bug of the proxy's. Default: one `console.error` line for all
+   * but the API's network errors (which the caller sees as a 502 or 504).
+   * Never called with the key in a message the proxy writes.
+   */
+  onError?: (error: unknown, context: { operation: Operation | undefined; request: Request }) => void;
   /**
    * The `fetch` that reaches the API, default the global one; called as
    * `fetch(url, init)` with `redirect: 'manual'` (a redirect answer becomes a

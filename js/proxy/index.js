@@ -22,7 +22,7 @@ const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 /** An answer larger than this is a 502 (a listing of 10 000 records is about 5 MB). */
 const DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024;
-const OPTION_KEYS = ['apiKey', 'baseUrl', 'prefix', 'allow', 'authorize', 'owner', 'sharedSnapshots', 'origin', 'allowedOrigins', 'allowCredentials', 'maxBodyBytes', 'maxAnswerBytes', 'timeoutMs', 'maxInFlight', 'fetch'];
+const OPTION_KEYS = ['apiKey', 'baseUrl', 'prefix', 'allow', 'authorize', 'owner', 'sharedSnapshots', 'origin', 'allowedOrigins', 'allowCredentials', 'maxBodyBytes', 'maxAnswerBytes', 'timeoutMs', 'maxInFlight', 'onError', 'fetch'];
 /** On every answer: the browser never sniffs another type, and no cache keeps a user's records. */
 const SAFE_HEADERS = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
 const WILDCARDS = ['snapshots.*', 'vms.*'];
@@ -119,6 +119,22 @@ function allowOf(value) {
   return allowed;
 }
 
+/** What the client polls to wait on each operation's result, and when it waits. */
+const WAITS_ON = {
+  'snapshots.create': ['snapshots.get', 'with { wait: true }, and waitUntilReady and watch after it'],
+  'vms.snapshot': ['snapshots.get', 'by default'],
+  'vms.create': ['vms.get', 'by default'],
+  'vms.clone': ['vms.get', 'by default'],
+  'vms.resume': ['vms.get', 'by default'],
+};
+
+/** A warning for each allowed operation whose wait polls one that is not allowed (it would get a 403 mid-wait). */
+function waitsUnallowed(allowed) {
+  return Object.entries(WAITS_ON)
+    .filter(([op, [poll]]) => allowed.has(op) && !allowed.has(poll))
+    .map(([op, [poll, when]]) => `allow has ${op} but not ${poll}, which the client polls to wait on ${op} (${when}): that wait would get a 403. Allow '${poll}' too, or do not wait.`);
+}
+
 /**
  * A list of origins (`allowedOrigins`, or `origin`, which also takes one
  * string): each exactly an origin, no wildcard, https unless on this machine.
@@ -152,13 +168,23 @@ function describe(value) {
 
 // ---------------------------------------------------------------- answers
 
+/** `response` with `headers` set on it (a copy, since a Response's own headers may be immutable). */
+function withHeaders(response, headers) {
+  const out = new Response(response.body, response);
+  for (const [name, value] of Object.entries(headers)) out.headers.set(name, value);
+  return out;
+}
+
 function json(status, body, headers = {}) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...SAFE_HEADERS, ...headers } });
 }
 
-/** An answer of the proxy's own, in the API's error shape (`detail`). */
-function refuse(status, detail, extra) {
-  return json(status, { detail: `instavm proxy: ${detail}`, ...extra?.body }, extra?.headers);
+/**
+ * An answer of the proxy's own, in the API's error shape (`detail`), with a
+ * stable `code` a page can branch on (the list is in index.d.ts, `ProxyErrorCode`).
+ */
+function refuse(status, code, detail, extra) {
+  return json(status, { detail: `instavm proxy: ${detail}`, code, ...extra?.body }, extra?.headers);
 }
 
 /** The operation a path and method name, or why there is none: `{ name, ids }` | `{ status, ... }`. */
@@ -311,14 +337,16 @@ export function createProxy(options) {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw fail(key, `is not an option${suggestion(key, OPTION_KEYS)} (options: ${OPTION_KEYS.join(', ')})`);
   }
-  const { apiKey, authorize, owner, fetch: fetchOption } = options;
+  const { apiKey, authorize, owner, onError, fetch: fetchOption } = options;
   // The key's text never goes into a message: only what is wrong with it.
-  if (typeof apiKey !== 'string' || apiKey === '') {
-    throw fail('apiKey', `is required: the InstaVM API key the proxy sends upstream, such as env.INSTAVM_API_KEY (got ${apiKey === '' ? 'an empty string' : describe(apiKey)})`);
-  }
-  if (!/^[\x21-\x7e]+$/.test(apiKey)) throw fail('apiKey', 'must be printable ASCII with no spaces or line breaks (is it the key, trimmed?)');
+  // Unset (undefined or ''), as in a build with no environment (`next build`
+  // evaluates a Route Handler's module), is no reason to fail the build: the
+  // proxy is made, and answers every request with a 500 until it has a key.
+  const keyless = apiKey === undefined || apiKey === '';
+  if (!keyless && typeof apiKey !== 'string') throw fail('apiKey', `must be the InstaVM API key as a string, such as env.INSTAVM_API_KEY (got ${describe(apiKey)})`);
+  if (!keyless && !/^[\x21-\x7e]+$/.test(apiKey)) throw fail('apiKey', 'must be printable ASCII with no spaces or line breaks (is it the key, trimmed?)');
   // JSON encoders spell these in many ways, too many to scrub from answers with certainty; no InstaVM key holds them.
-  if (/["\\<>&']/.test(apiKey)) throw fail('apiKey', `must not hold " \\ < > & or ' (is it the key?)`);
+  if (!keyless && /["\\<>&']/.test(apiKey)) throw fail('apiKey', `must not hold " \\ < > & or ' (is it the key?)`);
   const baseUrl = baseUrlOf(options.baseUrl);
   const prefix = prefixOf(options.prefix);
   const allowed = allowOf(options.allow);
@@ -339,7 +367,9 @@ export function createProxy(options) {
   const maxInFlight = wholeOf('maxInFlight', options.maxInFlight, undefined, 1, 'a whole number from 1');
   if (options.allowCredentials !== undefined && typeof options.allowCredentials !== 'boolean') throw fail('allowCredentials', `must be true or false, got ${describe(options.allowCredentials)}`);
   if (fetchOption !== undefined && typeof fetchOption !== 'function') throw fail('fetch', `must be a function like the global fetch, got ${describe(fetchOption)}`);
-  const forms = keyForms(apiKey);
+  if (onError !== undefined && typeof onError !== 'function') throw fail('onError', `must be a function (error, { operation, request }) => void, got ${describe(onError)}`);
+  const forms = keyless ? [] : keyForms(apiKey);
+  for (const warning of waitsUnallowed(allowed)) console.warn(`instavm proxy: ${warning}`);
   let inFlight = 0;
 
   /**
@@ -361,7 +391,7 @@ export function createProxy(options) {
 
   function foreign(request) {
     const origin = request.headers.get('origin') ?? '';
-    return refuse(403, `the origin ${JSON.stringify(origin.slice(0, 80))} may not call the API through this proxy (list a page on another origin in allowedOrigins, and the proxy's own in origin)`);
+    return refuse(403, 'origin_not_allowed', `the origin ${JSON.stringify(origin.slice(0, 80))} may not call the API through this proxy (list a page on another origin in allowedOrigins, and the proxy's own in origin)`);
   }
 
   async function handle(request) {
@@ -371,9 +401,9 @@ export function createProxy(options) {
     const url = new URL(request.url);
     // A request URL has no fragment: one here came from a Host header that
     // carried `#` (Deno builds the URL from it), and the path is not the target's.
-    if (url.hash || request.url.includes('#')) return refuse(400, 'the request URL has a fragment: is the Host header well formed?');
+    if (url.hash || request.url.includes('#')) return refuse(400, 'bad_request_url', 'the request URL has a fragment: is the Host header well formed?');
     const path = url.pathname;
-    if (prefix && !(path.startsWith(prefix) && path[prefix.length] === '/')) return refuse(404, `not found: ${prefix} serves the InstaVM API`);
+    if (prefix && !(path.startsWith(prefix) && path[prefix.length] === '/')) return refuse(404, 'outside_prefix', `not found: ${prefix} serves the InstaVM API`);
     const rest = path.slice(prefix.length);
     // As the runtime gives it: fetch upper-cases the standard methods but not
     // `patch` or unknown ones, which then match no operation (405) rather
@@ -386,7 +416,7 @@ export function createProxy(options) {
       if (corsHeaders === null || !corsHeaders['access-control-allow-origin']) return foreign(request);
       const asked = request.headers.get('access-control-request-method').toUpperCase();
       const found = match(rest, asked);
-      if (found.status === 404) return refuse(404, 'no operation of the InstaVM API has this path');
+      if (found.status === 404) return refuse(404, 'unknown_operation', 'no operation of the InstaVM API has this path');
       const methods = found.status === 405 ? found.allow : asked;
       return new Response(null, {
         status: 204,
@@ -396,22 +426,22 @@ export function createProxy(options) {
     if (corsHeaders === null) return foreign(request);
 
     const found = match(rest, method);
-    if (found.status === 404) return refuse(404, 'no operation of the InstaVM API has this path', { headers: corsHeaders });
-    if (found.status === 405) return refuse(405, `method ${JSON.stringify(method)} is not allowed here (allowed: ${found.allow})`, { headers: { ...corsHeaders, allow: found.allow } });
+    if (found.status === 404) return refuse(404, 'unknown_operation', 'no operation of the InstaVM API has this path', { headers: corsHeaders });
+    if (found.status === 405) return refuse(405, 'method_not_allowed', `method ${JSON.stringify(method)} is not allowed here (allowed: ${found.allow})`, { headers: { ...corsHeaders, allow: found.allow } });
     const operation = found.name;
-    const no = (status, detail, headers) => refuse(status, detail, { body: { operation }, headers: { ...corsHeaders, ...headers } });
-    if (!allowed.has(operation)) return no(403, `${operation} is not allowed by this proxy`);
+    const no = (status, code, detail, headers) => refuse(status, code, detail, { body: { operation }, headers: { ...corsHeaders, ...headers } });
+    if (!allowed.has(operation)) return no(403, 'not_allowed', `${operation} is not allowed by this proxy`);
     const ids = found.ids.map(reencode);
-    if (ids.includes(undefined)) return no(400, `${operation}: an id must be one path segment (no /, \\, . or .., control characters or malformed %-escapes)`);
+    if (ids.includes(undefined)) return no(400, 'bad_id', `${operation}: an id must be one path segment (no /, \\, . or .., control characters or malformed %-escapes)`);
     // Only the contract's query parameters, each under its own name: `extraQuery` and the like stop here.
     const takes = OPERATIONS[operation][2] ?? [];
     const stray = [...url.searchParams.keys()].find((name) => !takes.includes(name));
     if (stray !== undefined) {
       const known = takes.length ? `it takes ${takes.join(', ')}` : 'it takes none';
-      return refuse(400, `${operation}: the query parameter ${JSON.stringify(stray.slice(0, 60))} is not passed on (${known})`, { body: { operation, parameter: stray.slice(0, 60) }, headers: corsHeaders });
+      return refuse(400, 'bad_query', `${operation}: the query parameter ${JSON.stringify(stray.slice(0, 60))} is not passed on (${known})`, { body: { operation, parameter: stray.slice(0, 60) }, headers: corsHeaders });
     }
     const declared = request.headers.get('content-length');
-    if (declared !== null && Number(declared) > maxBodyBytes) return no(413, `the body is over ${maxBodyBytes} bytes`);
+    if (declared !== null && Number(declared) > maxBodyBytes) return no(413, 'body_too_large', `the body is over ${maxBodyBytes} bytes`);
 
     // The ids as the API will read them: what the app's checks must see, not the raw path.
     const decoded = ids.map(decodeURIComponent);
@@ -419,30 +449,35 @@ export function createProxy(options) {
       let verdict;
       try {
         verdict = await authorize(request, { operation, ids: decoded, query: Object.fromEntries(url.searchParams) });
-      } catch {
-        // The app's error is its own: neither its text nor its stack leaves.
-        return no(500, `${operation}: the authorization check failed`);
+      } catch (e) {
+        // The app's error is its own: neither its text nor its stack leaves, but onError sees it.
+        report(e, operation, request);
+        return no(500, 'authorize_failed', `${operation}: the authorization check failed`);
       }
-      if (verdict !== true) return no(403, `${operation} is not authorized for this caller`);
+      // The app's own answer, as it wrote it, with the headers every answer carries.
+      if (verdict instanceof Response) return withHeaders(verdict, { ...SAFE_HEADERS, ...corsHeaders });
+      if (verdict === 401) return no(401, 'unauthenticated', `${operation}: sign in first`);
+      if (verdict !== true) return no(403, 'forbidden', `${operation} is not authorized for this caller`);
     }
     let tag;
     if (owner) {
       let who;
       try {
         who = await owner(request);
-      } catch {
-        return no(500, `${operation}: the owner check failed`);
+      } catch (e) {
+        report(e, operation, request);
+        return no(500, 'owner_failed', `${operation}: the owner check failed`);
       }
-      if (typeof who !== 'string' || who === '') return no(403, `${operation}: this caller has no owner (a user the proxy scopes records to)`);
+      if (typeof who !== 'string' || who === '') return no(401, 'unauthenticated', `${operation}: this caller has no owner (a user the proxy scopes records to): is it signed in?`);
       // A lone surrogate is hashed as U+FFFD: two such ids would share one tag.
-      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(who)) return no(500, `${operation}: owner returned an id that is not well-formed text (a lone surrogate)`);
+      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(who)) return no(500, 'owner_failed', `${operation}: owner returned an id that is not well-formed text (a lone surrogate)`);
       tag = await ownerTag(who);
     }
-    if (request.bodyUsed) return no(500, `${operation}: authorize or owner read the request's body, which the proxy forwards`);
+    if (request.bodyUsed) return no(500, 'authorize_failed', `${operation}: authorize or owner read the request's body, which the proxy forwards`);
     let body = method === 'GET' ? undefined : await readBody(request, maxBodyBytes);
-    if (body === null) return no(413, `the body is over ${maxBodyBytes} bytes`);
+    if (body === null) return no(413, 'body_too_large', `the body is over ${maxBodyBytes} bytes`);
 
-    if (maxInFlight !== undefined && inFlight >= maxInFlight) return no(503, `${operation}: ${maxInFlight} requests are under way; try again shortly`, { 'retry-after': '1' });
+    if (maxInFlight !== undefined && inFlight >= maxInFlight) return no(503, 'proxy_busy', `${operation}: ${maxInFlight} requests are under way; try again shortly`, { 'retry-after': '1' });
     inFlight += 1;
     try {
       const call = { request, operation, corsHeaders, no };
@@ -487,7 +522,7 @@ export function createProxy(options) {
     const onGone = () => upstream.abort(request.signal.reason);
     request.signal.addEventListener('abort', onGone, { once: true });
     try {
-      if (request.signal.aborted) return no(499, `${operation}: the caller went away`);
+      if (request.signal.aborted) return no(499, 'caller_gone', `${operation}: the caller went away`);
       let response;
       try {
         response = await (fetchOption ?? globalThis.fetch)(baseUrl + target, {
@@ -497,10 +532,11 @@ export function createProxy(options) {
           redirect: 'manual',
           signal: upstream.signal,
         });
-      } catch {
-        // A network error's text can name the upstream: it is not passed on.
+      } catch (e) {
+        // A network error's text can name the upstream: it is not passed on, but onError (when given) sees it.
         const timedOut = upstream.signal.aborted && !request.signal.aborted;
-        return no(timedOut ? 504 : 502, `${operation}: the InstaVM API ${timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached'}`);
+        if (onError && !request.signal.aborted) report(e, operation, request);
+        return no(timedOut ? 504 : 502, timedOut ? 'upstream_timeout' : 'upstream_unreachable', `${operation}: the InstaVM API ${timedOut ? `did not answer within ${timeoutMs} ms` : 'could not be reached'}`);
       }
       return await take(response);
     } finally {
@@ -531,7 +567,7 @@ export function createProxy(options) {
       if (status === 200 && got.value !== undefined) return { record: got.value, head: got.head };
       const passed = status === 429 || status >= 500;
       const retry = Object.fromEntries(['retry-after', 'retry-after-ms'].flatMap((name) => (got.head.headers.has(name) ? [[name, got.head.headers.get(name)]] : [])));
-      return { failed: call.no(passed ? status : 502, `${call.operation}: the InstaVM API answered ${status} when the proxy read whose record this is`, passed ? retry : {}) };
+      return { failed: call.no(passed ? status : 502, passed ? 'upstream_error' : 'upstream_unexpected', `${call.operation}: the InstaVM API answered ${status} when the proxy read whose record this is`, passed ? retry : {}) };
     });
     return read instanceof Response ? { failed: read } : read;
   }
@@ -544,7 +580,7 @@ export function createProxy(options) {
   async function answerBody({ operation, corsHeaders, no }, response, method) {
     if (response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400)) {
       response.body?.cancel().catch(() => {});
-      return no(502, `${operation}: the InstaVM API answered with a redirect, which the proxy does not follow`);
+      return no(502, 'upstream_redirect', `${operation}: the InstaVM API answered with a redirect, which the proxy does not follow`);
     }
     const headers = new Headers({ ...corsHeaders, ...SAFE_HEADERS });
     for (const name of ANSWER_HEADERS) {
@@ -556,15 +592,15 @@ export function createProxy(options) {
     try {
       bytes = await readBody(response, maxAnswerBytes);
     } catch {
-      return no(502, `${operation}: the InstaVM API's answer ended early`);
+      return no(502, 'upstream_cut_short', `${operation}: the InstaVM API's answer ended early`);
     }
-    if (bytes === null) return no(502, `${operation}: the InstaVM API's answer is over ${maxAnswerBytes} bytes`);
+    if (bytes === null) return no(502, 'upstream_too_large', `${operation}: the InstaVM API's answer is over ${maxAnswerBytes} bytes`);
     if (NULL_BODY.has(response.status) || method === 'HEAD') return { head, bytes: null };
     // Only JSON is the API's: an HTML error page of a gateway is not served from the app's origin.
     const type = response.headers.get('content-type') ?? '';
     if (bytes.length > 0 && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
       const what = type ? `content of type ${JSON.stringify(type.split(';')[0].trim().slice(0, 60))}` : 'no content type';
-      return refuse(502, `${operation}: the InstaVM API answered ${response.status} with ${what}, not JSON`, { body: { operation, status: response.status }, headers: corsHeaders });
+      return refuse(502, 'upstream_not_json', `${operation}: the InstaVM API answered ${response.status} with ${what}, not JSON`, { body: { operation, status: response.status }, headers: corsHeaders });
     }
     let value;
     try {
@@ -579,7 +615,7 @@ export function createProxy(options) {
     if (got instanceof Response) return got;
     if (!scope || got.head.status < 200 || got.head.status >= 300 || got.bytes === null || got.bytes.length === 0) return shaped(got.head, got.bytes, call.corsHeaders);
     // What is filtered must be read: an owner's answer that is not JSON is not passed on.
-    if (got.value === undefined) return call.no(502, `${call.operation}: the InstaVM API's answer could not be read`);
+    if (got.value === undefined) return call.no(502, 'upstream_unreadable', `${call.operation}: the InstaVM API's answer could not be read`);
     return shaped(got.head, scope.after(call.operation, got.value), call.corsHeaders);
   }
 
@@ -595,12 +631,30 @@ export function createProxy(options) {
     return new Response(bytes === null ? null : scrub(bytes, forms), { status: head.status, headers });
   }
 
+  /** Hands an error of the app's own code, or of the proxy's, to `onError` (default: one console.error line, the key never in it). */
+  function report(error, operation, request) {
+    try {
+      if (onError) onError(error, { operation, request });
+      else {
+        const text = String(error?.message ?? error);
+        console.error(`instavm proxy: ${operation ?? 'a request'}: ${keyless ? text : text.split(apiKey).join('[redacted]')}`);
+      }
+    } catch {}
+  }
+
+  let toldKeyless = false;
   return async function proxy(request) {
+    if (keyless) {
+      if (!toldKeyless) report(new Error(`apiKey is ${apiKey === '' ? 'an empty string' : 'undefined'}: set the InstaVM API key (INSTAVM_API_KEY) where the proxy runs`), undefined, request);
+      toldKeyless = true;
+      return refuse(500, 'misconfigured', 'this proxy has no InstaVM API key: its server must set one (apiKey)');
+    }
     try {
       return await handle(request);
-    } catch {
+    } catch (e) {
       // A bug or an aborted caller: a plain 500, with nothing of the cause.
-      return refuse(500, 'the proxy failed on this request');
+      report(e, undefined, request);
+      return refuse(500, 'proxy_error', 'the proxy failed on this request');
     }
   };
 }
@@ -628,7 +682,7 @@ export function toNodeListener(handler) {
 async function serveNode(handler, req, res) {
   const gone = abortedWhenGone(res);
   const method = req.method ?? 'GET';
-  if (FORBIDDEN_METHODS.has(method)) return writeResponse(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
+  if (FORBIDDEN_METHODS.has(method)) return writeResponse(res, await refuse(405, 'method_not_allowed', `method ${JSON.stringify(method)} is not allowed`));
   const headers = headersOf(req);
   // The URL is the request target on a fixed origin: the `Host` header is
   // the caller's to write, so it decides nothing (not the path, which a Host
@@ -638,7 +692,7 @@ async function serveNode(handler, req, res) {
   try {
     url = new URL(`http://localhost${targetOf(req.url ?? '/')}`);
   } catch {
-    return writeResponse(res, await refuse(400, 'the request target cannot be read'));
+    return writeResponse(res, await refuse(400, 'bad_request_url', 'the request target cannot be read'));
   }
   const hasBody = method !== 'GET' && method !== 'HEAD';
   let done = false;
@@ -672,7 +726,7 @@ async function serveNode(handler, req, res) {
   try {
     request = new Request(url, { method, headers, body, duplex: 'half', signal: gone });
   } catch {
-    return writeResponse(res, await refuse(405, `method ${JSON.stringify(method)} is not allowed`));
+    return writeResponse(res, await refuse(405, 'method_not_allowed', `method ${JSON.stringify(method)} is not allowed`));
   }
   const response = await handler(request);
   if (gone.aborted) return;

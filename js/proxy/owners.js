@@ -130,7 +130,7 @@ export function owners(shared) {
     /**
      * What must hold before `operation` is sent, and the body to send:
      * `{ body }`, `{ read }` (the ownership read is the whole answer),
-     * `{ refuse: [status, detail] }` or `{ failed }` (a Response: the
+     * `{ refuse: [status, code, detail] }` or `{ failed }` (a Response: the
      * read's failure, passed on). `read(kind, id)` reads a record upstream:
      * `{ record, ... }`, `{ missing: true }` or `{ failed }`.
      */
@@ -140,15 +140,15 @@ export function owners(shared) {
       const takes = BODY_FIELDS[operation];
       if (takes) {
         fields = parse(body);
-        if (fields === undefined) return { refuse: [400, `${operation}: the body must be a JSON object`] };
+        if (fields === undefined) return { refuse: [400, 'bad_body', `${operation}: the body must be a JSON object`] };
         const stray = Object.keys(fields).find((k) => !takes.includes(k));
-        if (stray !== undefined) return { refuse: [400, `${operation}: the field ${JSON.stringify(stray.slice(0, 60))} is not passed on by a proxy with owner (${takes.length ? `it takes ${takes.join(', ')}` : 'it takes none'})`] };
-        if (fields.snapshot_on_terminate !== undefined && typeof fields.snapshot_on_terminate !== 'boolean') return { refuse: [400, `${operation}: snapshot_on_terminate must be true or false`] };
+        if (stray !== undefined) return { refuse: [400, 'bad_body', `${operation}: the field ${JSON.stringify(stray.slice(0, 60))} is not passed on by a proxy with owner (${takes.length ? `it takes ${takes.join(', ')}` : 'it takes none'})`] };
+        if (fields.snapshot_on_terminate !== undefined && typeof fields.snapshot_on_terminate !== 'boolean') return { refuse: [400, 'bad_body', `${operation}: snapshot_on_terminate must be true or false`] };
       }
       if (resource === 'snapshots') {
         if (action === 'create') {
-          if (fields.type !== undefined && fields.type !== 'user') return { refuse: [403, `${operation}: a user's snapshots are of type user, not ${JSON.stringify(fields.type)}`] };
-          if (fields.name != null && typeof fields.name !== 'string') return { refuse: [400, `${operation}: name must be a string`] };
+          if (fields.type !== undefined && fields.type !== 'user') return { refuse: [403, 'forbidden', `${operation}: a user's snapshots are of type user, not ${JSON.stringify(fields.type)}`] };
+          if (fields.name != null && typeof fields.name !== 'string') return { refuse: [400, 'bad_body', `${operation}: name must be a string`] };
           return { body: { ...fields, name: named(fields.name) } };
         }
         if (action === 'get' || action === 'delete') {
@@ -156,7 +156,7 @@ export function owners(shared) {
           if (got.failed) return got;
           if (got.missing || !seesSnapshot(got.record)) return notFound('Snapshot', ids[0]);
           if (action === 'get') return { read: got };
-          if (!ownsSnapshot(got.record)) return { refuse: [403, `${operation}: snapshot '${ids[0]}' is shared with every user, and only read`] };
+          if (!ownsSnapshot(got.record)) return { refuse: [403, 'shared_read_only', `${operation}: snapshot '${ids[0]}' is shared with every user, and only read`] };
         }
         return {};
       }
@@ -168,12 +168,12 @@ export function owners(shared) {
         if (action === 'get') return { read: got };
       }
       for (const key of ['name', 'snapshot_name']) {
-        if (fields?.[key] != null && typeof fields[key] !== 'string') return { refuse: [400, `${operation}: ${key} must be a string`] };
+        if (fields?.[key] != null && typeof fields[key] !== 'string') return { refuse: [400, 'bad_body', `${operation}: ${key} must be a string`] };
       }
-      if (action === 'update' && fields.snapshot_name === null) return { refuse: [400, `${operation}: snapshot_name cannot be cleared through a proxy with owner (the snapshot would be nobody's); give a name`] };
+      if (action === 'update' && fields.snapshot_name === null) return { refuse: [400, 'bad_body', `${operation}: snapshot_name cannot be cleared through a proxy with owner (the snapshot would be nobody's); give a name`] };
       if (action === 'create') {
-        if (fields.metadata !== undefined && !isObject(fields.metadata)) return { refuse: [400, `${operation}: metadata must be an object`] };
-        if (fields.snapshot_id != null && typeof fields.snapshot_id !== 'string') return { refuse: [400, `${operation}: snapshot_id must be a string`] };
+        if (fields.metadata !== undefined && !isObject(fields.metadata)) return { refuse: [400, 'bad_body', `${operation}: metadata must be an object`] };
+        if (fields.snapshot_id != null && typeof fields.snapshot_id !== 'string') return { refuse: [400, 'bad_body', `${operation}: snapshot_id must be a string`] };
         if (fields.snapshot_id != null) {
           const got = await read('snapshots', fields.snapshot_id);
           if (got.failed) return got;
@@ -182,7 +182,7 @@ export function owners(shared) {
         return { body: { ...terminal(fields, true), metadata: { ...fields.metadata, [OWNER_KEY]: tag } } };
       }
       if (action === 'update') {
-        if ('metadata' in fields) return { refuse: [400, `${operation}: metadata is set when the VM is made, not updated`] };
+        if ('metadata' in fields) return { refuse: [400, 'bad_body', `${operation}: metadata is set when the VM is made, not updated`] };
         return { body: terminal(fields, false) };
       }
       if (action === 'snapshot') return { body: { ...fields, name: named(fields.name) } };
@@ -222,7 +222,7 @@ export function owners(shared) {
 
 /** The refusal for a record the caller may not see: the same as for one that does not exist. */
 function notFound(noun, id) {
-  return { refuse: [404, `${noun} '${id}' not found`] };
+  return { refuse: [404, 'not_found', `${noun} '${id}' not found`] };
 }
 
 /** A request body as a JSON object ({} when empty), or undefined. */

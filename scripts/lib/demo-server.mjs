@@ -167,7 +167,7 @@ export async function startDemoServer({ port = 8787, host = '127.0.0.1', buildMs
       allow: ['snapshots.*', 'vms.*'],
       origin: origins,
       // A signed session cookie, which the page got with its first load.
-      authorize: (request) => userOf(request) !== null,
+      authorize: (request) => userOf(request) !== null || 401,
       owner: userOf,
       sharedSnapshots: 'system',
     }),

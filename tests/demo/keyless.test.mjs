@@ -163,7 +163,8 @@ test('two browsers are two users: each sees only its own builds and VMs, and a r
     const before = (await upstreamRequests()).length;
     for (const cookie of [undefined, 'instavm_demo_session=visitor-000000000000.forged']) {
       const r = await fetch(`${server.url}/instavm/v1/snapshots`, { headers: cookie ? { cookie } : {} });
-      assert.equal(r.status, 403, `cookie ${cookie}`);
+      assert.equal(r.status, 401, `cookie ${cookie}`);
+      assert.equal((await r.clone().json()).code, 'unauthenticated');
       await r.arrayBuffer();
     }
     assert.equal((await upstreamRequests()).length, before, 'the refused requests reached nothing');

@@ -44,7 +44,7 @@ export function makeProxy({ key, base, forgetful = false }) {
     authorize: async (request) => {
       const slow = Number(request.headers.get('x-test-slow-authorize') ?? 0);
       if (slow > 0) await new Promise((resolve) => setTimeout(resolve, slow));
-      return userOf(request) !== null;
+      return userOf(request) !== null || 401;
     },
     owner: userOf,
     sharedSnapshots: 'system',

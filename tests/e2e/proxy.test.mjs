@@ -114,6 +114,7 @@ test('allowing snapshots.ensure allows what it uses; anything else is a Forbidde
   const e = await client.vms.list().then(() => null, (err) => err);
   assert.ok(e instanceof ForbiddenError, String(e));
   assert.match(e.message, /vms\.list is not allowed/);
+  assert.equal(e.code, 'not_allowed', 'the proxy says why, in a code a page can branch on');
   assert.equal((await requestLog(key)).length, before, 'nothing was sent upstream');
   await client.snapshots.delete(first.id);
 });
@@ -128,37 +129,37 @@ const ALLOWED_ORIGIN = 'https://app.example';
  * proxy's options for that row. None may reach the emulator.
  */
 const REFUSED = [
-  { name: 'traversal out of the prefix', path: '/instavm/../v1/snapshots', status: 404 },
-  { name: 'encoded traversal out of the prefix', path: '/instavm/%2e%2e/v1/snapshots', status: 404 },
-  { name: 'traversal to a disallowed operation', path: '/instavm/v1/snapshots/../vms', status: 403 },
-  { name: 'encoded traversal to a disallowed operation', path: '/instavm/v1/snapshots/%2E%2e/vms', status: 403 },
-  { name: '%2F inside an id', path: '/instavm/v1/snapshots/..%2Fvms', status: 400 },
-  { name: 'an encoded dot-dot-slash id', path: '/instavm/v1/snapshots/%2e%2e%2f%2e%2e%2fv1%2fvms', status: 400 },
-  { name: 'a backslash inside an id', path: '/instavm/v1/snapshots/a%5Cb', status: 400 },
-  { name: 'a malformed escape in an id', path: '/instavm/v1/snapshots/%zz', status: 400 },
-  { name: 'doubled slashes', path: '/instavm//v1//snapshots', status: 404 },
-  { name: 'a doubled slash before the id', path: '/instavm/v1/snapshots//x', status: 404 },
-  { name: 'an empty id (trailing slash)', path: '/instavm/v1/snapshots/', status: 404 },
-  { name: 'outside the prefix', path: '/v1/snapshots', status: 404 },
-  { name: 'a longer name sharing the prefix', path: '/instavmx/v1/snapshots', status: 404 },
-  { name: 'the prefix alone', path: '/instavm', status: 404 },
-  { name: 'a path no operation has', path: '/instavm/v1/secrets', status: 404 },
-  { name: 'the emulator inspection route', path: '/instavm/_emulator/requests', status: 404 },
-  { name: 'an unknown method', method: 'PUT', path: '/instavm/v1/snapshots', status: 405 },
-  { name: 'a WebDAV method', method: 'PROPFIND', path: '/instavm/v1/snapshots', status: 405 },
+  { name: 'traversal out of the prefix', path: '/instavm/../v1/snapshots', status: 404, code: 'outside_prefix' },
+  { name: 'encoded traversal out of the prefix', path: '/instavm/%2e%2e/v1/snapshots', status: 404, code: 'outside_prefix' },
+  { name: 'traversal to a disallowed operation', path: '/instavm/v1/snapshots/../vms', status: 403, code: 'not_allowed' },
+  { name: 'encoded traversal to a disallowed operation', path: '/instavm/v1/snapshots/%2E%2e/vms', status: 403, code: 'not_allowed' },
+  { name: '%2F inside an id', path: '/instavm/v1/snapshots/..%2Fvms', status: 400, code: 'bad_id' },
+  { name: 'an encoded dot-dot-slash id', path: '/instavm/v1/snapshots/%2e%2e%2f%2e%2e%2fv1%2fvms', status: 400, code: 'bad_id' },
+  { name: 'a backslash inside an id', path: '/instavm/v1/snapshots/a%5Cb', status: 400, code: 'bad_id' },
+  { name: 'a malformed escape in an id', path: '/instavm/v1/snapshots/%zz', status: 400, code: 'bad_id' },
+  { name: 'doubled slashes', path: '/instavm//v1//snapshots', status: 404, code: 'unknown_operation' },
+  { name: 'a doubled slash before the id', path: '/instavm/v1/snapshots//x', status: 404, code: 'unknown_operation' },
+  { name: 'an empty id (trailing slash)', path: '/instavm/v1/snapshots/', status: 404, code: 'unknown_operation' },
+  { name: 'outside the prefix', path: '/v1/snapshots', status: 404, code: 'outside_prefix' },
+  { name: 'a longer name sharing the prefix', path: '/instavmx/v1/snapshots', status: 404, code: 'outside_prefix' },
+  { name: 'the prefix alone', path: '/instavm', status: 404, code: 'outside_prefix' },
+  { name: 'a path no operation has', path: '/instavm/v1/secrets', status: 404, code: 'unknown_operation' },
+  { name: 'the emulator inspection route', path: '/instavm/_emulator/requests', status: 404, code: 'unknown_operation' },
+  { name: 'an unknown method', method: 'PUT', path: '/instavm/v1/snapshots', status: 405, code: 'method_not_allowed' },
+  { name: 'a WebDAV method', method: 'PROPFIND', path: '/instavm/v1/snapshots', status: 405, code: 'method_not_allowed' },
   { name: 'HEAD', method: 'HEAD', path: '/instavm/v1/snapshots', status: 405 },
-  { name: 'OPTIONS that is no preflight', method: 'OPTIONS', path: '/instavm/v1/snapshots', status: 405 },
-  { name: 'a disallowed operation', method: 'DELETE', path: '/instavm/v1/snapshots/snap_1', status: 403, operation: 'snapshots.delete' },
-  { name: 'a disallowed VM operation', method: 'POST', path: '/instavm/v1/vms/vm_1/stage-env', body: '{"A":"b"}', status: 403, operation: 'vms.stageEnv' },
-  { name: 'an oversized body (Content-Length)', method: 'POST', path: '/instavm/v1/vms', body: `{"metadata":{"pad":"${'x'.repeat(2000)}"}}`, status: 413 },
-  { name: 'an oversized body (chunked)', method: 'POST', path: '/instavm/v1/vms', headers: { 'transfer-encoding': 'chunked' }, body: Array.from({ length: 8 }, () => 'x'.repeat(300)), status: 413 },
-  { name: 'a CORS preflight from a foreign origin', method: 'OPTIONS', path: '/instavm/v1/snapshots', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' }, status: 403 },
-  { name: 'a cross-origin POST from a foreign origin', method: 'POST', path: '/instavm/v1/vms', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: '{}', status: 403 },
-  { name: 'a GET from a foreign origin', path: '/instavm/v1/snapshots', headers: { origin: 'https://evil.example' }, status: 403 },
-  { name: 'authorize false', path: '/instavm/v1/snapshots', proxy: { authorize: async () => false }, status: 403, operation: 'snapshots.list' },
-  { name: 'authorize truthy but not true', path: '/instavm/v1/snapshots', proxy: { authorize: () => 'yes' }, status: 403, operation: 'snapshots.list' },
-  { name: 'authorize throwing', path: '/instavm/v1/snapshots', proxy: { authorize: () => { throw new Error('session store down'); } }, status: 500, operation: 'snapshots.list' },
-  { name: 'authorize rejecting', path: '/instavm/v1/snapshots', proxy: { authorize: async () => Promise.reject(new Error('no')) }, status: 500, operation: 'snapshots.list' },
+  { name: 'OPTIONS that is no preflight', method: 'OPTIONS', path: '/instavm/v1/snapshots', status: 405, code: 'method_not_allowed' },
+  { name: 'a disallowed operation', method: 'DELETE', path: '/instavm/v1/snapshots/snap_1', status: 403, operation: 'snapshots.delete', code: 'not_allowed' },
+  { name: 'a disallowed VM operation', method: 'POST', path: '/instavm/v1/vms/vm_1/stage-env', body: '{"A":"b"}', status: 403, operation: 'vms.stageEnv', code: 'not_allowed' },
+  { name: 'an oversized body (Content-Length)', method: 'POST', path: '/instavm/v1/vms', body: `{"metadata":{"pad":"${'x'.repeat(2000)}"}}`, status: 413, code: 'body_too_large' },
+  { name: 'an oversized body (chunked)', method: 'POST', path: '/instavm/v1/vms', headers: { 'transfer-encoding': 'chunked' }, body: Array.from({ length: 8 }, () => 'x'.repeat(300)), status: 413, code: 'body_too_large' },
+  { name: 'a CORS preflight from a foreign origin', method: 'OPTIONS', path: '/instavm/v1/snapshots', headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' }, status: 403, code: 'origin_not_allowed' },
+  { name: 'a cross-origin POST from a foreign origin', method: 'POST', path: '/instavm/v1/vms', headers: { origin: 'https://evil.example', 'content-type': 'text/plain' }, body: '{}', status: 403, code: 'origin_not_allowed' },
+  { name: 'a GET from a foreign origin', path: '/instavm/v1/snapshots', headers: { origin: 'https://evil.example' }, status: 403, code: 'origin_not_allowed' },
+  { name: 'authorize false', path: '/instavm/v1/snapshots', proxy: { authorize: async () => false }, status: 403, operation: 'snapshots.list', code: 'forbidden' },
+  { name: 'authorize truthy but not true', path: '/instavm/v1/snapshots', proxy: { authorize: () => 'yes' }, status: 403, operation: 'snapshots.list', code: 'forbidden' },
+  { name: 'authorize throwing', path: '/instavm/v1/snapshots', proxy: { authorize: () => { throw new Error('session store down'); } }, status: 500, operation: 'snapshots.list', code: 'authorize_failed' },
+  { name: 'authorize rejecting', path: '/instavm/v1/snapshots', proxy: { authorize: async () => Promise.reject(new Error('no')) }, status: 500, operation: 'snapshots.list', code: 'authorize_failed' },
 ];
 
 test('hostile requests are refused with the right status, nothing reaches the API, and the key is in no byte of any answer', { timeout: 30_000 }, async (t) => {
@@ -176,6 +177,7 @@ test('hostile requests are refused with the right status, nothing reaches the AP
       assert.ok(!r.rawHeaders.includes(key) && !r.text.includes(key), 'the key is in no answer byte');
       if (row.status !== 405 || row.method !== 'HEAD') assert.match(r.headers['content-type'] ?? '', /application\/json/);
       if (row.operation) assert.equal(JSON.parse(r.text).operation, row.operation);
+      if (row.code) assert.equal(JSON.parse(r.text).code, row.code, 'a code a page can branch on');
       if (row.operation && row.status === 403) assert.match(JSON.parse(r.text).detail, new RegExp(row.operation.replace('.', '\\.')));
       if (row.status === 405) assert.ok(r.headers.allow, 'a 405 says which methods the path has');
       if (/foreign/.test(row.name)) assert.deepEqual(Object.keys(r.headers).filter((h) => h.startsWith('access-control-')), [], 'no CORS headers for a foreign origin');
@@ -299,9 +301,9 @@ test('bad configuration throws at createProxy, naming the option', () => {
   const ok = { apiKey: 'instavm_sk_config', authorize: 'public' };
   const cases = [
     [undefined, /options object/],
-    [{}, /apiKey is required/],
-    [{ apiKey: '' }, /apiKey is required/],
-    [{ apiKey: 42 }, /apiKey is required/],
+    [{}, /authorize is required/],
+    [{ apiKey: 42 }, /apiKey must be the InstaVM API key as a string/],
+    [{ ...ok, onError: 'log' }, /onError must be a function/],
     [{ apiKey: 'instavm_sk_with\nbreak' }, /apiKey must be printable ASCII/],
     [{ ...ok, alow: ['snapshots.list'] }, /alow is not an option; did you mean allow\?/],
     [{ ...ok, baseURL: 'http://x' }, /baseURL is not an option; did you mean baseUrl\?/],
@@ -757,4 +759,59 @@ test('a key is scrubbed with its / written \\/ as some JSON encoders do; a key h
   for (const bad of ['instavm_sk_ab"cd', 'instavm_sk_ab\\cd', 'instavm_sk_<cd>', 'instavm_sk_a&b', "instavm_sk_a'b"]) {
     assert.throws(() => createProxy({ authorize: 'public', apiKey: bad }), (e) => /apiKey must not hold/.test(e.message) && !e.message.includes(bad), bad);
   }
+});
+
+test('authorize may answer 401 or a Response of its own; onError sees the errors the caller does not; with no key the proxy is made and answers 500 misconfigured; a wait whose poll is not allowed is warned of', async () => {
+  const upstream = async () => Response.json([], { headers: { 'x-request-id': 'req_1' } });
+  const base = { apiKey: 'instavm_sk_codes_0123456789', baseUrl: 'https://upstream.test', allow: ['snapshots.*'], fetch: upstream };
+  const get = (proxy, headers = {}) => proxy(new Request('http://proxy.test/v1/snapshots', { headers }));
+
+  const signIn = createProxy({ ...base, authorize: (request) => (request.headers.has('cookie') ? true : 401) });
+  const anonymous = await get(signIn);
+  assert.equal(anonymous.status, 401);
+  assert.deepEqual(await anonymous.json(), { detail: 'instavm proxy: snapshots.list: sign in first', code: 'unauthenticated', operation: 'snapshots.list' });
+  assert.equal((await get(signIn, { cookie: 's=1' })).status, 200);
+
+  const own = createProxy({ ...base, authorize: () => Response.json({ login: '/login' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } }) });
+  const answered = await get(own);
+  assert.equal(answered.status, 401);
+  assert.equal(answered.headers.get('www-authenticate'), 'Bearer');
+  assert.equal(answered.headers.get('x-content-type-options'), 'nosniff');
+  assert.deepEqual(await answered.json(), { login: '/login' });
+
+  const seen = [];
+  const onError = (error, context) => seen.push({ message: error.message, operation: context.operation, request: context.request instanceof Request });
+  const failing = createProxy({ ...base, authorize: () => { throw new Error('session store down'); }, onError });
+  assert.equal((await get(failing)).status, 500);
+  const unreachable = createProxy({ ...base, authorize: 'public', onError, fetch: async () => { throw new TypeError('fetch failed'); } });
+  const down = await get(unreachable);
+  assert.equal(down.status, 502);
+  assert.equal((await down.json()).code, 'upstream_unreachable');
+  assert.deepEqual(seen, [
+    { message: 'session store down', operation: 'snapshots.list', request: true },
+    { message: 'fetch failed', operation: 'snapshots.list', request: true },
+  ]);
+
+  // As in a build with no environment: made without a key, refusing every request with a 500 and one log line.
+  const logged = [];
+  const keyless = createProxy({ ...base, apiKey: process.env.INSTAVM_KEY_THAT_IS_NOT_SET, authorize: 'public', onError: (e) => logged.push(e.message) });
+  for (let i = 0; i < 2; i++) {
+    const r = await get(keyless);
+    assert.equal(r.status, 500);
+    assert.equal((await r.json()).code, 'misconfigured');
+  }
+  assert.equal(logged.length, 1);
+  assert.match(logged[0], /apiKey is undefined: set the InstaVM API key \(INSTAVM_API_KEY\)/);
+
+  // A create allowed without the get its wait polls: a warning at createProxy, naming both.
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (line) => warned.push(line);
+  try {
+    createProxy({ ...base, authorize: 'public', allow: ['snapshots.create', 'vms.create', 'vms.get'] });
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(warned.length, 1, warned.join('\n'));
+  assert.match(warned[0], /allow has snapshots\.create but not snapshots\.get.*Allow 'snapshots\.get' too/);
 });

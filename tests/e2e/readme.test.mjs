@@ -213,14 +213,15 @@ async function checkProxyWorker(b, mf, vars, outside, root) {
   assert.equal((await call('DELETE', `/v1/snapshots/${mine.id}`, bob)).status, 404, "alice's snapshot is not bob's to delete");
   assert.equal((await call('GET', `/v1/snapshots/${outside}`, alice)).status, 404, 'what the key made outside the proxy is nobody\'s');
   const reads = (await requestLog(key)).length - before;
-  for (const [what, headers] of [
-    ['no cookie', {}],
-    ['a forged signature', { cookie: `session=alice.${'0'.repeat(64)}` }],
-    ['a cookie signed for another id', { cookie: sign('alice').replace('alice.', 'mallory.') }],
-    ['a foreign origin', { ...alice, origin: 'https://evil.example' }],
+  for (const [what, headers, status, code] of [
+    ['no cookie', {}, 401, 'unauthenticated'],
+    ['a forged signature', { cookie: `session=alice.${'0'.repeat(64)}` }, 401, 'unauthenticated'],
+    ['a cookie signed for another id', { cookie: sign('alice').replace('alice.', 'mallory.') }, 401, 'unauthenticated'],
+    ['a foreign origin', { ...alice, origin: 'https://evil.example' }, 403, 'origin_not_allowed'],
   ]) {
     const refused = await call('GET', '/v1/snapshots', headers);
-    assert.equal(refused.status, 403, `${what}: ${refused.text}`);
+    assert.equal(refused.status, status, `${what}: ${refused.text}`);
+    assert.equal(JSON.parse(refused.text).code, code, what);
   }
   assert.equal((await requestLog(key)).length - before, reads, 'the refused requests reached nothing');
   assert.equal(reads, 3, "bob's list and the two ownership reads were all that reached the API");

@@ -55,6 +55,7 @@ export async function misuse(client: InstaVM, s: Snapshot): Promise<void> {
   createProxy({ apiKey: 'k', authorize: 'open' }); // misuse
   createProxy({ apiKey: 'k', authorize: 'public', owner: 'alice' }); // misuse
   createProxy({ apiKey: 'k', authorize: 'public', sharedSnapshots: 'all' }); // misuse
+  createProxy({ apiKey: 'k', authorize: () => 403 }); // misuse
   void status;
   void flag;
   void notYet;

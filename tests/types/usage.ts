@@ -204,6 +204,7 @@ export function fake(): InstaVMError[] {
 // The proxy: a handler from standard Request to Response, and its Node listener.
 export async function proxied(env: { INSTAVM_API_KEY: string }): Promise<Response> {
   const { createProxy, toNodeListener } = await import('instavm-wasm/proxy');
+  type ProxyErrorCode = import('instavm-wasm/proxy').ProxyErrorCode;
   const proxy = createProxy({
     apiKey: env.INSTAVM_API_KEY,
     prefix: '/instavm',
@@ -216,6 +217,14 @@ export async function proxied(env: { INSTAVM_API_KEY: string }): Promise<Respons
   });
   const open = createProxy({ apiKey: env.INSTAVM_API_KEY, authorize: 'public', allow: ['snapshots.list'], origin: ['https://a.example', 'https://b.example'] });
   void open;
+  const codes = createProxy({
+    apiKey: undefined,
+    authorize: (request) => (request.headers.has('cookie') ? true : request.headers.has('authorization') ? 401 : Response.json({ login: '/login' }, { status: 401 })),
+    onError: (error, { operation, request }) => console.error(operation, request.url, error),
+  });
+  void codes;
+  const code: ProxyErrorCode = 'origin_not_allowed';
+  void code;
   void toNodeListener(proxy);
   const keyless = new InstaVM({ apiKey: null, baseUrl: '/instavm' });
   void keyless;
