@@ -10,9 +10,31 @@
 /** Properties copied from the descriptor when they hold a value. */
 const DETAILS = ['status', 'requestId', 'body', 'vm', 'mayHaveActed', 'candidates'];
 
+/** Each class's `code`, stable across versions, for a UI to branch on. */
+const CODES = {
+  InstaVMError: 'api_error',
+  AuthenticationError: 'authentication_failed',
+  ForbiddenError: 'forbidden',
+  NotFoundError: 'not_found',
+  ConflictError: 'conflict',
+  ValidationError: 'invalid_request',
+  RateLimitError: 'rate_limited',
+  ServerError: 'server_error',
+  NetworkError: 'network_error',
+  TimeoutError: 'timeout',
+  SnapshotBuildFailedError: 'snapshot_build_failed',
+};
+
+/** The code instavm-wasm/proxy put in an answer of its own (`{ detail: 'instavm proxy: ...', code }`), if any. */
+function proxyCode(body) {
+  return typeof body?.code === 'string' && typeof body.detail === 'string' && body.detail.startsWith('instavm proxy:') ? body.code : undefined;
+}
+
 export class InstaVMError extends Error {
   constructor(message, details = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // A proxy's own refusal says why in its code (`unauthenticated`, `not_allowed`, ...); else the class's.
+    this.code = proxyCode(details.body) ?? CODES[this.name] ?? CODES.InstaVMError;
     for (const key of DETAILS) if (details[key] !== undefined) this[key] = details[key];
   }
 }

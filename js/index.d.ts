@@ -943,6 +943,21 @@ export interface InstaVMErrorDetails {
   candidates?: unknown[];
 }
 
+/** The `code` of the client's errors: one per class, or the code of an answer `instavm-wasm/proxy` wrote itself. */
+export type ErrorCode =
+  | 'api_error'
+  | 'authentication_failed'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'invalid_request'
+  | 'rate_limited'
+  | 'server_error'
+  | 'network_error'
+  | 'timeout'
+  | 'snapshot_build_failed'
+  | import('./proxy.js').ProxyErrorCode;
+
 /**
  * The base class of every error the client throws, so `instanceof InstaVMError`
  * catches them all. Thrown as itself for an unexpected status (405, say), a
@@ -956,6 +971,16 @@ export declare class InstaVMError extends Error {
    * @param details The fields the error carries.
    */
   constructor(message: string, details?: InstaVMErrorDetails);
+  /**
+   * Why, as a stable code a UI can branch on (`switch (e.code)`), always set.
+   * Each class has its own: `api_error` (this class), `authentication_failed`,
+   * `forbidden`, `not_found`, `conflict`, `invalid_request` (ValidationError),
+   * `rate_limited`, `server_error`, `network_error`, `timeout`,
+   * `snapshot_build_failed`. An answer `instavm-wasm/proxy` wrote itself
+   * gives its own code instead (`unauthenticated`: sign in; `not_allowed`,
+   * `origin_not_allowed`, ...: see the proxy's `ProxyErrorCode`).
+   */
+  readonly code: ErrorCode;
   /** The VM concerned, for a VM wait that failed or timed out. */
   readonly vm?: Vm;
   /** The HTTP status, present only when a response was received. */

@@ -202,7 +202,10 @@ test('a printed error shows its class, message and only the fields that are set,
   assert.match(shown, /field: 'vcpus'/);
   assert.doesNotMatch(shown, /undefined|wasm|__wbg_/);
   assert.match(shown, /first-contact\.test\.mjs/, 'the stack points at the caller');
-  assert.deepEqual(Object.keys(invalid), ['field']);
+  // `code` is always set (a UI branches on it); the rest only when known.
+  assert.deepEqual(Object.keys(invalid), ['code', 'field']);
+  assert.match(shown, /code: 'invalid_request'/);
+  assert.match(printed, /code: 'not_found'/);
 });
 
 test('a network error carries the runtime error as its cause', async () => {

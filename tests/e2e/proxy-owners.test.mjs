@@ -374,6 +374,14 @@ test('the keyless client as a user of an owner proxy: builds, boots and lists on
   assert.deepEqual((await bob.vms.list()), []);
   const e = await bob.vms.get(vm.vm_id).then(() => null, (err) => err);
   assert.equal(e?.status, 404, String(e));
+  assert.equal(e.code, 'not_found');
+  // Errors a UI can branch on: the proxy's own code where it answered, the class's otherwise.
+  const anonymous = new InstaVM({ apiKey: null, baseUrl: `${origin}/instavm`, maxRetries: 0 });
+  const signIn = await anonymous.snapshots.list().then(() => null, (err) => err);
+  assert.equal(signIn?.status, 401, String(signIn));
+  assert.equal(signIn.code, 'unauthenticated');
+  const invalid = await alice.vms.create({ vcpu_count: 99 }).then(() => null, (err) => err);
+  assert.equal(invalid?.code, 'invalid_request', String(invalid));
   // ensure finds a user's own build again, and never another user's: bob's ensure of the same image builds his own.
   const image = Image.from('docker.io/library/alpine:3').aptInstall('git');
   const first = await alice.snapshots.ensure(image, { pollIntervalMs: 50 });
