@@ -270,7 +270,7 @@ export interface NodeRequest {
   /** The connection: a TLS socket (`encrypted`) makes the request's URL `https:`. */
   socket?: unknown;
   /** Adds a listener for `data`, `end` or `error` (an `IncomingMessage` is an event emitter). */
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
   /** Removes every listener of an event. */
   removeAllListeners(event?: string): unknown;
   /** Stops `data` events until `resume`. */

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, copyFileSync, writeFileSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -334,4 +334,29 @@ test("the package ships what its README links (docs/, CHANGELOG.md, CONTRIBUTING
   const wasm = createRequire(join(scratch, 'package.json')).resolve('instavm-wasm/wasm');
   assert.equal(wasm, join(installed, 'pkg', 'instavm_wasm_bg.wasm'));
   assert.deepEqual([...readFileSync(wasm).subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'a wasm module');
+});
+
+test("the README's Node line, createServer(toNodeListener(proxy)), compiles under tsc --strict with @types/node 20, 22, 24 and the latest, from CommonJS and ESM", (t) => {
+  const server = `import { createServer } from 'node:http';
+import { createProxy, toNodeListener } from 'instavm-wasm/proxy';
+const proxy = createProxy({ apiKey: process.env.INSTAVM_API_KEY, authorize: 'public', allow: ['snapshots.list'] });
+createServer(toNodeListener(proxy)).listen(8080);
+`;
+  for (const alias of ['types-node-20', 'types-node-22', 'types-node-24', 'types-node-latest']) {
+    const types = join(root, 'node_modules', alias);
+    const version = JSON.parse(readFileSync(join(types, 'package.json'), 'utf8')).version;
+    // A project of its own, as a user's: @types/node of this version and the installed package.
+    const dir = join(scratch, `types-${alias}`);
+    mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
+    for (const [link, target] of [[join(dir, 'node_modules', '@types', 'node'), types], [join(dir, 'node_modules', 'instavm-wasm'), installed]]) {
+      rmSync(link, { force: true, recursive: true });
+      symlinkSync(target, link, 'dir');
+    }
+    writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+    writeFileSync(join(dir, 'server.ts'), server);
+    writeFileSync(join(dir, 'server.mts'), server);
+    const r = spawnSync(bin('tsc'), ['--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', 'server.ts', 'server.mts'], { cwd: dir, encoding: 'utf8' });
+    t.diagnostic(`@types/node ${version}: exit ${r.status}`);
+    assert.equal(r.status, 0, `@types/node ${version}:\n${r.stdout}${r.stderr}`);
+  }
 });
