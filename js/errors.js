@@ -34,7 +34,7 @@ export class InstaVMError extends Error {
   constructor(message, details = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     // A proxy's own refusal says why in its code (`unauthenticated`, `not_allowed`, ...); else the class's.
-    this.code = proxyCode(details.body) ?? CODES[this.name] ?? CODES.InstaVMError;
+    this.code = details.code ?? proxyCode(details.body) ?? CODES[this.name] ?? CODES.InstaVMError;
     for (const key of DETAILS) if (details[key] !== undefined) this[key] = details[key];
   }
 }

@@ -3,6 +3,7 @@
 // loaded the wasm yet (the class's methods run in the wasm, synchronously).
 import { Image } from './instavm_wasm.js';
 import { isLoaded } from './client.js';
+import { InstaVMError } from './errors.js';
 
 // Names and arrays alike: pipInstall('a', 'b'), pipInstall(['a', 'b']) and
 // pipInstall(['a'], 'b') are the same call, as `create` takes either shape.
@@ -16,7 +17,7 @@ for (const method of ['aptInstall', 'pipInstall', 'npmInstall']) {
 const fromImage = Image.from;
 Image.from = function (ociImage) {
   if (!isLoaded()) {
-    throw new Error('instavm-wasm: Image needs the wasm loaded; in a page, `await init()` first (Node, Deno, Bun and Workers load it on import)');
+    throw new InstaVMError('instavm-wasm: Image needs the wasm loaded; in a page, `await init()` first (Node, Deno, Bun and Workers load it on import)', { code: 'wasm_not_loaded' });
   }
   return fromImage.call(this, ociImage);
 };

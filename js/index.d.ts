@@ -299,7 +299,7 @@ export declare class Image {
    * A spec building on this OCI image.
    * @param ociImage The image reference, e.g. `docker.io/library/python:3.11-slim`.
    * @throws {ValidationError} `oci_image` is empty or holds whitespace.
-   * @throws {Error} In a page, when the wasm is not loaded yet (`await init()` first).
+   * @throws {InstaVMError} In a page, when the wasm is not loaded yet (`await init()` first): code `wasm_not_loaded`.
    * @example Image.from('docker.io/library/node:22-slim')
    */
   static from(ociImage: string): Image;
@@ -929,6 +929,8 @@ export interface InstaVMErrorDetails {
   vm?: Vm;
   /** What caused it (kept as the standard `Error.cause`). */
   cause?: unknown;
+  /** The `code`, when it is not the class's own (as the package's `wasm_load_failed`). */
+  code?: ErrorCode;
   /** The offending field (ValidationError). */
   field?: string;
   /** How long the server asked to wait (RateLimitError). */
@@ -956,6 +958,8 @@ export type ErrorCode =
   | 'network_error'
   | 'timeout'
   | 'snapshot_build_failed'
+  | 'wasm_load_failed'
+  | 'wasm_not_loaded'
   | import('./proxy.js').ProxyErrorCode;
 
 /**
@@ -976,7 +980,10 @@ export declare class InstaVMError extends Error {
    * Each class has its own: `api_error` (this class), `authentication_failed`,
    * `forbidden`, `not_found`, `conflict`, `invalid_request` (ValidationError),
    * `rate_limited`, `server_error`, `network_error`, `timeout`,
-   * `snapshot_build_failed`. An answer `instavm-wasm/proxy` wrote itself
+   * `snapshot_build_failed`; `wasm_load_failed` when a page's bundle cannot
+   * load the client's wasm (its message names the bundler's fix);
+   * `wasm_not_loaded` for `Image.from` in a page before `init()`. An answer
+   * `instavm-wasm/proxy` wrote itself
    * gives its own code instead (`unauthenticated`: sign in; `not_allowed`,
    * `origin_not_allowed`, ...: see the proxy's `ProxyErrorCode`).
    */

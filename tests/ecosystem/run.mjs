@@ -11,6 +11,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveDir } from './static-server.mjs';
 import { startWorker } from './worker-host.mjs';
+import { buildToolchainPages, checkFailure } from './toolchains.mjs';
 
 const [scratch, baseUrl] = process.argv.slice(2);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -131,10 +132,44 @@ async function chromium() {
       await vite.close();
       await plain.close();
     }
+    await toolchains(browser);
   } catch (e) {
     report('Chromium', { passed: 0, failed: 1 }, e.stack);
   } finally {
     await browser.close();
+  }
+}
+
+/** esbuild and Rollup as their docs start a project (the package's own error) and with the fix (the scenario). */
+async function toolchains(browser) {
+  let pages;
+  try {
+    pages = await buildToolchainPages(scratch);
+  } catch (e) {
+    report('Chromium, esbuild and Rollup builds', { passed: 0, failed: 1 }, e.stack);
+    return;
+  }
+  for (const { name, dir, expect } of pages) {
+    const served = await serveDir(dir);
+    try {
+      if (expect === 'scenario') await page(browser, `Chromium, ${name}`, `${served.url}/`, false);
+      else await failingPage(browser, `Chromium, ${name}`, `${served.url}/`, expect);
+    } finally {
+      await served.close();
+    }
+  }
+}
+
+async function failingPage(browser, name, url, fix) {
+  const p = await browser.newPage();
+  try {
+    await p.goto(`${url}?base=${encodeURIComponent(baseUrl)}&key=${freshKey('toolchain')}`);
+    await p.waitForFunction(() => window.__toolchain, null, { timeout: 30_000 });
+    report(name, checkFailure(await p.evaluate(() => window.__toolchain), fix));
+  } catch (e) {
+    report(name, { passed: 0, failed: 1 }, e.message);
+  } finally {
+    await p.close();
   }
 }
 

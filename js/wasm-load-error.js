@@ -1,0 +1,30 @@
+// The error of a page whose bundle cannot find the client's wasm: the
+// package's own (`InstaVMError`, code `wasm_load_failed`), naming the fix for
+// the toolchains that do not ship the wasm by themselves. Vite, webpack and
+// Parcel copy `new URL('…wasm', import.meta.url)` assets as they are; Rollup
+// needs a plugin for it, and esbuild neither copies the file nor keeps
+// `import.meta.url` in its default (IIFE) format.
+import { InstaVMError } from './errors.js';
+
+const FIXES =
+  'A bundle must ship instavm_wasm_bg.wasm beside itself: Vite, webpack and Parcel do it as they are; ' +
+  'Rollup needs @web/rollup-plugin-import-meta-assets in its plugins; esbuild needs --format=esm and ' +
+  'node_modules/instavm-wasm/pkg/instavm_wasm_bg.wasm copied beside its output. Or serve the file ' +
+  'yourself and pass its URL to init(url) (your bundler\'s asset import of instavm-wasm/wasm gives one).';
+
+/**
+ * The error for a failed load of the wasm: `input` as given to `init`, `at`
+ * the URL the glue derived from `import.meta.url` (undefined when the bundle
+ * has none), `cause` what failed.
+ */
+export function wasmLoadError(input, at, cause) {
+  const where = input !== undefined ? ` from ${describe(input)}` : at ? ` from ${at}` : ': this bundle has no import.meta.url (an IIFE or CommonJS build), so the wasm cannot be found beside it';
+  const why = cause?.message ? ` (${cause.message})` : '';
+  return new InstaVMError(`instavm-wasm: the client's wasm could not be loaded${where}${why}. ${input === undefined ? FIXES : 'Is the URL right, and served as application/wasm?'}`, { code: 'wasm_load_failed', cause });
+}
+
+function describe(input) {
+  if (typeof input === 'string' || input instanceof URL) return String(input);
+  if (typeof Request === 'function' && input instanceof Request) return input.url;
+  return 'the bytes or module given to init()';
+}
