@@ -47,6 +47,12 @@ function withEnvironment(options) {
   return out;
 }
 
+/** Whether `options.baseUrl` is a path (`/instavm`) where there is no page to resolve it against. */
+function pathWithoutPage(options) {
+  const base = options?.baseUrl;
+  return typeof base === 'string' && base.startsWith('/') && !base.startsWith('//') && !globalThis.location?.href;
+}
+
 /** Deno's refusal to read the environment, as the error a user can act on. */
 export function envDenied(name) {
   return new ValidationError(
@@ -111,7 +117,11 @@ export class InstaVM {
    */
   constructor(options) {
     options = withEnvironment(options);
-    if (loaded) {
+    // A path `baseUrl` with no page to resolve it against: a page's module
+    // prerendered on a server (Next.js renders client components there too).
+    // Refused on the first call, not here, so that merely importing the page
+    // on the server does not throw.
+    if (loaded && !pathWithoutPage(options)) {
       try {
         this.#core = new wasm.Client(options);
       } catch (e) {

@@ -845,7 +845,9 @@ export interface ClientOptions {
   /**
    * The API's origin, an absolute `http(s)` URL without `/v1` (the client adds
    * it); trailing slashes are removed. In a page, a path such as `/instavm`
-   * is resolved against the page. Absent: `INSTAVM_BASE_URL` from the
+   * is resolved against the page; with no page (a page's module prerendered
+   * on a server), the client is still made and its first call rejects with
+   * a `ValidationError` naming `baseUrl`. Absent: `INSTAVM_BASE_URL` from the
    * environment where there is one, else `https://api.instavm.io`.
    */
   baseUrl?: string;

@@ -251,10 +251,18 @@ test('apiKey: null sends no key on purpose (a proxy adds it), and a path baseUrl
   await c.snapshots.list();
   assert.deepEqual(seen, [{ url: 'https://app.example/instavm/v1/snapshots', key: null }], 'no key, not even the environment one');
 
-  // Outside a page a path has nothing to resolve against: refused, saying so.
-  const e = await refusal(() => new InstaVM({ apiKey: null, baseUrl: '/instavm' }));
-  assert.equal(e.field, 'baseUrl');
-  assert.match(e.message, /resolved against the page only in a browser/);
+  // Outside a page a path has nothing to resolve against: refused on the first
+  // call, saying so, and not when the client is made (a page's module is
+  // prerendered on a server, as Next.js does with client components).
+  const onServer = new InstaVM({ apiKey: null, baseUrl: '/instavm', fetch: spy });
+  const before = seen.length;
+  for (let i = 0; i < 2; i++) {
+    const e = await onServer.snapshots.list().then(() => null, (err) => err);
+    assert.ok(e instanceof ValidationError, String(e));
+    assert.equal(e.field, 'baseUrl');
+    assert.match(e.message, /resolved against the page only in a browser/);
+  }
+  assert.equal(seen.length, before, 'nothing was sent');
 
   // In a page (location is a page's global), the path is the page's origin plus the path.
   globalThis.location = { href: 'https://app.example/dashboard/index.html' };
