@@ -76,6 +76,34 @@ export interface WaitOptionsFor<T> {
   maxPollIntervalMs?: number;
   /** Called once per status change, with the record as it was polled. */
   onStatus?: (record: T) => void;
+  /**
+   * Called when a poll failed (network error, timeout, 429, 5xx) and the
+   * wait will poll again after `delayMs`: `attempt` counts the failures in a
+   * row (it starts again at 1 after a poll that worked), `error` is the
+   * failure. For a UI's "reconnecting…": show it here, clear it at the next
+   * `onStatus` or when the wait settles. A throw rejects the wait with it.
+   */
+  onRetry?: (retry: RetryInfo) => void;
+  /**
+   * End the wait once polls have failed this long in a row, in
+   * milliseconds, rejecting with the last failure (its message says so),
+   * rather than retrying until `timeoutMs`. Default: until the deadline.
+   */
+  maxOutageMs?: number;
+}
+
+/** What `onRetry` is told before a retry. */
+export interface RetryInfo {
+  /** Which retry this is: 1 for the first after a failure. */
+  attempt: number;
+  /** The failure that is retried. */
+  error: InstaVMError;
+  /** How long the client waits before trying again, in milliseconds. */
+  delayMs: number;
+  /** For the client's `onRetry`: the request's method. */
+  method?: string;
+  /** For the client's `onRetry`: the request's path (`/v1/snapshots/snap_1`). */
+  path?: string;
 }
 
 /** Options of a wait on a snapshot build. */
@@ -870,6 +898,13 @@ export interface ClientOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** Extra headers on every request; `X-API-Key` cannot be overridden. */
   headers?: Record<string, string>;
+  /**
+   * Called before each retry of a request (within `maxRetries`) with
+   * `{ attempt, error, delayMs, method, path }`: for a log line, or a UI's
+   * "reconnecting…". A throw rejects the call with it. Waits take an
+   * `onRetry` of their own for their polls.
+   */
+  onRetry?: (retry: RetryInfo) => void;
 }
 
 /**

@@ -129,7 +129,7 @@ async function main() {
   // One emulator serves the API and, on the same origin, the demo page.
   const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500', '--boot-ms', '300', '--static', 'www', '--static', '/pkg=pkg'] });
   try {
-    await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs', 'ensure.test.mjs', 'testing.test.mjs', 'vms.test.mjs', 'readme.test.mjs', 'hostile.test.mjs', 'reliability.test.mjs', 'lost-answers.test.mjs', 'bin.test.mjs', 'first-contact.test.mjs', 'proxy.test.mjs', 'proxy-owners.test.mjs'], nodeCounts, {
+    await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs', 'ensure.test.mjs', 'testing.test.mjs', 'vms.test.mjs', 'readme.test.mjs', 'hostile.test.mjs', 'reliability.test.mjs', 'lost-answers.test.mjs', 'bin.test.mjs', 'first-contact.test.mjs', 'proxy.test.mjs', 'proxy-owners.test.mjs', 'watching.test.mjs'], nodeCounts, {
       cwd: scratch,
       env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
     });

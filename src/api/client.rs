@@ -26,7 +26,7 @@ pub struct Client {
 #[wasm_bindgen]
 impl Client {
     /// `new Client(options)`: the key alone, or `{ apiKey, baseUrl, timeoutMs,
-    /// maxRetries, fetch, headers }`. Throws a `ValidationError` naming the
+    /// maxRetries, fetch, headers, onRetry }`. Throws a `ValidationError` naming the
     /// field when an option is wrong.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Client, JsValue> {
@@ -35,8 +35,14 @@ impl Client {
             f if f.is_function() => Some(f.unchecked_into::<Function>()),
             _ => return Err(Failure::from(ClientError::invalid("fetch", "must be a function like the global fetch")).into_js("")),
         };
+        let on_retry = match get(&options, "onRetry") {
+            f if !is_present(&f) => None,
+            f if f.is_function() => Some(f.unchecked_into::<Function>()),
+            _ => return Err(Failure::from(ClientError::invalid("onRetry", "must be a function called with { attempt, error, delayMs, method, path } before each retry")).into_js("")),
+        };
         let config = parse_config(&read_options(&options)).map_err(|e| Failure::from(e).into_js(""))?;
-        let transport = Transport::new(config, fetch).map_err(|e| Failure::Raw(e).into_js(""))?;
+        let mut transport = Transport::new(config, fetch).map_err(|e| Failure::Raw(e).into_js(""))?;
+        transport.on_retry = on_retry;
         Ok(Client { transport: Rc::new(transport) })
     }
 
@@ -114,9 +120,9 @@ impl Client {
 }
 
 /// The options as data, every own key (so that a mistyped one is refused by
-/// name), without walking into `fetch` (a function, the platform's to read).
+/// name), without walking into `fetch` or `onRetry` (functions, the platform's to read).
 fn read_options(options: &JsValue) -> crate::core::Value {
-    crate::client::args::members_of(options, |key, v| if key == "fetch" { crate::core::Value::Other("function") } else { from_js(v) })
+    crate::client::args::members_of(options, |key, v| if key == "fetch" || key == "onRetry" { crate::core::Value::Other("function") } else { from_js(v) })
 }
 
 /// Installs the function that builds the package's `Error` subclasses.

@@ -56,6 +56,7 @@ pub struct CallArgs {
     pub data: Value,
     signal: JsValue,
     on_status: JsValue,
+    on_retry: JsValue,
     extra_body: Option<Value>,
     extra_query: Option<Value>,
     /// The argument may be the documented positional `wait` boolean instead.
@@ -78,6 +79,7 @@ impl CallArgs {
             data: Value::Null,
             signal: JsValue::UNDEFINED,
             on_status: JsValue::UNDEFINED,
+            on_retry: JsValue::UNDEFINED,
             extra_body: None,
             extra_query: None,
             may_be_wait_flag,
@@ -92,6 +94,10 @@ impl CallArgs {
             }
             "onStatus" => {
                 out.on_status = v.clone();
+                Value::Object(Vec::new())
+            }
+            "onRetry" => {
+                out.on_retry = v.clone();
                 Value::Object(Vec::new())
             }
             "extraBody" => {
@@ -132,11 +138,12 @@ impl CallArgs {
 
     /// `onStatus`: absent, or a function.
     pub fn on_status(&self) -> Result<Option<Function>, Failure> {
-        match &self.on_status {
-            f if !is_present(f) => Ok(None),
-            f if f.is_function() => Ok(Some(f.clone().unchecked_into())),
-            _ => Err(ClientError::invalid("onStatus", "must be a function called with each new status").into()),
-        }
+        function_or_none(&self.on_status, "onStatus", "must be a function called with each new status")
+    }
+
+    /// `onRetry`: absent, or a function.
+    pub fn on_retry(&self) -> Result<Option<Function>, Failure> {
+        function_or_none(&self.on_retry, "onRetry", "must be a function called with { attempt, error, delayMs } before each retry")
     }
 
     /// `extraBody` merged into a checked body: fields the API has and the
@@ -165,4 +172,13 @@ pub fn id_string(field: &str, id: &JsValue) -> Result<String, Failure> {
 /// The `{id}` path segment from a JS value.
 pub fn id_segment(field: &str, id: &JsValue) -> Result<String, Failure> {
     Ok(encode_segment(field, &id_string(field, id)?)?)
+}
+
+/// A callback option: absent, or a function; anything else is refused by name.
+fn function_or_none(v: &JsValue, field: &str, problem: &str) -> Result<Option<Function>, Failure> {
+    match v {
+        f if !is_present(f) => Ok(None),
+        f if f.is_function() => Ok(Some(f.clone().unchecked_into())),
+        _ => Err(ClientError::invalid(field, problem).into()),
+    }
 }

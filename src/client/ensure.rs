@@ -156,7 +156,7 @@ pub async fn run(t: &Transport, e: Ensure, begun: Begun) -> Result<JsValue, Fail
         failures += 1;
     };
     // One deadline for the rounds and the wait.
-    let ctx = WaitContext { options: WaitOptions { timeout_ms: (deadline - timer::now_ms()).max(0.0), ..e.ctx.options }, signal: e.ctx.signal.clone(), on_status: e.ctx.on_status.clone() };
+    let ctx = WaitContext { options: WaitOptions { timeout_ms: (deadline - timer::now_ms()).max(0.0), ..e.ctx.options }, signal: e.ctx.signal.clone(), on_status: e.ctx.on_status.clone(), on_retry: e.ctx.on_retry.clone() };
     let id = get(&record, "id").as_string().unwrap_or_default();
     let ready = wait::until(t, SNAPSHOT_READY, &id, &ctx, record, None).await?;
     Ok(marked(ready, reused))

@@ -160,6 +160,7 @@ pub(super) async fn send(t: &Transport, plan: &Plan, begun: Begun) -> Result<(Js
             Found::Aborted(reason) => return Err(Failure::Raw(reason)),
             Found::NothingMade => match retry::decide(call.method, outcome, Acted::NothingFound, budget.retries_used, t.max_retries(call), failure.retry_after_ms(), random::unit()) {
                 Next::Retry(ms) => {
+                    t.tell_retry(call, budget.retries_used + 1, failure, if waited { 0.0 } else { ms })?;
                     if !waited {
                         timer::sleep(ms, call.signal.as_ref()).await.map_err(Failure::Raw)?;
                     }

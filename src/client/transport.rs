@@ -29,6 +29,8 @@ pub struct Transport {
     base_headers: Headers,
     /// What this client has made and is making, for lookups after a lost answer.
     pub recent: Recent,
+    /// The client's `onRetry`: told of each retry before its delay.
+    pub on_retry: Option<Function>,
 }
 
 /// A call whose first attempt has been handed to `fetch`: see [`Transport::begin`].
@@ -110,7 +112,7 @@ impl Transport {
         if !config.api_key.is_empty() {
             base_headers.set("X-API-Key", &config.api_key)?;
         }
-        Ok(Transport { config, fetch, base_headers, recent: Recent::default() })
+        Ok(Transport { config, fetch, base_headers, recent: Recent::default(), on_retry: None })
     }
 
     /// Hands the call's first attempt to `fetch` now, before anything is
@@ -212,9 +214,21 @@ impl Transport {
                 Next::Stop => return Err(failure),
             };
             maybe_acted |= !matches!(outcome, Outcome::Status(400..=499));
+            self.tell_retry(call, budget.retries_used + 1, failure, delay)?;
             timer::sleep(delay, call.signal.as_ref()).await.map_err(Failure::Raw)?;
             budget.retries_used += 1;
         }
+    }
+
+    /// Calls the client's `onRetry` (when it has one) with `{ attempt, error,
+    /// delayMs, method, path }` before retry `attempt` of `call`; what it
+    /// throws rejects the call.
+    pub fn tell_retry(&self, call: &Call, attempt: u32, failure: Failure, delay_ms: f64) -> Result<(), Failure> {
+        let Some(callback) = &self.on_retry else { return Ok(()) };
+        let info = retry_info(attempt, failure.into_js(&self.config.api_key), delay_ms);
+        crate::platform::convert::set(&info, "method", &JsValue::from_str(call.method.as_str()));
+        crate::platform::convert::set(&info, "path", &JsValue::from_str(&call.path));
+        callback.call1(&JsValue::UNDEFINED, &info).map(|_| ()).map_err(Failure::Raw)
     }
 
     /// The call's timeout per attempt: its own, or the client's.
@@ -289,4 +303,13 @@ fn parse_body(text: &JsValue) -> Result<JsValue, ()> {
             _ => Err(()),
         }),
     }
+}
+
+/// What `onRetry` is called with: `{ attempt, error, delayMs }`.
+pub fn retry_info(attempt: u32, error: JsValue, delay_ms: f64) -> JsValue {
+    let info: JsValue = js_sys::Object::new().into();
+    for (key, value) in [("attempt", JsValue::from(attempt)), ("error", error), ("delayMs", JsValue::from(delay_ms))] {
+        crate::platform::convert::set(&info, key, &value);
+    }
+    info
 }

@@ -12,7 +12,7 @@ use wasm_bindgen::JsValue;
 
 use super::records;
 use super::args::CallArgs;
-use super::transport::{Begun, Call, Transport};
+use super::transport::{retry_info, Begun, Call, Transport};
 use crate::core::error::ClientError;
 use crate::core::options::{parse_wait_options, WaitOptions};
 use crate::core::poll::{self, Phase};
@@ -92,13 +92,15 @@ pub struct WaitContext {
     pub options: WaitOptions,
     pub signal: Option<AbortSignal>,
     pub on_status: Option<Function>,
+    /// Called before each poll that follows a failed one.
+    pub on_retry: Option<Function>,
 }
 
 /// Reads a wait's options; `extra` names the method's own keys besides the
 /// wait's (`wait`, `extraBody`, ensure's `name`), which it reads itself.
 pub fn wait_context(args: &CallArgs, extra: &[&str]) -> Result<WaitContext, Failure> {
     let parsed = parse_wait_options(args.options(), extra)?;
-    Ok(WaitContext { options: parsed, signal: args.signal()?, on_status: args.on_status()? })
+    Ok(WaitContext { options: parsed, signal: args.signal()?, on_status: args.on_status()?, on_retry: args.on_retry()? })
 }
 
 /// One poll of the record, bounded by what is left of the wait; the wait's
@@ -133,8 +135,12 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
     let mut in_hand = Some(first).filter(JsValue::is_object);
     let (mut last_seen, mut last_status, mut last_problem) = (JsValue::UNDEFINED, None::<String>, None::<String>);
     let mut poll_count = 0;
+    // The run of failed polls under way: how many, since when, and the last
+    // failure as the JS error `onRetry` is handed.
+    let (mut failures, mut failing_since) = (0u32, None::<f64>);
     loop {
         let mut server_ms = None;
+        let mut retrying = None;
         let observed = match in_hand.take() {
             Some(record) => Some(record),
             None => {
@@ -148,8 +154,16 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
                 match reply.and_then(|r| records::one(r, target.aliases)) {
                     Ok(record) => Some(record),
                     Err(f) if is_transient(&f) => {
+                        failures += 1;
+                        let since = *failing_since.get_or_insert_with(timer::now_ms);
+                        if opts.max_outage_ms.is_some_and(|max| timer::now_ms() - since >= max) {
+                            return Err(outage(f, failures, opts.max_outage_ms.unwrap_or_default()));
+                        }
                         server_ms = f.retry_after_ms();
-                        last_problem = Some(describe(f, &t.config.api_key));
+                        last_problem = Some(describe(&f, &t.config.api_key));
+                        if ctx.on_retry.is_some() {
+                            retrying = Some(f.into_js(&t.config.api_key));
+                        }
                         None
                     }
                     Err(f) => return Err(f),
@@ -157,6 +171,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
             }
         };
         if let Some(record) = observed {
+            (failures, failing_since) = (0, None);
             let Some(status) = get(&record, "status").as_string() else {
                 let e = ClientError::new(ErrorKind::Api, format!("{} {id}: the server's record has no status field", target.noun));
                 return Err(Failure::with_record(e, target.key, record));
@@ -179,6 +194,9 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
         let Some(ms) = poll::sleep_ms(scheduled, server_ms, timer::now_ms(), deadline) else {
             return Err(timed_out(target, id, opts.timeout_ms, last_seen, last_status, last_problem));
         };
+        if let (Some(callback), Some(error)) = (&ctx.on_retry, retrying) {
+            callback.call1(&JsValue::UNDEFINED, &retry_info(failures, error, ms)).map_err(Failure::Raw)?;
+        }
         timer::sleep(ms, ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
     }
 }
@@ -189,12 +207,25 @@ pub(super) fn is_transient(f: &Failure) -> bool {
         || matches!(f, Failure::Client(d) if d.error.kind == ErrorKind::Api && d.error.status.is_some_and(|s| s == 408 || (200..300).contains(&s)))
 }
 
-fn describe(f: Failure, secret: &str) -> String {
+fn describe(f: &Failure, secret: &str) -> String {
     match f {
-        Failure::Client(d) => d.error.redacted(secret).message,
+        Failure::Client(d) => d.error.clone().redacted(secret).message,
         Failure::Raw(_) => "unknown error".into(),
     }
 }
+
+/// The last failure of a run of failed polls that lasted `maxOutageMs`: the
+/// same error, saying why the wait gave up before its deadline.
+fn outage(f: Failure, failures: u32, max_ms: f64) -> Failure {
+    match f {
+        Failure::Client(mut d) => {
+            d.error.message.push_str(&format!(" (the wait gave up: {failures} polls failed in a row over maxOutageMs, {} ms)", show_number(max_ms)));
+            Failure::Client(d)
+        }
+        raw => raw,
+    }
+}
+
 
 fn failed(target: Target, id: &str, status: &str, record: JsValue) -> Failure {
     let reason = first_failure_text(&record).as_string();

@@ -40,15 +40,15 @@ impl ::core::fmt::Debug for Config {
 }
 
 /// The keys of `new InstaVM({ ... })`.
-pub const CLIENT_KEYS: [&str; 6] = ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "fetch", "headers"];
+pub const CLIENT_KEYS: [&str; 7] = ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "fetch", "headers", "onRetry"];
 /// The keys every call's options take.
 pub const CALL_KEYS: [&str; 2] = ["signal", "timeoutMs"];
 /// The keys of a wait's options (`waitUntilReady`, `watch`, `{ wait: true }`).
-pub const WAIT_KEYS: [&str; 5] = ["signal", "timeoutMs", "pollIntervalMs", "maxPollIntervalMs", "onStatus"];
+pub const WAIT_KEYS: [&str; 7] = ["signal", "timeoutMs", "pollIntervalMs", "maxPollIntervalMs", "onStatus", "onRetry", "maxOutageMs"];
 
 /// Reads `new InstaVM(options)`: either the key alone (a string) or an object
-/// `{ apiKey, baseUrl, timeoutMs, maxRetries, fetch, headers }` (`fetch` is
-/// the platform's to read). An unknown key is refused by name. The JS layer
+/// `{ apiKey, baseUrl, timeoutMs, maxRetries, fetch, headers, onRetry }`
+/// (`fetch` and `onRetry` are the platform's to read). An unknown key is refused by name. The JS layer
 /// has already filled `apiKey` and `baseUrl` from the environment where the
 /// runtime has one and the caller left them out.
 pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
@@ -185,6 +185,9 @@ pub struct WaitOptions {
     pub timeout_ms: f64,
     pub poll_interval_ms: f64,
     pub max_poll_interval_ms: f64,
+    /// The longest run of failed polls the wait sits through before it
+    /// rejects with the last failure; `None`: until the deadline.
+    pub max_outage_ms: Option<f64>,
 }
 
 /// A wait's options plus the method's `extra` keys, read by the caller.
@@ -204,7 +207,8 @@ pub fn parse_wait_options(v: &Value, extra: &[&str]) -> Result<WaitOptions, Clie
             format!("must not be below pollIntervalMs ({} ms), got {}", show_number(poll_interval_ms), show_number(max_poll_interval_ms)),
         ));
     }
-    Ok(WaitOptions { timeout_ms, poll_interval_ms, max_poll_interval_ms })
+    let max_outage_ms = present(v.get("maxOutageMs")).map(|x| duration_ms("maxOutageMs", x)).transpose()?;
+    Ok(WaitOptions { timeout_ms, poll_interval_ms, max_poll_interval_ms, max_outage_ms })
 }
 
 /// Refuses a key of options object `v` that none of the `sets` holds. Most
