@@ -47,6 +47,22 @@ function withEnvironment(options) {
   return out;
 }
 
+/**
+ * A secret key (`instavm_sk_...`) in a page or a browser worker is readable
+ * by everyone who loads it: refused unless the caller says, with
+ * `dangerouslyAllowBrowser: true`, that the page is theirs alone.
+ */
+function refuseSecretInPage(options) {
+  const inBrowser = typeof window !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
+  if (!inBrowser || typeof options?.apiKey !== 'string' || !/^instavm_sk_/i.test(options.apiKey) || options.dangerouslyAllowBrowser === true) return;
+  const e = new ValidationError(
+    "apiKey: a secret InstaVM key in a web page is readable by everyone who loads the page. Keep it on your server behind instavm-wasm/proxy and pass apiKey: null here; for a page only you open (a local tool), pass dangerouslyAllowBrowser: true",
+    { field: 'apiKey', code: 'secret_key_in_browser' },
+  );
+  Error.captureStackTrace?.(e, InstaVM);
+  throw e;
+}
+
 /** Whether `options.baseUrl` is a path (`/instavm`) where there is no page to resolve it against. */
 function pathWithoutPage(options) {
   const base = options?.baseUrl;
@@ -117,6 +133,7 @@ export class InstaVM {
    */
   constructor(options) {
     options = withEnvironment(options);
+    refuseSecretInPage(options);
     // A path `baseUrl` with no page to resolve it against: a page's module
     // prerendered on a server (Next.js renders client components there too).
     // Refused on the first call, not here, so that merely importing the page

@@ -899,6 +899,14 @@ export interface ClientOptions {
   /** Extra headers on every request; `X-API-Key` cannot be overridden. */
   headers?: Record<string, string>;
   /**
+   * In a page or a browser worker, a secret key (`instavm_sk_...`) is
+   * refused (a `ValidationError`, code `secret_key_in_browser`): everyone who
+   * loads the page can read it. Keep the key on a server behind
+   * `instavm-wasm/proxy` and pass `apiKey: null`; `true` here says the page
+   * is yours alone (a local tool), and lets the key through.
+   */
+  dangerouslyAllowBrowser?: boolean;
+  /**
    * Called before each retry of a request (within `maxRetries`) with
    * `{ attempt, error, delayMs, method, path }`: for a log line, or a UI's
    * "reconnecting…". A throw rejects the call with it. Waits take an
@@ -997,6 +1005,7 @@ export type ErrorCode =
   | 'snapshot_build_failed'
   | 'wasm_load_failed'
   | 'wasm_not_loaded'
+  | 'secret_key_in_browser'
   | import('./proxy.js').ProxyErrorCode;
 
 /**
@@ -1019,7 +1028,9 @@ export declare class InstaVMError extends Error {
    * `rate_limited`, `server_error`, `network_error`, `timeout`,
    * `snapshot_build_failed`; `wasm_load_failed` when a page's bundle cannot
    * load the client's wasm (its message names the bundler's fix);
-   * `wasm_not_loaded` for `Image.from` in a page before `init()`. An answer
+   * `wasm_not_loaded` for `Image.from` in a page before `init()`;
+   * `secret_key_in_browser` (a `ValidationError`) for a secret key in a page
+   * without `dangerouslyAllowBrowser`. An answer
    * `instavm-wasm/proxy` wrote itself
    * gives its own code instead (`unauthenticated`: sign in; `not_allowed`,
    * `origin_not_allowed`, ...: see the proxy's `ProxyErrorCode`).

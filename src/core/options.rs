@@ -40,7 +40,7 @@ impl ::core::fmt::Debug for Config {
 }
 
 /// The keys of `new InstaVM({ ... })`.
-pub const CLIENT_KEYS: [&str; 7] = ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "fetch", "headers", "onRetry"];
+pub const CLIENT_KEYS: [&str; 8] = ["apiKey", "baseUrl", "timeoutMs", "maxRetries", "fetch", "headers", "onRetry", "dangerouslyAllowBrowser"];
 /// The keys every call's options take.
 pub const CALL_KEYS: [&str; 2] = ["signal", "timeoutMs"];
 /// The keys of a wait's options (`waitUntilReady`, `watch`, `{ wait: true }`).
@@ -76,6 +76,12 @@ pub fn parse_config(options: &Value) -> Result<Config, ClientError> {
         None => DEFAULT_MAX_RETRIES,
     };
     let headers = get("headers").map_or(Ok(Vec::new()), |v| parse_headers("headers", v))?;
+    // Read by the JS layer, which refuses a secret key in a page without it.
+    if let Some(v) = get("dangerouslyAllowBrowser") {
+        if !matches!(v, Value::Bool(_)) {
+            return Err(ClientError::invalid("dangerouslyAllowBrowser", format!("must be true or false, got {}", v.type_name())));
+        }
+    }
     Ok(Config { api_key, base_url, timeout_ms, max_retries, headers })
 }
 

@@ -274,3 +274,28 @@ test('apiKey: null sends no key on purpose (a proxy adds it), and a path baseUrl
     delete globalThis.location;
   }
 });
+
+test('a secret key is refused in a page unless dangerouslyAllowBrowser says the page is its own; outside a page it is the normal case', async () => {
+  const key = 'instavm_sk_page_check';
+  // Node: no page, no guard.
+  assert.ok(new InstaVM({ apiKey: key, baseUrl: BASE_URL }));
+  const typo = await refusal(() => new InstaVM({ apiKey: key, baseUrl: BASE_URL, dangerouslyAllowBrowser: 'yes' }));
+  assert.equal(typo.field, 'dangerouslyAllowBrowser');
+  const near = await refusal(() => new InstaVM({ apiKey: key, baseUrl: BASE_URL, dangerouslyAllowBrowsers: true }));
+  assert.match(near.message, /did you mean dangerouslyAllowBrowser/);
+  // As in a page (window is a page's global).
+  globalThis.window = globalThis;
+  try {
+    const e = await refusal(() => new InstaVM({ apiKey: key, baseUrl: BASE_URL }));
+    assert.ok(e instanceof ValidationError);
+    assert.equal(e.code, 'secret_key_in_browser');
+    assert.equal(e.field, 'apiKey');
+    assert.match(e.message, /instavm-wasm\/proxy/);
+    assert.ok(!e.message.includes(key), 'the key is not in the message');
+    assert.ok(new InstaVM({ apiKey: key, baseUrl: BASE_URL, dangerouslyAllowBrowser: true }));
+    assert.ok(new InstaVM({ apiKey: null, baseUrl: BASE_URL }), 'no key: the proxy case');
+    assert.ok(new InstaVM({ apiKey: 'test', baseUrl: BASE_URL }), 'an emulator key is no secret');
+  } finally {
+    delete globalThis.window;
+  }
+});

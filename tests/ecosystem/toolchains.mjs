@@ -13,7 +13,7 @@ import { join } from 'node:path';
 /** A page that makes one call and records what it got: the check of a build as it is. */
 const CHECK = `import { InstaVM, InstaVMError } from 'instavm-wasm';
 const params = new URLSearchParams(location.search);
-new InstaVM({ apiKey: params.get('key'), baseUrl: params.get('base'), maxRetries: 0 }).snapshots.list().then(
+new InstaVM({ apiKey: params.get('key'), baseUrl: params.get('base'), maxRetries: 0, dangerouslyAllowBrowser: true }).snapshots.list().then(
   () => { window.__toolchain = { ok: true }; },
   (e) => { window.__toolchain = { ok: false, name: e && e.name, code: e && e.code, ours: e instanceof InstaVMError, message: String(e && e.message) }; },
 );

@@ -143,7 +143,8 @@ async function connect(next) {
   try {
     // The page's own origin, when it serves no API: the in-page emulator.
     const viaPage = inPage && atPageOrigin(connection.baseUrl) ? { baseUrl: inPage.baseUrl, fetch: inPage.fetch } : {};
-    client = new sdk.InstaVM({ apiKey: connection.apiKey, baseUrl: connection.baseUrl, ...viaPage });
+    // A key in this page is the emulator's demo key, or one typed into Settings under its warning.
+    client = new sdk.InstaVM({ apiKey: connection.apiKey, baseUrl: connection.baseUrl, ...viaPage, ...(connection.apiKey ? { dangerouslyAllowBrowser: true } : {}) });
   } catch (e) {
     status.textContent = 'Not connected: check the settings';
     showError(e);
