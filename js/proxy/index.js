@@ -389,9 +389,20 @@ export function createProxy(options) {
     return null;
   }
 
+  /**
+   * The refusal of a foreign origin, readable by the page that sent it (an
+   * `Access-Control-Allow-Origin` for this answer alone: it holds nothing but
+   * the refusal), so that its client sees a 403 `origin_not_allowed` rather
+   * than a network error.
+   */
   function foreign(request) {
     const origin = request.headers.get('origin') ?? '';
-    return refuse(403, 'origin_not_allowed', `the origin ${JSON.stringify(origin.slice(0, 80))} may not call the API through this proxy (list a page on another origin in allowedOrigins, and the proxy's own in origin)`);
+    return refuse(403, 'origin_not_allowed', `the origin ${JSON.stringify(origin.slice(0, 80))} may not call the API through this proxy (list a page on another origin in allowedOrigins, and the proxy's own in origin)`, { headers: readableBy(origin) });
+  }
+
+  /** CORS headers that let `origin` read one answer, when it is a well-formed origin. */
+  function readableBy(origin) {
+    return /^https?:\/\/[^\s/?#]+$/.test(origin) ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
   }
 
   async function handle(request) {
@@ -411,16 +422,20 @@ export function createProxy(options) {
     const method = request.method;
     const corsHeaders = cors(request);
 
-    // A CORS preflight: answered here, for allowed origins only.
+    // A CORS preflight, answered here. A foreign origin's passes too, but
+    // without credentials and only so that its request can come and get its
+    // 403 (`origin_not_allowed`) as an answer the page can read; nothing of
+    // that request is sent upstream.
     if (method === 'OPTIONS' && request.headers.has('access-control-request-method')) {
-      if (corsHeaders === null || !corsHeaders['access-control-allow-origin']) return foreign(request);
+      const allows = corsHeaders?.['access-control-allow-origin'] ? corsHeaders : corsHeaders === null ? readableBy(request.headers.get('origin') ?? '') : null;
+      if (!allows?.['access-control-allow-origin']) return foreign(request);
       const asked = request.headers.get('access-control-request-method').toUpperCase();
       const found = match(rest, asked);
-      if (found.status === 404) return refuse(404, 'unknown_operation', 'no operation of the InstaVM API has this path');
+      if (found.status === 404) return refuse(404, 'unknown_operation', 'no operation of the InstaVM API has this path', { headers: allows });
       const methods = found.status === 405 ? found.allow : asked;
       return new Response(null, {
         status: 204,
-        headers: { ...SAFE_HEADERS, ...corsHeaders, 'access-control-allow-methods': methods, 'access-control-allow-headers': PREFLIGHT_HEADERS, 'access-control-max-age': '600' },
+        headers: { ...SAFE_HEADERS, ...allows, 'access-control-allow-methods': methods, 'access-control-allow-headers': PREFLIGHT_HEADERS, 'access-control-max-age': corsHeaders ? '600' : '60' },
       });
     }
     if (corsHeaders === null) return foreign(request);

@@ -8,7 +8,7 @@
 // Playwright); screenshots land in .tmp/artifacts (not committed).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -171,6 +171,30 @@ test('two browsers are two users: each sees only its own builds and VMs, and a r
   } finally {
     await alice.close();
     await bob.close();
+  }
+});
+
+test('a page on another origin gets the refusal itself, code origin_not_allowed, not a network error; nothing is sent', async () => {
+  // A blank page on an origin of its own (another port), calling the proxy as a foreign page would.
+  const other = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>'));
+  await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${other.address().port}/`);
+    const before = (await upstreamRequests()).length;
+    const answers = await page.evaluate(async (proxy) => {
+      const read = async (r) => ({ status: r.status, body: await r.json() });
+      // A simple GET (no preflight) and a JSON POST (preflighted).
+      return [await read(await fetch(`${proxy}/v1/snapshots`)), await read(await fetch(`${proxy}/v1/snapshots`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"oci_image":"alpine"}' }))];
+    }, `${server.url}/instavm`);
+    for (const a of answers) {
+      assert.equal(a.status, 403, JSON.stringify(a));
+      assert.equal(a.body.code, 'origin_not_allowed');
+    }
+    assert.equal((await upstreamRequests()).length, before, 'nothing reached the API');
+  } finally {
+    await page.close();
+    other.close();
   }
 });
 
