@@ -6,14 +6,22 @@
 // Options and parameters have no index signatures on purpose: the client
 // refuses unknown keys before sending anything, and the types refuse them
 // first, so a typo (`vcpus`, `baseURL`) fails to compile rather than at run
-// time. Records the server returns keep `[key: string]: unknown`, because the
-// server may send fields this version does not know. Fields the client does
-// not model yet go through `extraBody` / `extraQuery`, on the calls that
-// take them. Methods return promises: their `@throws` tags name what the
+// time. Records the server returns (`Snapshot`, `Vm`, `Volume`) have no
+// index signature either, so `snapshot.stauts` fails to compile; the fields
+// this version does not know are still there at run time, read through
+// `WithExtraFields<Snapshot>`. Fields the client does not model yet go out
+// through `extraBody` / `extraQuery`, on the calls that take them. Methods return promises: their `@throws` tags name what the
 // promise rejects with.
 
 // ---------------------------------------------------------------------------
 // Shared shapes
+
+/**
+ * A record with the fields this version of the types does not name: the
+ * server may send more than `Snapshot`, `Vm` or `Volume` declare, and they
+ * are passed through untouched. `(snapshot as WithExtraFields<Snapshot>).new_field`.
+ */
+export type WithExtraFields<T> = T & { readonly [key: string]: unknown };
 
 /** Who owns a snapshot: `user` (yours) or `system` (provided by InstaVM). */
 export type SnapshotType = 'user' | 'system';
@@ -192,8 +200,8 @@ export interface Snapshot {
   memory_mb?: number;
   /** The build arguments as the server stored them (package lists as space-separated strings). */
   build_args?: (BuildArgs & { [key: string]: unknown }) | null;
-  /** The server may send fields this version does not know. */
-  [key: string]: unknown;
+  /** For a snapshot of a VM (`vms.snapshot`, a clone's): the VM it was taken from. */
+  source_vm_id?: string;
 }
 
 /**
@@ -655,8 +663,24 @@ export interface Vm {
   metadata?: { [key: string]: unknown };
   /** On a VM minted by resume: the suspended VM it continues. */
   resumed_from?: string;
-  /** The server may send fields this version does not know. */
-  [key: string]: unknown;
+  /** On a suspended VM that was resumed: the VM that continues it. */
+  resumed_as?: string;
+  /** On a VM made by `clone`: the VM it was cloned from. */
+  cloned_from?: string;
+  /** ISO 8601 time at which it was deleted (a `terminated` record of `listAll`). */
+  terminated_at?: string;
+  /** Its lifetime, as asked at create. */
+  vm_lifetime_seconds?: number;
+  /** The image variant, as asked at create. */
+  image_variant?: 'computer-use' | 'nix-dev';
+  /** Whether it suspends when idle. */
+  auto_suspend?: boolean;
+  /** Whether it resumes on demand. */
+  auto_resume?: boolean;
+  /** Whether a snapshot is taken when it ends, and its name. */
+  snapshot_on_terminate?: boolean;
+  /** The name of the snapshot taken when it ends. */
+  snapshot_name?: string | null;
 }
 
 /** A volume mounted in a VM, as the server describes it. */
@@ -671,8 +695,6 @@ export interface Volume {
   status?: string;
   /** The checkpoint mounted read-only, if one was. */
   checkpoint_id?: string;
-  /** The server may send fields this version does not know. */
-  [key: string]: unknown;
 }
 
 /**

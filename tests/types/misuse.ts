@@ -1,7 +1,7 @@
 // Deliberate misuse: each line marked `// misuse` must be a type error, and
 // no other line may be. The types test checks exactly that. Most lines are
 // typos the client refuses at run time too: the types catch them first.
-import { InstaVM, Image, type Snapshot, type ReadySnapshot } from 'instavm-wasm';
+import { InstaVM, Image, type Snapshot, type ReadySnapshot, type ErrorCode } from 'instavm-wasm';
 import { createEmulator } from 'instavm-wasm/testing';
 
 export async function misuse(client: InstaVM, s: Snapshot): Promise<void> {
@@ -44,6 +44,10 @@ export async function misuse(client: InstaVM, s: Snapshot): Promise<void> {
   // Only a waited-for snapshot is known to be ready.
   const notYet: ReadySnapshot = await client.snapshots.create({ oci_image: 'alpine' }); // misuse
   const gotten: ReadySnapshot = await client.snapshots.get(s.id); // misuse
+  const typo = s.stauts; // misuse
+  void typo;
+  const unknownCode: ErrorCode = 'wasm_exploded'; // misuse
+  void unknownCode;
   for await (const w of client.snapshots.watch(s.id)) {
     const done: 'ready' = w.status; // misuse
     void done;

@@ -26,6 +26,9 @@ import {
   type CreateSnapshotParams,
   type WaitOptions,
   type Volume,
+  type WithExtraFields,
+  type RetryInfo,
+  type ErrorCode,
 } from 'instavm-wasm';
 import { createEmulator, type Emulator, type EmulatedRequest } from 'instavm-wasm/testing';
 
@@ -80,6 +83,25 @@ export async function everything(): Promise<void> {
   const waited: ReadySnapshot = await client.snapshots.create(params, { wait: true, pollIntervalMs: 100, onStatus: (s) => void s.status, extraBody: { priority: 1 } });
   const wait: WaitOptions = { signal, timeoutMs: 1, pollIntervalMs: 1, maxPollIntervalMs: 2, onStatus: (s: Snapshot) => console.log(s.id) };
   const ready: ReadySnapshot = await client.snapshots.waitUntilReady(created.id, wait);
+  // A field this version does not name is still there, read through WithExtraFields.
+  const newField: unknown = (ready as WithExtraFields<ReadySnapshot>).a_field_of_tomorrow;
+  void newField;
+  const watched = await client.snapshots.waitUntilReady(created.id, { maxOutageMs: 60_000, onRetry: (r: RetryInfo) => console.log(r.attempt, r.error.code, r.delayMs) });
+  void watched;
+  const uiClient = new InstaVM({ apiKey: null, baseUrl: '/instavm', onRetry: ({ attempt, method, path }) => console.log(attempt, method, path), dangerouslyAllowBrowser: false });
+  void uiClient;
+  const branch = (e: InstaVMError): string => {
+    const code: ErrorCode = e.code;
+    switch (code) {
+      case 'unauthenticated':
+        return 'sign in';
+      case 'rate_limited':
+        return 'slow down';
+      default:
+        return code;
+    }
+  };
+  void branch;
   // A waited-for snapshot is known to be ready, with no check at run time.
   const readyStatus: 'ready' = (await client.snapshots.waitUntilReady(created.id)).status;
   const waitedStatus: 'ready' = waited.status;
