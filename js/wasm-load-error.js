@@ -15,12 +15,13 @@ const FIXES =
 /**
  * The error for a failed load of the wasm: `input` as given to `init`, `at`
  * the URL the glue derived from `import.meta.url` (undefined when the bundle
- * has none), `cause` what failed.
+ * has none), `cause` what failed, `fix` what to do (the toolchains' fixes by
+ * default).
  */
-export function wasmLoadError(input, at, cause) {
+export function wasmLoadError(input, at, cause, fix = input === undefined ? FIXES : 'Is the URL right, and served as application/wasm?') {
   const where = input !== undefined ? ` from ${describe(input)}` : at ? ` from ${at}` : ': this bundle has no import.meta.url (an IIFE or CommonJS build), so the wasm cannot be found beside it';
   const why = cause?.message ? ` (${cause.message})` : '';
-  return new InstaVMError(`instavm-wasm: the client's wasm could not be loaded${where}${why}. ${input === undefined ? FIXES : 'Is the URL right, and served as application/wasm?'}`, { code: 'wasm_load_failed', cause });
+  return new InstaVMError(`instavm-wasm: the client's wasm could not be loaded${where}${why}. ${fix}`, { code: 'wasm_load_failed', cause });
 }
 
 function describe(input) {

@@ -11,7 +11,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveDir } from './static-server.mjs';
 import { startWorker } from './worker-host.mjs';
-import { buildToolchainPages, checkFailure } from './toolchains.mjs';
+import { buildNextApp, buildToolchainPages, checkFailure, startNextApp } from './toolchains.mjs';
 
 const [scratch, baseUrl] = process.argv.slice(2);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -157,6 +157,33 @@ async function toolchains(browser) {
     } finally {
       await served.close();
     }
+  }
+  await nextApp(browser);
+}
+
+/**
+ * Next.js: `next build` with no key in the environment; then `next start`
+ * with one, the scenario in Chromium through the app's Route Handler proxy,
+ * and the Route Handler that uses the client on the server.
+ */
+async function nextApp(browser) {
+  const name = 'Next.js App Router (next build, next start)';
+  let app;
+  try {
+    const dir = await buildNextApp(scratch, root);
+    app = await startNextApp(dir, root, { INSTAVM_API_KEY: freshKey('next'), INSTAVM_BASE_URL: baseUrl });
+  } catch (e) {
+    report(name, { passed: 0, failed: 1 }, e.message);
+    return;
+  }
+  try {
+    await page(browser, `Chromium, ${name}: a client page through its Route Handler proxy`, `${app.url}/`, false);
+    const r = await fetch(`${app.url}/api/list`);
+    const text = await r.text();
+    const listed = r.status === 200 && Array.isArray(JSON.parse(text));
+    report(`${name}: the client in a server Route Handler`, { passed: listed ? 1 : 0, failed: listed ? 0 : 1, results: [{ name: 'GET /api/list answers the key\'s snapshots', ok: listed, detail: `${r.status} ${text.slice(0, 300)}` }] });
+  } finally {
+    await app.close();
   }
 }
 

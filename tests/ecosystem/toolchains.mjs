@@ -6,8 +6,12 @@
 // own error naming the fix; with the fix the README gives (esbuild
 // `--format=esm` and the wasm copied beside; Rollup's
 // @web/rollup-plugin-import-meta-assets), the whole scenario must pass.
-// (Vite is built in run.mjs; webpack, Parcel and Next.js are not built here yet.)
+// Next.js (App Router, as create-next-app lays it out) is built with
+// `next build` and no key in the environment, then served by `next start`.
+// (Vite is built in run.mjs; webpack, Parcel and SvelteKit are not built here yet.)
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** A page that makes one call and records what it got: the check of a build as it is. */
@@ -87,4 +91,67 @@ export function checkFailure(recorded, fix) {
   ];
   const passed = results.filter((r) => r.ok).length;
   return { results, passed, failed: results.length - passed };
+}
+
+/**
+ * The Next.js app (tests/ecosystem/next-app, create-next-app's App Router
+ * layout and no next.config.js), built with `next build` and no key in the
+ * environment, as CI builds it. Resolves with its folder; throws with the
+ * build's output when it fails.
+ */
+export async function buildNextApp(scratch, repoRoot) {
+  const dir = join(scratch, 'next-app');
+  copyFileSync(join(scratch, 'scenario.js'), join(dir, 'scenario.js'));
+  rmSync(join(dir, '.next'), { recursive: true, force: true });
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+  for (const name of ['INSTAVM_API_KEY', 'INSTAVM_BASE_URL', 'APP_ORIGIN']) delete env[name];
+  const { status, output } = await run(process.execPath, [nextBin(repoRoot), 'build'], { cwd: dir, env });
+  if (status !== 0) throw new Error(`next build failed (exit ${status}):\n${output.slice(-3000)}`);
+  return dir;
+}
+
+/** `next start` for the built app on a free port, with `env`; resolves with `{ url, close }` once it answers. */
+export async function startNextApp(dir, repoRoot, env) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [nextBin(repoRoot), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: dir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', APP_ORIGIN: url, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c) => (output += c));
+  child.stderr.on('data', (c) => (output += c));
+  const close = () => new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+  for (const end = Date.now() + 30_000; Date.now() < end; ) {
+    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output}`);
+    const up = await fetch(`${url}/api/list`, { method: 'HEAD' }).then(() => true, () => false);
+    if (up) return { url, close, output: () => output };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await close();
+  throw new Error(`next start did not answer within 30 s:\n${output}`);
+}
+
+const nextBin = (repoRoot) => join(repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function run(cmd, args, options) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c) => (output += c));
+    child.stderr.on('data', (c) => (output += c));
+    child.on('close', (status) => resolve({ status, output }));
+  });
 }
