@@ -73,10 +73,10 @@ async function ecosystem(scratch, url) {
   }
   // Seven environments, each against the server and against the in-process
   // emulator; Node ESM and CommonJS, Deno, Bun and workerd also keyless
-  // through the proxy; esbuild and Rollup pages as is and with their fix; a
+  // through the proxy; esbuild and Rollup pages as is and with their fix, webpack; a
   // Next.js app (its page in Chromium, and its server Route Handler).
-  if (rows.length < 25 || status !== 0) {
-    results.push({ name: 'ecosystem harness', passed: 0, failed: 1, ok: false, note: `${rows.length} of 25 runs reported (exit ${status})` });
+  if (rows.length < 26 || status !== 0) {
+    results.push({ name: 'ecosystem harness', passed: 0, failed: 1, ok: false, note: `${rows.length} of 26 runs reported (exit ${status})` });
   }
 }
 

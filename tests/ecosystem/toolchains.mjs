@@ -8,7 +8,8 @@
 // @web/rollup-plugin-import-meta-assets), the whole scenario must pass.
 // Next.js (App Router, as create-next-app lays it out) is built with
 // `next build` and no key in the environment, then served by `next start`.
-// (Vite is built in run.mjs; webpack, Parcel and SvelteKit are not built here yet.)
+// webpack 5 is built as its getting-started guide sets it up, and must just
+// work. (Vite is built in run.mjs; Parcel and SvelteKit are not built here yet.)
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -59,6 +60,17 @@ export async function buildToolchainPages(scratch) {
     await esbuild.build({ entryPoints: [scenario], bundle: true, format: 'esm', outfile: join(dir, 'main.js'), platform: 'browser', logLevel: 'silent', absWorkingDir: scratch });
     copyFileSync(wasm, join(dir, 'instavm_wasm_bg.wasm'));
     add('esbuild --format=esm, the wasm copied beside', dir, 'main.js', true, 'scenario');
+  }
+
+  {
+    // webpack 5 as its getting-started guide sets it up: an entry, an output, production mode.
+    const dir = join(root, 'webpack');
+    const { default: webpack } = await import('webpack');
+    const stats = await new Promise((resolve, reject) =>
+      webpack({ mode: 'production', context: scratch, entry: scenario, output: { path: dir, filename: 'main.js', clean: true } }, (e, result) => (e ? reject(e) : resolve(result))),
+    );
+    if (stats.hasErrors()) throw new Error(`webpack: ${stats.toString('errors-only')}`);
+    add('webpack 5, as its guide sets it up', dir, 'main.js', false, 'scenario');
   }
 
   const { rollup } = await import('rollup');
