@@ -56,7 +56,7 @@ function refuseSecretInPage(options) {
   const inBrowser = typeof window !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
   if (!inBrowser || typeof options?.apiKey !== 'string' || !/^instavm_sk_/i.test(options.apiKey) || options.dangerouslyAllowBrowser === true) return;
   const e = new ValidationError(
-    "apiKey: a secret InstaVM key in a web page is readable by everyone who loads the page. Keep it on your server behind instavm-wasm/proxy and pass apiKey: null here; for a page only you open (a local tool), pass dangerouslyAllowBrowser: true",
+    'apiKey: a secret key in a page is readable by all who load it: keep it on your server behind instavm-wasm/proxy (apiKey: null here), or pass dangerouslyAllowBrowser: true for a page only you open',
     { field: 'apiKey', code: 'secret_key_in_browser' },
   );
   Error.captureStackTrace?.(e, InstaVM);

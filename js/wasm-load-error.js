@@ -7,10 +7,9 @@
 import { InstaVMError } from './errors.js';
 
 const FIXES =
-  'A bundle must ship instavm_wasm_bg.wasm beside itself: Vite, webpack and Parcel do it as they are; ' +
-  'Rollup needs @web/rollup-plugin-import-meta-assets in its plugins; esbuild needs --format=esm and ' +
-  'node_modules/instavm-wasm/pkg/instavm_wasm_bg.wasm copied beside its output. Or serve the file ' +
-  'yourself and pass its URL to init(url) (your bundler\'s asset import of instavm-wasm/wasm gives one).';
+  'Ship instavm_wasm_bg.wasm beside the bundle (Vite, webpack, Parcel and Next.js do): Rollup needs ' +
+  '@web/rollup-plugin-import-meta-assets; esbuild needs --format=esm and pkg/instavm_wasm_bg.wasm copied ' +
+  'beside its output. Or pass its URL to init(url) (instavm-wasm/wasm).';
 
 /**
  * The error for a failed load of the wasm: `input` as given to `init`, `at`

@@ -30,9 +30,13 @@ import { pkgDir, sizes } from '../scripts/lib/build.mjs';
 // lookup after a lost answer for six operations and its matching, one retry
 // budget per call, ensure's rounds and shared builds, mayHaveActed errors):
 // measured 98.2 KB (+7.6 KB, after trimming 12 KB of a first cut: no hash
-// maps, no float or generic integer parsing, no sort), plus under 2%. The goal
-// of 80 KB is not met: CONTRIBUTING says where the rest goes.
-const BROWSER_BUDGET_GZIP = 100 * 1024;
+// maps, no float or generic integer parsing, no sort), plus under 2%; 102 KB
+// with what a UI needs (onRetry on requests and waits, a wait's maxOutageMs,
+// a stable code on every error, the package's own error for a wasm that a
+// bundle cannot load, the secret-key guard): measured 99.9 KB (+1.7 KB),
+// plus about 2%. The goal of 80 KB is not met: CONTRIBUTING says where the
+// rest goes.
+const BROWSER_BUDGET_GZIP = 102 * 1024;
 
 test(`a browser downloads at most ${BROWSER_BUDGET_GZIP} bytes gzip`, () => {
   const s = sizes();
