@@ -47,14 +47,24 @@ function withEnvironment(options) {
   return out;
 }
 
+/** Set by the browser entry (web.js): the client runs in a page or a browser worker. */
+let inPage = false;
+
+/**
+ * For the browser entry alone: not a sniff of globals, which servers define
+ * too (workerd's and Deno's workers have `WorkerGlobalScope`, jsdom a `window`).
+ */
+export function _markPage() {
+  inPage = true;
+}
+
 /**
  * A secret key (`instavm_sk_...`) in a page or a browser worker is readable
  * by everyone who loads it: refused unless the caller says, with
  * `dangerouslyAllowBrowser: true`, that the page is theirs alone.
  */
 function refuseSecretInPage(options) {
-  const inBrowser = typeof window !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
-  if (!inBrowser || typeof options?.apiKey !== 'string' || !/^instavm_sk_/i.test(options.apiKey) || options.dangerouslyAllowBrowser === true) return;
+  if (!inPage || typeof options?.apiKey !== 'string' || !/^instavm_sk_/i.test(options.apiKey) || options.dangerouslyAllowBrowser === true) return;
   const e = new ValidationError(
     'apiKey: a secret key in a page is readable by all who load it: keep it on your server behind instavm-wasm/proxy (apiKey: null here), or pass dangerouslyAllowBrowser: true for a page only you open',
     { field: 'apiKey', code: 'secret_key_in_browser' },

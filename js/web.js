@@ -2,7 +2,7 @@
 // `import` or `default` condition (Deno has its own entry, deno.js): the
 // wasm is fetched next to this file on first use (or `init()`).
 import load from './instavm_wasm.js';
-import { _setLoader } from './client.js';
+import { _markPage, _setLoader } from './client.js';
 import { wasmLoadError } from './wasm-load-error.js';
 
 /** Where the glue looks for the wasm: beside this module, or nowhere when a bundle has no import.meta.url. */
@@ -13,6 +13,9 @@ function besideThisModule() {
     return undefined;
   }
 }
+
+// This entry is the browsers': a secret key here is refused (see `dangerouslyAllowBrowser`).
+_markPage();
 
 _setLoader(async (input) => {
   try {

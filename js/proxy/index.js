@@ -439,6 +439,8 @@ export function createProxy(options) {
       });
     }
     if (corsHeaders === null) return foreign(request);
+    // No key: every request the proxy would serve is a 500, readable by the pages it serves.
+    if (keyless) return misconfigured(request, corsHeaders);
 
     const found = match(rest, method);
     if (found.status === 404) return refuse(404, 'unknown_operation', 'no operation of the InstaVM API has this path', { headers: corsHeaders });
@@ -646,24 +648,27 @@ export function createProxy(options) {
     return new Response(bytes === null ? null : scrub(bytes, forms), { status: head.status, headers });
   }
 
+  let toldKeyless = false;
+  /** The answer of a proxy made with no key, telling `onError` once. */
+  function misconfigured(request, corsHeaders) {
+    if (!toldKeyless) report(new Error(`apiKey is ${apiKey === '' ? 'an empty string' : 'undefined'}: set the InstaVM API key (INSTAVM_API_KEY) where the proxy runs`), undefined, request);
+    toldKeyless = true;
+    return refuse(500, 'misconfigured', 'this proxy has no InstaVM API key: its server must set one (apiKey)', { headers: corsHeaders });
+  }
+
   /** Hands an error of the app's own code, or of the proxy's, to `onError` (default: one console.error line, the key never in it). */
   function report(error, operation, request) {
     try {
       if (onError) onError(error, { operation, request });
       else {
-        const text = String(error?.message ?? error);
-        console.error(`instavm proxy: ${operation ?? 'a request'}: ${keyless ? text : text.split(apiKey).join('[redacted]')}`);
+        // Scrubbed as answers are: the key in every form it could take there.
+        const text = new TextDecoder().decode(scrub(new TextEncoder().encode(String(error?.message ?? error)), forms));
+        console.error(`instavm proxy: ${operation ?? 'a request'}: ${text}`);
       }
     } catch {}
   }
 
-  let toldKeyless = false;
   return async function proxy(request) {
-    if (keyless) {
-      if (!toldKeyless) report(new Error(`apiKey is ${apiKey === '' ? 'an empty string' : 'undefined'}: set the InstaVM API key (INSTAVM_API_KEY) where the proxy runs`), undefined, request);
-      toldKeyless = true;
-      return refuse(500, 'misconfigured', 'this proxy has no InstaVM API key: its server must set one (apiKey)');
-    }
     try {
       return await handle(request);
     } catch (e) {

@@ -144,18 +144,21 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
         let observed = match in_hand.take() {
             Some(record) => Some(record),
             None => {
-                let remaining = deadline - timer::now_ms();
+                let started = timer::now_ms();
+                let remaining = deadline - started;
                 if remaining <= 0.0 {
                     return Err(timed_out(target, id, opts.timeout_ms, last_seen, last_status, last_problem));
                 }
-                let call = poll_call(t, &path, ctx, remaining);
+                // During an outage, a poll may take no longer than what is left of maxOutageMs.
+                let call = poll_call(t, &path, ctx, remaining.min(outage_left(opts.max_outage_ms, failing_since, started).max(1.0)));
                 let first_poll = begun.take().unwrap_or_else(|| t.begin(&call));
                 let reply = t.complete(&call, first_poll, &mut crate::core::retry::Budget::new()).await;
                 match reply.and_then(|r| records::one(r, target.aliases)) {
                     Ok(record) => Some(record),
                     Err(f) if is_transient(&f) => {
                         failures += 1;
-                        let since = *failing_since.get_or_insert_with(timer::now_ms);
+                        // The outage began when the first failed poll was sent, not when it failed.
+                        let since = *failing_since.get_or_insert(started);
                         if opts.max_outage_ms.is_some_and(|max| timer::now_ms() - since >= max) {
                             return Err(outage(f, failures, opts.max_outage_ms.unwrap_or_default()));
                         }
@@ -191,9 +194,12 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
         }
         let scheduled = poll::delay_ms(poll_count, opts.poll_interval_ms, opts.max_poll_interval_ms, random::unit());
         poll_count += 1;
-        let Some(ms) = poll::sleep_ms(scheduled, server_ms, timer::now_ms(), deadline) else {
+        let now = timer::now_ms();
+        let Some(ms) = poll::sleep_ms(scheduled, server_ms, now, deadline) else {
             return Err(timed_out(target, id, opts.timeout_ms, last_seen, last_status, last_problem));
         };
+        // Nor does a sleep (a Retry-After included) outlast it: the next poll is its last chance.
+        let ms = ms.min(outage_left(opts.max_outage_ms, failing_since, now).max(0.0));
         if let (Some(callback), Some(error)) = (&ctx.on_retry, retrying) {
             callback.call1(&JsValue::UNDEFINED, &retry_info(failures, error, ms)).map_err(Failure::Raw)?;
         }
@@ -214,12 +220,22 @@ fn describe(f: &Failure, secret: &str) -> String {
     }
 }
 
+/// What is left of `maxOutageMs` at `now` during a run of failed polls
+/// (infinite when there is no limit or no outage).
+fn outage_left(max_outage_ms: Option<f64>, failing_since: Option<f64>, now: f64) -> f64 {
+    match (max_outage_ms, failing_since) {
+        (Some(max), Some(since)) => since + max - now,
+        _ => f64::INFINITY,
+    }
+}
+
 /// The last failure of a run of failed polls that lasted `maxOutageMs`: the
 /// same error, saying why the wait gave up before its deadline.
 fn outage(f: Failure, failures: u32, max_ms: f64) -> Failure {
     match f {
         Failure::Client(mut d) => {
-            d.error.message.push_str(&format!(" (the wait gave up: {failures} polls failed in a row over maxOutageMs, {} ms)", show_number(max_ms)));
+            let polls = if failures == 1 { "poll" } else { "polls" };
+            d.error.message.push_str(&format!(" (the wait gave up after {failures} failed {polls} in a row over maxOutageMs, {} ms)", show_number(max_ms)));
             Failure::Client(d)
         }
         raw => raw,

@@ -9,6 +9,7 @@ use js_sys::Function;
 use wasm_bindgen::JsValue;
 
 use super::convert::{get, object, set};
+use crate::core::error::redact;
 use crate::core::{ClientError, ErrorKind};
 
 thread_local! {
@@ -148,7 +149,7 @@ fn make_error(d: Described, secret: &str) -> JsValue {
         ("message", JsValue::from_str(&e.message)),
         ("status", opt_num(e.status.map(f64::from))),
         ("requestId", opt_str(d.request_id)),
-        ("body", d.body),
+        ("body", redacted_body(d.body, secret)),
         ("field", opt_str(e.field)),
         ("retryAfterMs", opt_num(e.retry_after_ms)),
         (record_key, record),
@@ -171,6 +172,26 @@ fn make_error(d: Described, secret: &str) -> JsValue {
         set(&fallback, key, v);
     }
     fallback
+}
+
+/// The error body with the key replaced wherever a string of it holds it
+/// (a server may echo the key it refused): the body is handed to `onRetry`
+/// and kept on thrown errors, and the key is in no error. Checked on its JSON
+/// text, so the common case (no key in it) costs one stringify.
+fn redacted_body(body: JsValue, secret: &str) -> JsValue {
+    if secret.is_empty() || body.is_undefined() || body.is_null() {
+        return body;
+    }
+    if let Some(text) = body.as_string() {
+        return if text.contains(secret) { JsValue::from_str(&redact(&text, secret)) } else { body };
+    }
+    let Some(json) = js_sys::JSON::stringify(&body).ok().and_then(|s| s.as_string()) else { return body };
+    // In JSON text the key appears as it is, or with `"` and `\` escaped.
+    let escaped = secret.replace('\\', "\\\\").replace('"', "\\\"");
+    if !json.contains(secret) && !json.contains(&escaped) {
+        return body;
+    }
+    js_sys::JSON::parse(&redact(&redact(&json, &escaped), secret)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// `last_error`, `error` or `message` of a record, whichever is a non-empty string.

@@ -807,6 +807,28 @@ test('authorize may answer 401 or a Response of its own; onError sees the errors
   }
   assert.equal(logged.length, 1);
   assert.match(logged[0], /apiKey is undefined: set the InstaVM API key \(INSTAVM_API_KEY\)/);
+  // Readable by the pages it serves (an allowed origin gets its CORS headers); outside its prefix, still a 404.
+  const keylessCors = createProxy({ ...base, apiKey: '', prefix: '/instavm', authorize: 'public', allowedOrigins: ['https://app.example'], onError: () => {} });
+  const cross = await keylessCors(new Request('http://proxy.test/instavm/v1/snapshots', { headers: { origin: 'https://app.example' } }));
+  assert.equal(cross.status, 500);
+  assert.equal(cross.headers.get('access-control-allow-origin'), 'https://app.example');
+  assert.equal((await cross.json()).code, 'misconfigured');
+  assert.equal((await keylessCors(new Request('http://proxy.test/elsewhere'))).status, 404);
+
+  // The default log line is scrubbed as answers are: the key in any form it could take.
+  const secret = 'instavm_sk_live_SECRET1234';
+  const lines = [];
+  const error = console.error;
+  console.error = (line) => lines.push(line);
+  try {
+    const leaky = createProxy({ ...base, apiKey: secret, authorize: () => { throw new Error(`upstream auth failed: Basic ${btoa(`u:${secret}`)} / ${secret.toLowerCase()} / ${secret}`); } });
+    assert.equal((await get(leaky)).status, 500);
+  } finally {
+    console.error = error;
+  }
+  assert.equal(lines.length, 1);
+  assert.ok(!lines[0].toLowerCase().includes(secret.toLowerCase()), lines[0]);
+  assert.match(lines[0], /\[redacted\].*\[redacted\].*\[redacted\]/);
 
   // A create allowed without the get its wait polls: a warning at createProxy, naming both.
   const warned = [];

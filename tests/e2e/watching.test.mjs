@@ -64,9 +64,37 @@ test("a wait's onRetry is told of each failed poll, counting failures in a row; 
   const e = await dead.snapshots.create({ oci_image: 'alpine' }, { wait: true, pollIntervalMs: 20, maxPollIntervalMs: 40, timeoutMs: 60_000, maxOutageMs: 300 }).then(() => null, (err) => err);
   const took = Date.now() - started;
   assert.ok(e instanceof ServerError, String(e));
-  assert.match(e.message, /the wait gave up: \d+ polls failed in a row over maxOutageMs, 300 ms/);
+  assert.match(e.message, /the wait gave up after \d+ failed polls? in a row over maxOutageMs, 300 ms/);
   assert.ok(took < 5_000, `gave up after ${took} ms, not at the 60 s deadline`);
   const refused = await dead.snapshots.waitUntilReady('snap_x', { maxOutageMs: -1 }).then(() => null, (err) => err);
   assert.equal(refused?.field, 'maxOutageMs');
   emu.close();
+});
+
+test('maxOutageMs counts from the first failed poll sent, so a hung API is given up after about a poll timeout, not two', { timeout: 30_000 }, async () => {
+  const emu = await createEmulator({ buildMs: 50, bootMs: 10 });
+  // The snapshot's polls never answer (until the client's 3 s timeout).
+  const hang = (url, init) => (init.method === 'GET' && /\/v1\/snapshots\/snap_/.test(url) ? new Promise((_, reject) => init.signal?.addEventListener('abort', () => reject(init.signal.reason))) : emu.fetch(url, init));
+  const client = new InstaVM({ apiKey: 'instavm_sk_hang', baseUrl: emu.baseUrl, fetch: hang, maxRetries: 0, timeoutMs: 3000 });
+  const started = Date.now();
+  const e = await client.snapshots.create({ oci_image: 'alpine' }, { wait: true, pollIntervalMs: 20, timeoutMs: 60_000, maxOutageMs: 1500 }).then(() => null, (err) => err);
+  const took = Date.now() - started;
+  assert.equal(e?.code, 'timeout', String(e));
+  assert.match(e.message, /gave up after 1 failed poll in a row over maxOutageMs, 1500 ms/);
+  // One hung poll (3 s), not two: the outage began when that poll was sent.
+  assert.ok(took < 5_500, `gave up after ${took} ms`);
+  emu.close();
+});
+
+test('the error onRetry is handed, and the one thrown, hold no byte of the key a server echoed', async () => {
+  const key = 'instavm_sk_echoed_secret_123';
+  const echo = async () => Response.json({ detail: `overloaded for key ${key}`, nested: { again: [key] } }, { status: 503 });
+  const seen = [];
+  const client = new InstaVM({ apiKey: key, baseUrl: 'https://api.instavm.io', fetch: echo, maxRetries: 1, onRetry: (r) => seen.push(r) });
+  const e = await client.snapshots.list().then(() => null, (err) => err);
+  assert.equal(seen.length, 1);
+  for (const err of [seen[0].error, e]) {
+    assert.ok(!JSON.stringify({ message: err.message, body: err.body }).includes(key), JSON.stringify(err.body));
+    assert.deepEqual(err.body, { detail: 'overloaded for key [redacted]', nested: { again: ['[redacted]'] } });
+  }
 });

@@ -15,16 +15,17 @@ export async function scenario({ pkg, baseUrl, apiKey, fetch }) {
   const { InstaVM } = pkg;
   try {
     check('the package exports every error class', ['InstaVMError', 'NotFoundError', 'ValidationError', 'SnapshotBuildFailedError', 'TimeoutError'].every((n) => typeof pkg[n] === 'function'));
-    // A secret key in a page or browser worker is refused unless the page says it is its own alone.
-    const inBrowser = typeof window !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
-    if (inBrowser && apiKey) {
+    // A secret key in a page is refused unless the page says it is its own alone (servers, workerd's and Deno's workers included, are not pages).
+    const inPage = typeof document !== 'undefined';
+    if (apiKey) {
       let refused = null;
       try {
         new InstaVM({ apiKey, baseUrl });
       } catch (e) {
         refused = e;
       }
-      check('in a page, a secret key without dangerouslyAllowBrowser is refused, pointing to the proxy', refused instanceof pkg.ValidationError && refused.code === 'secret_key_in_browser' && /instavm-wasm\/proxy/.test(refused.message), String(refused));
+      if (inPage) check('in a page, a secret key without dangerouslyAllowBrowser is refused, pointing to the proxy', refused instanceof pkg.ValidationError && refused.code === 'secret_key_in_browser' && /instavm-wasm\/proxy/.test(refused.message), String(refused));
+      else check('outside a page (a server, a Worker), a secret key is the normal case', refused === null, String(refused));
     }
     // `fetch`: the in-process emulator's, when the run uses one. The key is the test's own, in a page of the test's own.
     const client = new InstaVM({ apiKey, baseUrl, ...(fetch ? { fetch } : {}), ...(apiKey ? { dangerouslyAllowBrowser: true } : {}) });
