@@ -21,7 +21,8 @@ const refused = [
   ['apiKey: CR/LF injection', () => new InstaVM({ apiKey: 'k\r\nX-Evil: 1', baseUrl: BASE_URL }), 'apiKey'],
   ['apiKey: unicode', () => new InstaVM({ apiKey: 'клю', baseUrl: BASE_URL }), 'apiKey'],
   ['apiKey: array', () => new InstaVM({ apiKey: ['k'], baseUrl: BASE_URL }), 'apiKey'],
-  ['baseUrl: relative', () => new InstaVM({ apiKey: 'k', baseUrl: '/v1' }), 'baseUrl'],
+  // A path with no page to resolve it against: refused on the first call (a page's module may be prerendered on a server).
+  ['baseUrl: relative', () => new InstaVM({ apiKey: 'k', baseUrl: '/v1' }).snapshots.list(), 'baseUrl'],
   ['baseUrl: javascript:', () => new InstaVM({ apiKey: 'k', baseUrl: 'javascript:alert(1)' }), 'baseUrl'],
   ['baseUrl: newline', () => new InstaVM({ apiKey: 'k', baseUrl: 'http://a\n.b' }), 'baseUrl'],
   ['timeoutMs: NaN', () => new InstaVM({ apiKey: 'k', timeoutMs: NaN }), 'timeoutMs'],
