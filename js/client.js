@@ -41,7 +41,7 @@ function withEnvironment(options) {
     if (url) out.baseUrl = url;
   }
   const page = globalThis.location?.href;
-  if (typeof out.baseUrl === 'string' && out.baseUrl.startsWith('/') && !out.baseUrl.startsWith('//') && page) {
+  if (isPath(out.baseUrl) && page) {
     out.baseUrl = new URL(out.baseUrl, page).href;
   }
   return out;
@@ -73,10 +73,14 @@ function refuseSecretInPage(options) {
   throw e;
 }
 
-/** Whether `options.baseUrl` is a path (`/instavm`) where there is no page to resolve it against. */
+/** Whether `base` is a path on the page's origin (`/instavm`), not a URL (`//host` is a URL without its scheme). */
+function isPath(base) {
+  return typeof base === 'string' && base.startsWith('/') && !base.startsWith('//');
+}
+
+/** Whether `options.baseUrl` is a path where there is no page to resolve it against. */
 function pathWithoutPage(options) {
-  const base = options?.baseUrl;
-  return typeof base === 'string' && base.startsWith('/') && !base.startsWith('//') && !globalThis.location?.href;
+  return isPath(options?.baseUrl) && !globalThis.location?.href;
 }
 
 /** Deno's refusal to read the environment, as the error a user can act on. */

@@ -267,7 +267,7 @@ export interface NodeRequest {
   url?: string;
   /** Header names and values, alternating, as received. */
   rawHeaders: string[];
-  /** The connection: a TLS socket (`encrypted`) makes the request's URL `https:`. */
+  /** The connection (not read: the request's URL is the target on the fixed origin `http://localhost`). */
   socket?: unknown;
   /** Adds a listener for `data`, `end` or `error` (an `IncomingMessage` is an event emitter). */
   on(event: string, listener: (...args: unknown[]) => void): unknown;

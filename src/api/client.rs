@@ -9,13 +9,13 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::client::args::CallArgs;
+use crate::client::args::{function_or_none, CallArgs};
 use crate::client::ops::{begin, execute, Op};
 use crate::client::transport::Transport;
 use crate::client::{ensure, snapshots, vms};
 use crate::core::error::ClientError;
 use crate::core::options::parse_config;
-use crate::platform::convert::{from_js, get, is_present};
+use crate::platform::convert::{from_js, get};
 use crate::platform::errors::{self, Failure};
 
 #[wasm_bindgen]
@@ -30,16 +30,8 @@ impl Client {
     /// field when an option is wrong.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Client, JsValue> {
-        let fetch = match get(&options, "fetch") {
-            f if !is_present(&f) => None,
-            f if f.is_function() => Some(f.unchecked_into::<Function>()),
-            _ => return Err(Failure::from(ClientError::invalid("fetch", "must be a function like the global fetch")).into_js("")),
-        };
-        let on_retry = match get(&options, "onRetry") {
-            f if !is_present(&f) => None,
-            f if f.is_function() => Some(f.unchecked_into::<Function>()),
-            _ => return Err(Failure::from(ClientError::invalid("onRetry", "must be a function called with { attempt, error, delayMs, method, path } before each retry")).into_js("")),
-        };
+        let fetch = function_or_none(&get(&options, "fetch"), "fetch", "must be a function like the global fetch").map_err(|f| f.into_js(""))?;
+        let on_retry = function_or_none(&get(&options, "onRetry"), "onRetry", "must be a function called with { attempt, error, delayMs, method, path } before each retry").map_err(|f| f.into_js(""))?;
         let config = parse_config(&read_options(&options)).map_err(|e| Failure::from(e).into_js(""))?;
         let mut transport = Transport::new(config, fetch).map_err(|e| Failure::Raw(e).into_js(""))?;
         transport.on_retry = on_retry;

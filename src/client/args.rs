@@ -175,7 +175,7 @@ pub fn id_segment(field: &str, id: &JsValue) -> Result<String, Failure> {
 }
 
 /// A callback option: absent, or a function; anything else is refused by name.
-fn function_or_none(v: &JsValue, field: &str, problem: &str) -> Result<Option<Function>, Failure> {
+pub fn function_or_none(v: &JsValue, field: &str, problem: &str) -> Result<Option<Function>, Failure> {
     match v {
         f if !is_present(f) => Ok(None),
         f if f.is_function() => Ok(Some(f.clone().unchecked_into())),

@@ -225,9 +225,8 @@ impl Transport {
     /// throws rejects the call.
     pub fn tell_retry(&self, call: &Call, attempt: u32, failure: Failure, delay_ms: f64) -> Result<(), Failure> {
         let Some(callback) = &self.on_retry else { return Ok(()) };
-        let info = retry_info(attempt, failure.into_js(&self.config.api_key), delay_ms);
-        crate::platform::convert::set(&info, "method", &JsValue::from_str(call.method.as_str()));
-        crate::platform::convert::set(&info, "path", &JsValue::from_str(&call.path));
+        let request = [("method", JsValue::from_str(call.method.as_str())), ("path", JsValue::from_str(&call.path))];
+        let info = retry_info(attempt, failure.into_js(&self.config.api_key), delay_ms, &request);
         callback.call1(&JsValue::UNDEFINED, &info).map(|_| ()).map_err(Failure::Raw)
     }
 
@@ -305,11 +304,11 @@ fn parse_body(text: &JsValue) -> Result<JsValue, ()> {
     }
 }
 
-/// What `onRetry` is called with: `{ attempt, error, delayMs }`.
-pub fn retry_info(attempt: u32, error: JsValue, delay_ms: f64) -> JsValue {
-    let info: JsValue = js_sys::Object::new().into();
-    for (key, value) in [("attempt", JsValue::from(attempt)), ("error", error), ("delayMs", JsValue::from(delay_ms))] {
-        crate::platform::convert::set(&info, key, &value);
-    }
-    info
+/// What `onRetry` is called with: `{ attempt, error, delayMs }`, and what
+/// else the caller knows (the client's adds the request's `method` and
+/// `path`; a wait's, nothing).
+pub fn retry_info(attempt: u32, error: JsValue, delay_ms: f64, more: &[(&str, JsValue)]) -> JsValue {
+    let mut entries = vec![("attempt", JsValue::from(attempt)), ("error", error), ("delayMs", JsValue::from(delay_ms))];
+    entries.extend_from_slice(more);
+    crate::platform::convert::object(&entries)
 }

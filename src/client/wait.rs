@@ -159,8 +159,8 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
                         failures += 1;
                         // The outage began when the first failed poll was sent, not when it failed.
                         let since = *failing_since.get_or_insert(started);
-                        if opts.max_outage_ms.is_some_and(|max| timer::now_ms() - since >= max) {
-                            return Err(outage(f, failures, opts.max_outage_ms.unwrap_or_default()));
+                        if let Some(max) = opts.max_outage_ms.filter(|max| timer::now_ms() - since >= *max) {
+                            return Err(outage(f, failures, max));
                         }
                         server_ms = f.retry_after_ms();
                         last_problem = Some(describe(&f, &t.config.api_key));
@@ -201,7 +201,7 @@ pub async fn until(t: &Transport, target: Target, id: &str, ctx: &WaitContext, f
         // Nor does a sleep (a Retry-After included) outlast it: the next poll is its last chance.
         let ms = ms.min(outage_left(opts.max_outage_ms, failing_since, now).max(0.0));
         if let (Some(callback), Some(error)) = (&ctx.on_retry, retrying) {
-            callback.call1(&JsValue::UNDEFINED, &retry_info(failures, error, ms)).map_err(Failure::Raw)?;
+            callback.call1(&JsValue::UNDEFINED, &retry_info(failures, error, ms, &[])).map_err(Failure::Raw)?;
         }
         timer::sleep(ms, ctx.signal.as_ref()).await.map_err(Failure::Raw)?;
     }
