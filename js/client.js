@@ -104,7 +104,19 @@ export function isLoaded() {
 /** Marks the wasm as instantiated. */
 function markLoaded() {
   loaded = true;
-  wasm.setErrorFactory(makeError);
+  wasm.setErrorFactory((d) => makeError(inPage ? withCorsHint(d) : d));
+}
+
+/**
+ * In a page, a `fetch` that fails gives no reason: a server that is down and
+ * one whose CORS does not admit the page look the same. When the API is on
+ * another origin, the NetworkError says so and names the proxy's option.
+ */
+function withCorsHint(d) {
+  const target = d.name === 'NetworkError' && /^Could not reach (\S+): /.exec(d.message)?.[1];
+  const origin = globalThis.location?.origin;
+  if (!target || !origin || URL.canParse?.(target) !== true || new URL(target).origin === origin) return d;
+  return { ...d, message: `${d.message}. The browser gives no reason: the server is down, or its CORS does not admit this page's origin (${origin}); for instavm-wasm/proxy, list it in allowedOrigins` };
 }
 
 /** For entries that have the wasm at hand (bytes or a compiled module): instantiates it now. */

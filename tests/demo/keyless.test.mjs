@@ -198,6 +198,32 @@ test('a page on another origin gets the refusal itself, code origin_not_allowed,
   }
 });
 
+test('where the browser hides a CORS refusal, the client\'s NetworkError says CORS and names allowedOrigins', async () => {
+  // A server that answers, but admits no other origin: the page's fetch fails with no reason given.
+  const other = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('[]'));
+  await new Promise((resolve) => other.listen(0, '127.0.0.1', resolve));
+  // Not open(): the browser rightly logs the refused request, which the console check would count.
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${server.url}/`);
+    const seen = await page.evaluate(async (baseUrl) => {
+      const { InstaVM } = await import('/pkg/web.js');
+      return new InstaVM({ apiKey: null, baseUrl, maxRetries: 0 }).snapshots.list().then(
+        () => ({ ok: true }),
+        (e) => ({ name: e.name, code: e.code, message: e.message }),
+      );
+    }, `http://127.0.0.1:${other.address().port}`);
+    assert.equal(seen.name, 'NetworkError', JSON.stringify(seen));
+    assert.equal(seen.code, 'network_error');
+    assert.match(seen.message, /CORS/);
+    assert.match(seen.message, /allowedOrigins/);
+    assert.ok(seen.message.includes(`(${server.url})`), `names the page's origin: ${seen.message}`);
+  } finally {
+    await page.close();
+    other.close();
+  }
+});
+
 test('the page works at 375 px through the proxy', async () => {
   const page = await open(375);
   assert.equal(await page.locator('#mode-badge').textContent(), 'Key held by the server');

@@ -214,6 +214,7 @@ test('a network error carries the runtime error as its cause', async () => {
   assert.ok(e instanceof NetworkError);
   assert.ok(e.cause instanceof Error, `cause: ${e.cause}`);
   assert.match(String(e.cause), /fetch failed|TypeError/);
+  assert.doesNotMatch(e.message, /CORS/, 'outside a page there is no CORS to suspect');
   const thrown = new TypeError('my fetch broke');
   const own = new InstaVM({ apiKey: 'k', baseUrl: BASE_URL, maxRetries: 0, fetch: () => Promise.reject(thrown) });
   const e2 = await rejection(own.snapshots.list());
