@@ -54,6 +54,7 @@ test('the package ships one module per entry and nothing unbundled', () => {
   // (sizes() leaves out the type declarations.)
   assert.deepEqual(shipped, [
     'deno.js',
+    'edge.js',
     'instavm-emulator.js',
     'instavm_emulator_bg.wasm',
     'instavm_wasm_bg.wasm',
@@ -83,7 +84,7 @@ test(`instavm-wasm/testing downloads at most ${TESTING_BUDGET_GZIP} bytes gzip i
 });
 
 test('the main entries never load the emulator: instavm-wasm/testing costs its users only', () => {
-  for (const entry of ['web.js', 'node.js', 'node.cjs', 'deno.js', 'workerd.js']) {
+  for (const entry of ['web.js', 'node.js', 'node.cjs', 'deno.js', 'workerd.js', 'edge.js']) {
     const text = readFileSync(join(pkgDir, entry), 'utf8');
     assert.ok(!text.includes('instavm_emulator'), `${entry} mentions the emulator`);
   }

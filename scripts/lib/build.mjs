@@ -39,6 +39,8 @@ const ENTRIES = [
   { src: 'deno.js', out: 'deno.js', args: ['--format=esm', '--platform=neutral'] },
   // workerd imports the wasm as a compiled module; the import stays for the user's bundler.
   { src: 'workerd.js', out: 'workerd.js', args: ['--format=esm', '--platform=neutral', '--external:./instavm_wasm_bg.wasm'] },
+  // Next.js's edge runtime and Vercel's: the same, imported with `?module` as they ask.
+  { src: 'edge.js', out: 'edge.js', args: ['--format=esm', '--platform=neutral', '--external:./instavm_wasm_bg.wasm?module'] },
   { src: 'web.js', out: 'web.js', args: ['--format=esm', '--platform=browser', '--minify'] },
   // require(): the same modules as one CommonJS file. The web glue's default
   // loader reads import.meta.url; the CommonJS entry never calls it.

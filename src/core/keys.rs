@@ -70,6 +70,19 @@ pub fn only_known(path: &str, v: &Value, known: &[&str]) -> Result<(), ClientErr
     }
 }
 
+/// The per-call options most often put in a request's body or query instead
+/// of the options argument that follows it.
+const CALL_OPTIONS: [&str; 6] = ["signal", "timeoutMs", "maxRetries", "wait", "extraBody", "extraQuery"];
+
+/// As [`only_known`], for a request's body or query (its top level): a call
+/// option found there is refused with where it goes instead.
+pub fn only_fields(v: &Value, known: &[&str]) -> Result<(), ClientError> {
+    only_known("", v, known).map_err(|e| match e.field.as_deref() {
+        Some(key) if CALL_OPTIONS.contains(&key) => ClientError::invalid(key, "a call option, not a field: pass it in the options argument after this one"),
+        _ => e,
+    })
+}
+
 /// The refusal of `key`, suggesting the nearest known key when one is near.
 pub fn unknown(path: &str, key: &str, known: &[&str]) -> ClientError {
     let field = if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
@@ -210,6 +223,16 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("colour"));
         assert_eq!(e.message, "colour: unknown key; the known ones are name, type");
         assert!(only_known("", &obj(vec![("name", s("a"))]), &["name"]).is_ok());
+    }
+
+    #[test]
+    fn a_call_option_in_the_body_or_query_is_pointed_to_the_options_argument() {
+        let e = only_fields(&obj(vec![("signal", obj(vec![]))]), &["type"]).unwrap_err();
+        assert_eq!(e.message, "signal: a call option, not a field: pass it in the options argument after this one");
+        assert_eq!(e.field.as_deref(), Some("signal"));
+        let e = only_fields(&obj(vec![("colour", s("red"))]), &["type"]).unwrap_err();
+        assert_eq!(e.message, "colour: unknown key; the known ones are type");
+        assert!(only_fields(&obj(vec![("type", s("user"))]), &["type"]).is_ok());
         assert!(only_known("", &s("not an object"), &["name"]).is_ok());
     }
 

@@ -2,7 +2,7 @@
 
 
 use super::error::ClientError;
-use super::keys::{only_known, unknown};
+use super::keys::{only_fields, only_known, unknown};
 use super::path::percent_encode;
 use super::validate::{integer_in, is_env_name, one_of, present, quote, text, token};
 use super::value::Value;
@@ -39,7 +39,7 @@ pub fn create_body(params: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = params else {
         return Err(ClientError::invalid("params", format!("must be an object with at least oci_image, got {}", params.type_name())));
     };
-    only_known("", params, &CREATE_FIELDS)?;
+    only_fields(params, &CREATE_FIELDS)?;
     if present(params.get("oci_image")).is_none() {
         return Err(ClientError::invalid("oci_image", "is required, e.g. 'docker.io/library/python:3.11-slim'"));
     }
@@ -188,7 +188,7 @@ pub fn list_query(query: &Value) -> Result<String, ClientError> {
         Value::Object(m) => m,
         other => return Err(ClientError::invalid("query", format!("must be an object such as {{ type: 'user' }}, got {}", other.type_name()))),
     };
-    only_known("", query, &LIST_FIELDS)?;
+    only_fields(query, &LIST_FIELDS)?;
     match present(members.iter().find(|(k, _)| k == "type").map(|(_, v)| v)) {
         Some(v) => Ok(format!("?type={}", percent_encode(&one_of("type", v, &SNAPSHOT_TYPES)?))),
         None => Ok(String::new()),

@@ -3,7 +3,7 @@
 
 
 use super::error::ClientError;
-use super::keys::{only_known, unknown};
+use super::keys::{only_fields, only_known, unknown};
 use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, string, text, token};
 use super::value::Value;
 
@@ -66,7 +66,7 @@ pub fn vm_phase(status: &str) -> VmPhase {
 /// and records `idempotency_key` in `metadata` (see [`IDEMPOTENCY_METADATA_KEY`]).
 pub fn create_body(body: &Value, idempotency_key: &str) -> Result<Value, ClientError> {
     let members = object_or_empty("body", body)?;
-    only_known("", body, &CREATE_FIELDS)?;
+    only_fields(body, &CREATE_FIELDS)?;
     let mut out = Vec::with_capacity(members.len() + 1);
     for (key, v) in members {
         // `metadata` is merged below, with the idempotency key.
@@ -119,7 +119,7 @@ pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
     let Value::Object(members) = patch else {
         return Err(ClientError::invalid("patch", format!("must be an object, got {}", patch.type_name())));
     };
-    only_known("", patch, &UPDATE_FIELDS)?;
+    only_fields(patch, &UPDATE_FIELDS)?;
     let mut out = Vec::with_capacity(members.len());
     for (key, v) in members {
         if let Some(v) = present(Some(v)) {
@@ -136,7 +136,7 @@ pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
 /// optional string field.
 pub fn named_body(body: &Value, field: &str) -> Result<Value, ClientError> {
     object_or_empty("body", body)?;
-    only_known("", body, &[field])?;
+    only_fields(body, &[field])?;
     match present(body.get(field)) {
         Some(v) => Ok(Value::Object(vec![(field.to_string(), Value::String(text(field, v, 1024)?))])),
         None => Ok(Value::Object(Vec::new())),

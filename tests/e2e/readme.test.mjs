@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { BASE_URL, freshKey, requestLog } from './helpers.mjs';
 // Copied beside this file into the scratch project, from tests/ecosystem.
 import { startWorker } from './worker-host.mjs';
+import { parseBlocks } from './blocks.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const readme = readFileSync(join(here, 'README.md'), 'utf8');
@@ -46,25 +47,7 @@ const RUN_TIMEOUT_MS = 60_000;
 
 // ---------------------------------------------------------------- parsing
 
-/** Every fenced block: its language, text, first line number and the file name its first line gives. */
-function parseBlocks(markdown) {
-  const blocks = [];
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = lines[i].match(/^```(\S*)\s*$/);
-    if (!open) continue;
-    const start = i;
-    const body = [];
-    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
-    assert.ok(i < lines.length, `README.md line ${start + 1}: a code block is never closed`);
-    const code = body.join('\n') + '\n';
-    const name = body[0]?.match(/^(?:\/\/|#)\s*((?:[\w-]+\/)*\.?[\w-]+(?:\.[\w-]+)+):?(?:\s|$)/)?.[1];
-    blocks.push({ lang: open[1], code, name, line: start + 1, index: blocks.length });
-  }
-  return blocks;
-}
-
-const blocks = parseBlocks(readme);
+const blocks = parseBlocks(readme, 'README.md');
 const jsBlocks = blocks.filter((b) => b.lang === 'js');
 const quickstart = jsBlocks[0];
 const isShell = (b) => ['sh', 'bash', 'shell'].includes(b.lang);

@@ -11,7 +11,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveDir } from './static-server.mjs';
 import { startWorker } from './worker-host.mjs';
-import { buildNextApp, buildToolchainPages, checkFailure, startNextApp } from './toolchains.mjs';
+import { runRecipes } from './recipes.mjs';
+import { buildNextApp, buildSvelteKitApp, buildToolchainPages, checkFailure, startNextApp, startSvelteKitApp } from './toolchains.mjs';
 
 const [scratch, baseUrl] = process.argv.slice(2);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -144,21 +145,27 @@ async function chromium() {
 async function toolchains(browser) {
   let pages;
   try {
-    pages = await buildToolchainPages(scratch);
+    pages = await buildToolchainPages(scratch, root);
   } catch (e) {
     report('Chromium, esbuild and Rollup builds', { passed: 0, failed: 1 }, e.stack);
     return;
   }
-  for (const { name, dir, expect } of pages) {
+  for (const { name, dir, expect, alsoInProcess } of pages) {
     const served = await serveDir(dir);
     try {
-      if (expect === 'scenario') await page(browser, `Chromium, ${name}`, `${served.url}/`, false);
+      if (expect === 'scenario') {
+        await page(browser, `Chromium, ${name}`, `${served.url}/`, false);
+        // Parcel reads no `exports`: the in-process run proves it found instavm-wasm/testing's browser build.
+        if (alsoInProcess) await page(browser, `Chromium, ${name}`, `${served.url}/`, true);
+      }
       else await failingPage(browser, `Chromium, ${name}`, `${served.url}/`, expect);
     } finally {
       await served.close();
     }
   }
   await nextApp(browser);
+  await svelteKitApp(browser);
+  await runRecipes({ browser, scratch, repoRoot: root, env: { INSTAVM_API_KEY: freshKey('recipes'), INSTAVM_BASE_URL: baseUrl }, report });
 }
 
 /**
@@ -166,22 +173,35 @@ async function toolchains(browser) {
  * with one, the scenario in Chromium through the app's Route Handler proxy,
  * and the Route Handler that uses the client on the server.
  */
-async function nextApp(browser) {
-  const name = 'Next.js App Router (next build, next start)';
+const nextApp = (browser) =>
+  serverApp(browser, 'Next.js App Router (next build, next start)', () => buildNextApp(scratch, root), (dir, env) => startNextApp(dir, root, env), {
+    '/api/list': 'a server Route Handler',
+    '/api/edge': "an edge Route Handler (runtime = 'edge')",
+  });
+
+/** SvelteKit with adapter-node, the same way: `vite build` with no key, then `node build`. */
+const svelteKitApp = (browser) =>
+  serverApp(browser, 'SvelteKit with adapter-node (vite build, node build)', () => buildSvelteKitApp(scratch, root), (dir, env) => startSvelteKitApp(dir, env), {
+    '/api/list': 'a server endpoint',
+  });
+
+/** Builds and starts an app, runs the scenario in its page (through its own proxy), and asks each of its `lists` paths for the key's snapshots. */
+async function serverApp(browser, name, build, start, lists) {
   let app;
   try {
-    const dir = await buildNextApp(scratch, root);
-    app = await startNextApp(dir, root, { INSTAVM_API_KEY: freshKey('next'), INSTAVM_BASE_URL: baseUrl });
+    app = await start(await build(), { INSTAVM_API_KEY: freshKey('app'), INSTAVM_BASE_URL: baseUrl });
   } catch (e) {
     report(name, { passed: 0, failed: 1 }, e.message);
     return;
   }
   try {
-    await page(browser, `Chromium, ${name}: a client page through its Route Handler proxy`, `${app.url}/`, false);
-    const r = await fetch(`${app.url}/api/list`);
-    const text = await r.text();
-    const listed = r.status === 200 && Array.isArray(JSON.parse(text));
-    report(`${name}: the client in a server Route Handler`, { passed: listed ? 1 : 0, failed: listed ? 0 : 1, results: [{ name: 'GET /api/list answers the key\'s snapshots', ok: listed, detail: `${r.status} ${text.slice(0, 300)}` }] });
+    await page(browser, `Chromium, ${name}: a client page through its own proxy`, `${app.url}/`, false);
+    for (const [path, handler] of Object.entries(lists)) {
+      const r = await fetch(`${app.url}${path}`);
+      const text = await r.text();
+      const listed = r.status === 200 && Array.isArray(JSON.parse(text));
+      report(`${name}: the client in ${handler}`, { passed: listed ? 1 : 0, failed: listed ? 0 : 1, results: [{ name: `GET ${path} answers the key's snapshots`, ok: listed, detail: `${r.status} ${text.slice(0, 300)}` }] });
+    }
   } finally {
     await app.close();
   }

@@ -9,7 +9,7 @@
 // Next.js (App Router, as create-next-app lays it out) is built with
 // `next build` and no key in the environment, then served by `next start`.
 // webpack 5 is built as its getting-started guide sets it up, and must just
-// work. (Vite is built in run.mjs; Parcel and SvelteKit are not built here yet.)
+// work, and so must Parcel with no configuration. (Vite is built in run.mjs.)
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -34,7 +34,7 @@ const page = (script, module) => `<!doctype html>
  * with `[{ name, dir, expect }]`: `expect` is `'scenario'` (the page runs the
  * ecosystem scenario) or the fix its error must name (a RegExp).
  */
-export async function buildToolchainPages(scratch) {
+export async function buildToolchainPages(scratch, repoRoot) {
   const root = join(scratch, 'toolchains');
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
@@ -71,6 +71,18 @@ export async function buildToolchainPages(scratch) {
     );
     if (stats.hasErrors()) throw new Error(`webpack: ${stats.toString('errors-only')}`);
     add('webpack 5, as its guide sets it up', dir, 'main.js', false, 'scenario');
+  }
+
+  {
+    // Parcel as its docs start: `parcel build index.html`, no configuration.
+    // It reads no `exports` unless told to, so this also proves the package's
+    // `module` and `browser` fields (testing/package.json's among them).
+    const dir = join(root, 'parcel');
+    const bin = join(repoRoot, 'node_modules', 'parcel', 'lib', 'bin.js');
+    const args = [bin, 'build', join(scratch, 'vite-app', 'index.html'), '--dist-dir', dir, '--cache-dir', join(root, '.parcel-cache'), '--no-autoinstall'];
+    const { status, output } = await run(process.execPath, args, { cwd: scratch });
+    if (status !== 0) throw new Error(`parcel build failed (exit ${status}):\n${output.slice(-3000)}`);
+    pages.push({ name: 'Parcel 2, as its docs set it up', dir, expect: 'scenario', alsoInProcess: true });
   }
 
   const { rollup } = await import('rollup');
@@ -114,19 +126,49 @@ export function checkFailure(recorded, fix) {
 export async function buildNextApp(scratch, repoRoot) {
   const dir = join(scratch, 'next-app');
   copyFileSync(join(scratch, 'scenario.js'), join(dir, 'scenario.js'));
-  rmSync(join(dir, '.next'), { recursive: true, force: true });
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
-  for (const name of ['INSTAVM_API_KEY', 'INSTAVM_BASE_URL', 'APP_ORIGIN']) delete env[name];
-  const { status, output } = await run(process.execPath, [nextBin(repoRoot), 'build'], { cwd: dir, env });
-  if (status !== 0) throw new Error(`next build failed (exit ${status}):\n${output.slice(-3000)}`);
+  await buildApp('next build', [nextBin(repoRoot), 'build'], dir, { NEXT_TELEMETRY_DISABLED: '1' });
   return dir;
+}
+
+/** Runs an app's build in `dir` with no key, API URL or origin in the environment, as CI builds it; throws with its output when it fails. */
+export async function buildApp(label, args, dir, extraEnv = {}) {
+  for (const out of ['.next', 'build']) rmSync(join(dir, out), { recursive: true, force: true });
+  const env = { ...process.env, ...extraEnv };
+  for (const name of ['INSTAVM_API_KEY', 'INSTAVM_BASE_URL', 'APP_ORIGIN', 'SESSION_SECRET']) delete env[name];
+  const { status, output } = await run(process.execPath, args, { cwd: dir, env });
+  if (status !== 0) throw new Error(`${label} failed (exit ${status}):\n${output.slice(-3000)}`);
 }
 
 /** `next start` for the built app on a free port, with `env`; resolves with `{ url, close }` once it answers. */
 export async function startNextApp(dir, repoRoot, env) {
   const port = await freePort();
+  return serveApp('next start', [nextBin(repoRoot), 'start', '-p', String(port), '-H', '127.0.0.1'], dir, port, { NEXT_TELEMETRY_DISABLED: '1', ...env });
+}
+
+/**
+ * The SvelteKit app (tests/ecosystem/sveltekit-app: `npx sv create`'s
+ * layout with adapter-node), built with `vite build` and no key in the
+ * environment. Resolves with its folder; throws with the build's output.
+ */
+export async function buildSvelteKitApp(scratch, repoRoot) {
+  const dir = join(scratch, 'sveltekit-app');
+  mkdirSync(join(dir, 'src', 'lib'), { recursive: true });
+  copyFileSync(join(scratch, 'scenario.js'), join(dir, 'src', 'lib', 'scenario.js'));
+  await buildApp('vite build', [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build'], dir);
+  return dir;
+}
+
+/** adapter-node's server (`node build`) for the built app, as its docs run it: PORT, HOST and ORIGIN from the environment. */
+export async function startSvelteKitApp(dir, env) {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  return serveApp('node build', ['build'], dir, port, { PORT: String(port), HOST: '127.0.0.1', ORIGIN: origin, ...env });
+}
+
+/** Starts an app's server on `port` with `env` (and APP_ORIGIN, its own URL); resolves with `{ url, close, output }` once it answers. */
+export async function serveApp(label, args, dir, port, env) {
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [nextBin(repoRoot), 'start', '-p', String(port), '-H', '127.0.0.1'], { cwd: dir, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', APP_ORIGIN: url, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, APP_ORIGIN: url, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c) => (output += c));
   child.stderr.on('data', (c) => (output += c));
@@ -136,18 +178,18 @@ export async function startNextApp(dir, repoRoot, env) {
     child.kill('SIGTERM');
   });
   for (const end = Date.now() + 30_000; Date.now() < end; ) {
-    if (child.exitCode !== null) throw new Error(`next start exited (${child.exitCode}):\n${output}`);
-    const up = await fetch(`${url}/api/list`, { method: 'HEAD' }).then(() => true, () => false);
+    if (child.exitCode !== null) throw new Error(`${label} exited (${child.exitCode}):\n${output}`);
+    const up = await fetch(url, { method: 'HEAD' }).then(() => true, () => false);
     if (up) return { url, close, output: () => output };
     await new Promise((r) => setTimeout(r, 200));
   }
   await close();
-  throw new Error(`next start did not answer within 30 s:\n${output}`);
+  throw new Error(`${label} did not answer within 30 s:\n${output}`);
 }
 
 const nextBin = (repoRoot) => join(repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

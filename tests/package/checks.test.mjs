@@ -324,12 +324,26 @@ test("the client's resource methods and the proxy's operations are one table", a
 });
 
 
-test("the package ships what its README links (docs/, CHANGELOG.md, CONTRIBUTING.md), and exports the wasm as instavm-wasm/wasm for a bundler's asset import", async () => {
-  const readme = readFileSync(join(installed, 'README.md'), 'utf8');
-  const links = [...readme.matchAll(/\]\((?!https?:|#)([^)#]+)(#[^)]*)?\)/g)].map((m) => m[1]);
-  assert.ok(links.length >= 3, `relative links: ${links}`);
-  for (const link of links) assert.ok(readdirSync(dirname(join(installed, link))).includes(link.split('/').pop()), `${link} is in the tarball`);
+test("the package ships what its README and docs link (docs/, CHANGELOG.md, CONTRIBUTING.md), says where it lives, and exports the wasm as instavm-wasm/wasm for a bundler's asset import", async () => {
+  const pages = ['README.md', ...readdirSync(join(installed, 'docs')).map((f) => `docs/${f}`)];
+  assert.ok(pages.includes('docs/recipes.md') && pages.includes('docs/reference.md'), `shipped docs: ${pages}`);
+  let count = 0;
+  for (const page of pages) {
+    const text = readFileSync(join(installed, page), 'utf8');
+    for (const [, link] of text.matchAll(/\]\((?!https?:|#)([^)#]+)(#[^)]*)?\)/g)) {
+      const target = join(installed, dirname(page), link);
+      assert.ok(readdirSync(dirname(target)).includes(target.split('/').pop()), `${page} links ${link}, which is not in the tarball`);
+      count++;
+    }
+  }
+  assert.ok(count >= 5, `relative links checked: ${count}`);
   assert.ok(readdirSync(installed).includes('CHANGELOG.md'));
+  // npm shows these, and resolves the README's relative links against the repository.
+  const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+  const home = manifest.repository?.url?.match(/^git\+(https:\/\/github\.com\/[\w-]+\/[\w-]+)\.git$/)?.[1];
+  assert.ok(home, `repository.url: ${manifest.repository?.url}`);
+  assert.equal(manifest.homepage, `${home}#readme`);
+  assert.equal(manifest.bugs?.url, `${home}/issues`);
   // Resolved as a bundler resolves it, through exports, from the project that installed the package.
   const wasm = createRequire(join(scratch, 'package.json')).resolve('instavm-wasm/wasm');
   assert.equal(wasm, join(installed, 'pkg', 'instavm_wasm_bg.wasm'));
