@@ -126,9 +126,10 @@ export function _initSync(module) {
 }
 
 /**
- * Bytes of wasm linear memory. Not part of the API (the types do not declare
- * it): the Node entry exports it for the package's own leak test and bench,
- * which cannot reach the instance inside the bundle otherwise.
+ * Bytes of wasm linear memory. Not part of the API (the types declare it
+ * with a leading underscore, undocumented): the entries export it for the
+ * package's own leak test and bench, which cannot reach the instance inside
+ * the bundle otherwise.
  */
 export function _wasmMemoryBytes() {
   // initSync hands back the instance that is already loaded.

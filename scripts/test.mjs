@@ -1,7 +1,10 @@
 // `npm test`: every suite, each reporting how many tests it executed. A suite
-// that fails, or executes nothing, fails the run.
+// that fails, or executes nothing, fails the run. `npm test -- e2e demo` runs
+// only those suites, `npm test -- tests/e2e/proxy.test.mjs` one file of its
+// suite (see `selection` below).
 import { cpSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { nearest } from '../js/nearest.js';
 import { root, tee, step, StepError } from './lib/run.mjs';
 import { build } from './lib/build.mjs';
 import { scratchProject } from './lib/scratch.mjs';
@@ -9,6 +12,60 @@ import { ensureChromium, ensureClippy } from './lib/toolchain.mjs';
 import { buildEmulator, startEmulator } from './lib/emulator.mjs';
 
 const results = [];
+
+/**
+ * The suites by the names `npm test -- NAME` takes, each with the folder or
+ * file its tests live in (a file given on the command line picks its suite,
+ * which then runs that file alone).
+ */
+const SUITES = {
+  cargo: 'the native tests of the core and the emulator (cargo test)',
+  clippy: 'cargo clippy, native and wasm32',
+  wasm: 'wasm-bindgen-test in Node, Chromium and a dedicated worker (tests/client.rs)',
+  size: 'the size budget (tests/size.test.mjs)',
+  package: 'publint, attw, tsc and bundles of the packed package (tests/package/)',
+  e2e: 'the packed package against the emulator (tests/e2e/)',
+  ecosystem: 'every runtime, toolchain, framework and recipe (tests/ecosystem/)',
+  soak: '500 operations against a faulty emulator (tests/soak/)',
+  demo: 'the demo page in Chromium (tests/demo/demo.test.mjs)',
+  keyless: "the demo page through npm start's proxy (tests/demo/keyless.test.mjs)",
+};
+const FILE_SUITES = [
+  [/^tests\/e2e\/[^/]+\.test\.mjs$/, 'e2e'],
+  [/^tests\/client\.rs$/, 'wasm'],
+  [/^tests\/size\.test\.mjs$/, 'size'],
+  [/^tests\/package\/[^/]+\.test\.mjs$/, 'package'],
+  [/^tests\/soak\/soak\.test\.mjs$/, 'soak'],
+  [/^tests\/demo\/demo\.test\.mjs$/, 'demo'],
+  [/^tests\/demo\/keyless\.test\.mjs$/, 'keyless'],
+];
+
+/** What the command line asks for: `null` (everything), or each chosen suite with its files (`null`: all of them). */
+function selection(args) {
+  if (args.length === 0) return null;
+  const chosen = new Map();
+  for (const arg of args) {
+    if (Object.hasOwn(SUITES, arg)) {
+      chosen.set(arg, null);
+      continue;
+    }
+    const file = relative(root, resolve(process.cwd(), arg));
+    const suite = FILE_SUITES.find(([pattern]) => pattern.test(file))?.[1];
+    if (!suite) {
+      const meant = nearest(arg, Object.keys(SUITES));
+      const list = Object.entries(SUITES).map(([name, what]) => `  ${name.padEnd(10)} ${what}`).join('\n');
+      throw new StepError(`npm test: no suite or test file ${JSON.stringify(arg)}${meant ? `; did you mean ${meant}?` : ''}\nThe suites:\n${list}\nor a file of tests/e2e/, tests/demo/, tests/package/, tests/size.test.mjs`);
+    }
+    if (chosen.get(suite) !== null) chosen.set(suite, [...(chosen.get(suite) ?? []), file]);
+  }
+  return chosen;
+}
+
+let chosen = null;
+/** Whether the run includes suite `name`. */
+const wants = (name) => chosen === null || chosen.has(name);
+/** The files suite `name` runs: the ones chosen on the command line, else `all`. */
+const filesOf = (name, all) => chosen?.get(name) ?? all;
 
 /** Counts from cargo's and wasm-bindgen-test's "test result:" lines. */
 function cargoCounts(output) {
@@ -104,50 +161,67 @@ async function soak(scratch) {
 }
 
 async function main() {
-  ensureChromium();
+  chosen = selection(process.argv.slice(2));
+  if (['wasm', 'ecosystem', 'demo', 'keyless'].some(wants)) ensureChromium();
 
   // Native: the pure core and the emulator.
-  await suite('cargo test (core, emulator)', 'cargo', ['test', '--workspace'], cargoCounts);
+  if (wants('cargo')) await suite('cargo test (core, emulator)', 'cargo', ['test', '--workspace'], cargoCounts);
+  if (Object.keys(SUITES).every((name) => name === 'cargo' || !wants(name))) return;
 
   build();
 
   // After the build, which installs the wasm target: the client's platform,
   // client and api layers exist only on wasm32, so clippy looks there too.
-  ensureClippy();
-  await clippy('cargo clippy (workspace, native)', ['--workspace']);
-  await clippy('cargo clippy (client and emulator, wasm32)', ['--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '-p', 'instavm-emulator-wasm']);
+  if (wants('clippy')) {
+    ensureClippy();
+    await clippy('cargo clippy (workspace, native)', ['--workspace']);
+    await clippy('cargo clippy (client and emulator, wasm32)', ['--target', 'wasm32-unknown-unknown', '-p', 'instavm-wasm', '-p', 'instavm-emulator-wasm']);
+  }
 
   // The wasm itself, in Node, in Chromium and in a dedicated worker.
-  await suite('wasm-bindgen-test in Node', 'cargo', wasmTestArgs, cargoCounts, wasmTest({}));
-  const chrome = { WASM_BINDGEN_USE_BROWSER: '1', CHROMEDRIVER: '/usr/bin/chromedriver' };
-  await suite('wasm-bindgen-test in Chromium', 'cargo', wasmTestArgs, cargoCounts, wasmTest(chrome));
-  // One mode at a time: the runner refuses USE_BROWSER together with a worker mode.
-  await suite('wasm-bindgen-test in a dedicated worker', 'cargo', wasmTestArgs, cargoCounts, wasmTest({ CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_USE_DEDICATED_WORKER: '1' }));
+  if (wants('wasm')) {
+    await suite('wasm-bindgen-test in Node', 'cargo', wasmTestArgs, cargoCounts, wasmTest({}));
+    const chrome = { WASM_BINDGEN_USE_BROWSER: '1', CHROMEDRIVER: '/usr/bin/chromedriver' };
+    await suite('wasm-bindgen-test in Chromium', 'cargo', wasmTestArgs, cargoCounts, wasmTest(chrome));
+    // One mode at a time: the runner refuses USE_BROWSER together with a worker mode.
+    await suite('wasm-bindgen-test in a dedicated worker', 'cargo', wasmTestArgs, cargoCounts, wasmTest({ CHROMEDRIVER: '/usr/bin/chromedriver', WASM_BINDGEN_USE_DEDICATED_WORKER: '1' }));
+  }
 
-  await suite('package size budget', 'node', ['--test', 'tests/size.test.mjs'], nodeCounts);
+  if (wants('size')) await suite('package size budget', 'node', ['--test', 'tests/size.test.mjs'], nodeCounts);
 
+  if (!['package', 'e2e', 'ecosystem', 'soak', 'demo', 'keyless'].some(wants)) return;
   buildEmulator();
-  const scratch = testProject();
-  await suite('package checks (publint, attw, tsc, a CommonJS bundle)', 'node', ['--test', '--test-reporter=tap', 'tests/package/checks.test.mjs'], nodeCounts, {
-    env: { ...process.env, SCRATCH: scratch },
-  });
-  // One emulator serves the API and, on the same origin, the demo page.
-  const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500', '--boot-ms', '300', '--static', 'www', '--static', '/pkg=pkg'] });
-  try {
-    await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', 'snapshots.test.mjs', 'ensure.test.mjs', 'testing.test.mjs', 'vms.test.mjs', 'readme.test.mjs', 'hostile.test.mjs', 'reliability.test.mjs', 'lost-answers.test.mjs', 'bin.test.mjs', 'first-contact.test.mjs', 'proxy.test.mjs', 'proxy-owners.test.mjs', 'watching.test.mjs'], nodeCounts, {
-      cwd: scratch,
-      env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
+  const needsScratch = ['package', 'e2e', 'ecosystem', 'soak'].some(wants);
+  const scratch = needsScratch ? testProject() : undefined;
+  if (wants('package')) {
+    await suite('package checks (publint, attw, tsc, bundles, import circles)', 'node', ['--test', '--test-reporter=tap', ...filesOf('package', ['tests/package/checks.test.mjs', 'tests/package/imports.test.mjs'])], nodeCounts, {
+      env: { ...process.env, SCRATCH: scratch },
     });
-    await ecosystem(scratch, emulator.url);
-    await soak(scratch);
-    await suite('demo page (Playwright, Chromium)', 'node', ['--test', '--test-reporter=tap', 'tests/demo/demo.test.mjs'], nodeCounts, {
-      env: { ...process.env, DEMO_URL: emulator.url },
-    });
-  } finally {
-    await emulator.stop();
+  }
+  if (['e2e', 'ecosystem', 'soak', 'demo'].some(wants)) {
+    // One emulator serves the API and, on the same origin, the demo page.
+    const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '1500', '--boot-ms', '300', '--static', 'www', '--static', '/pkg=pkg'] });
+    try {
+      if (wants('e2e')) {
+        const files = filesOf('e2e', ['snapshots', 'ensure', 'testing', 'vms', 'readme', 'hostile', 'reliability', 'lost-answers', 'bin', 'first-contact', 'proxy', 'proxy-owners', 'watching'].map((f) => `${f}.test.mjs`));
+        await suite('end to end (packed package vs emulator)', 'node', ['--test', '--test-reporter=tap', ...files.map((f) => f.split('/').pop())], nodeCounts, {
+          cwd: scratch,
+          env: { ...process.env, INSTAVM_BASE_URL: emulator.url },
+        });
+      }
+      if (wants('ecosystem')) await ecosystem(scratch, emulator.url);
+      if (wants('soak')) await soak(scratch);
+      if (wants('demo')) {
+        await suite('demo page (Playwright, Chromium)', 'node', ['--test', '--test-reporter=tap', 'tests/demo/demo.test.mjs'], nodeCounts, {
+          env: { ...process.env, DEMO_URL: emulator.url },
+        });
+      }
+    } finally {
+      await emulator.stop();
+    }
   }
   // npm start's server: the page and instavm-wasm/proxy in front of an emulator of its own.
-  await suite('demo page, keyless via proxy (Playwright)', 'node', ['--test', '--test-reporter=tap', 'tests/demo/keyless.test.mjs'], nodeCounts);
+  if (wants('keyless')) await suite('demo page, keyless via proxy (Playwright)', 'node', ['--test', '--test-reporter=tap', 'tests/demo/keyless.test.mjs'], nodeCounts);
 }
 
 try {

@@ -3,9 +3,10 @@
 //! Four layers, each a folder:
 //! - [`core`]: pure Rust (no JS types): validation, request building, error
 //!   classification, retry and poll schedules. Tested natively with `cargo test`.
-//! - `platform`: the only code that touches JS globals (fetch through
-//!   gloo-net, timers through gloo-timers, AbortSignal, JS values through
-//!   serde-wasm-bindgen).
+//! - `platform`: the only code that touches JS globals (the global or the
+//!   user's `fetch`, called as `fetch(url, init)`, with the answer read
+//!   through gloo-net's `Response`; timers through gloo-timers; AbortSignal;
+//!   JS values through serde-wasm-bindgen).
 //! - `client`: the transport, record normalisation and waits, built on `platform`.
 //! - `api`: the thin wasm-bindgen exports that the hand-written `js/` layer wraps.
 

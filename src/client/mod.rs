@@ -1,6 +1,9 @@
-//! The client proper, in wasm: the transport (one request with its retries),
-//! record normalisation, the snapshot operations and the build wait. Built on
-//! `platform`; exported to JS only through `api`.
+//! The client proper, in wasm: the transport (one request with its retries,
+//! `transport`), the plan of each call and the lookups after a lost answer
+//! (`plan`, `recent`), record normalisation (`records`), the snapshot and VM
+//! operations (`snapshots`, `vms`, `ops`), the waits (`wait`, `building`),
+//! `ensure`, and reading JS arguments (`args`). Built on `platform`; exported
+//! to JS only through `api`.
 //!
 //! This layer sits between the two the layout names: it is not pure (it awaits
 //! fetches and timers), yet it holds no bindings of its own, so it is kept out

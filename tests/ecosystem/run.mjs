@@ -11,6 +11,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { serveDir } from './static-server.mjs';
 import { startWorker } from './worker-host.mjs';
+import { launchChromium } from './chromium.mjs';
 import { runRecipes } from './recipes.mjs';
 import { buildNextApp, buildSvelteKitApp, buildToolchainPages, checkFailure, startNextApp, startSvelteKitApp } from './toolchains.mjs';
 
@@ -113,11 +114,7 @@ async function workerd() {
 }
 
 async function chromium() {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   try {
     const { build } = await import('vite');
     const viteOut = join(scratch, 'vite-dist');

@@ -1,7 +1,7 @@
 // Ids and image names: one line cut with an ellipsis, the whole value on
 // hover (title) and in the DOM (so screen readers and find-in-page get all of
 // it; the cut is CSS only), and a copy button beside it.
-import { el, announce } from './ui.js';
+import { el, announce } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 let count = 0;

@@ -2,28 +2,13 @@
 // field errors, and the confirm and details dialogs.
 
 import { copyable } from './copy.js';
+import { announce, el } from './dom.js';
+
+// The building blocks live in dom.js, which copy.js uses too: re-exported
+// here so the pages' modules take everything from one place.
+export { announce, el };
 
 const $ = (id) => document.getElementById(id);
-
-/** Tells screen-reader users what changed (the aria-live region). */
-export function announce(text) {
-  const region = $('announcer');
-  region.textContent = '';
-  // A fresh text node each time, so the same message is announced again.
-  requestAnimationFrame(() => (region.textContent = text));
-}
-
-export function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') node.className = v;
-    else if (k === 'dataset') Object.assign(node.dataset, v);
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? '' : v);
-  }
-  node.append(...children.filter((c) => c !== null && c !== undefined));
-  return node;
-}
 
 export function badge(status) {
   const s = String(status ?? 'unknown').toLowerCase();

@@ -1,0 +1,28 @@
+// No import circles in the package's JavaScript or the demo page, checked by
+// dpdm (a maintained tool) from every entry point: a circle makes a module's
+// exports undefined while the other half evaluates, depending on which file
+// a bundler or runtime happens to load first.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const entries = [
+  ...readdirSync(join(root, 'js')).filter((f) => f.endsWith('.js')).map((f) => `js/${f}`),
+  'js/proxy/index.js',
+  'js/testing/node.js',
+  'js/bin/instavm-emulator.js',
+  'www/js/main.js',
+];
+
+test('no import circles in js/ and www/js/ (dpdm)', () => {
+  const dpdm = join(root, 'node_modules', 'dpdm', 'lib', 'bin', 'dpdm.js');
+  const r = spawnSync(process.execPath, [dpdm, '--no-warning', '--no-tree', '--exit-code', 'circular:1', '-T', ...entries], { cwd: root, encoding: 'utf8' });
+  const out = (r.stdout + r.stderr).replace(/\x1b\[\d+m/g, '');
+  const analysed = Number(out.match(/\[(\d+)\/\d+\] Analyze done/)?.[1] ?? 0);
+  assert.ok(analysed >= 25, `dpdm analysed ${analysed} modules:\n${out}`);
+  assert.equal(r.status, 0, `import circles:\n${out}`);
+});
