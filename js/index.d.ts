@@ -681,6 +681,12 @@ export interface Vm {
   snapshot_on_terminate?: boolean;
   /** The name of the snapshot taken when it ends. */
   snapshot_name?: string | null;
+  /** The volumes asked for at create. */
+  volumes?: VolumeMount[];
+  /** The network policy asked for at create. */
+  egress_policy?: EgressPolicy;
+  /** The vaults asked for at create or update. */
+  vault_ids?: string[];
 }
 
 /** A volume mounted in a VM, as the server describes it. */

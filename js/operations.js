@@ -46,3 +46,17 @@ export const COMPOSITES = Object.freeze({
   'snapshots.watch': ['snapshots.get'],
   'snapshots.ensure': ['snapshots.list', 'snapshots.get', 'snapshots.create'],
 });
+
+/**
+ * What the client polls to wait on each operation's result, and when it
+ * waits: the proxy warns when an app allows an operation but not its poll,
+ * whose wait would then be refused midway.
+ */
+export const WAIT_POLLS = Object.freeze({
+  'snapshots.create': ['snapshots.get', 'with { wait: true }, and waitUntilReady and watch after it'],
+  'vms.snapshot': ['snapshots.get', 'by default'],
+  'vms.create': ['vms.get', 'by default'],
+  'vms.clone': ['vms.get', 'by default'],
+  'vms.resume': ['vms.get', 'by default'],
+  'vms.suspend': ['vms.get', 'with { wait: true }'],
+});

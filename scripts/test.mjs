@@ -8,7 +8,7 @@ import { nearest } from '../js/nearest.js';
 import { root, tee, step, StepError } from './lib/run.mjs';
 import { build } from './lib/build.mjs';
 import { scratchProject } from './lib/scratch.mjs';
-import { ensureChromium, ensureClippy } from './lib/toolchain.mjs';
+import { ensureChromium, ensureClippy, ensureSchemathesis } from './lib/toolchain.mjs';
 import { buildEmulator, startEmulator } from './lib/emulator.mjs';
 
 const results = [];
@@ -23,6 +23,7 @@ const SUITES = {
   clippy: 'cargo clippy, native and wasm32',
   wasm: 'wasm-bindgen-test in Node, Chromium and a dedicated worker (tests/client.rs)',
   size: 'the size budget (tests/size.test.mjs)',
+  contract: 'api/openapi.yaml: linted, every copy checked against it, the emulator proven by Schemathesis (tests/contract/)',
   package: 'publint, attw, tsc and bundles of the packed package (tests/package/)',
   e2e: 'the packed package against the emulator (tests/e2e/)',
   ecosystem: 'every runtime, toolchain, framework and recipe (tests/ecosystem/)',
@@ -34,6 +35,7 @@ const FILE_SUITES = [
   [/^tests\/e2e\/[^/]+\.test\.mjs$/, 'e2e'],
   [/^tests\/client\.rs$/, 'wasm'],
   [/^tests\/size\.test\.mjs$/, 'size'],
+  [/^tests\/contract\/[^/]+\.test\.mjs$/, 'contract'],
   [/^tests\/package\/[^/]+\.test\.mjs$/, 'package'],
   [/^tests\/soak\/soak\.test\.mjs$/, 'soak'],
   [/^tests\/demo\/demo\.test\.mjs$/, 'demo'],
@@ -160,6 +162,21 @@ async function soak(scratch) {
   }
 }
 
+/**
+ * The contract (api/openapi.yaml): Redocly's linter, then every copy of the
+ * API checked against it, then Schemathesis against the emulator's bin.
+ */
+async function contract() {
+  await suite('contract: Redocly lint of api/openapi.yaml', 'node', [join(root, 'node_modules', '@redocly', 'cli', 'bin', 'cli.js'), 'lint', '--config', 'api/redocly.yaml', 'api/openapi.yaml', '--format', 'stylish'], (output) => {
+    const problems = Number(output.match(/(\d+) errors?/)?.[1] ?? 0);
+    return /valid|no problems/i.test(output) && problems === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: Math.max(problems, 1) };
+  });
+  await suite('contract: every copy of the API checked against it', 'node', ['--test', '--test-reporter=tap', ...filesOf('contract', ['tests/contract/copies.test.mjs', 'tests/contract/types.test.mjs'])], nodeCounts);
+  if (chosen?.get('contract')) return; // a file of the suite was asked for, not Schemathesis
+  const st = ensureSchemathesis();
+  await suite('contract: Schemathesis against npx instavm-emulator', 'node', ['tests/contract/schemathesis.mjs', st], nodeCounts);
+}
+
 async function main() {
   chosen = selection(process.argv.slice(2));
   if (['wasm', 'ecosystem', 'demo', 'keyless'].some(wants)) ensureChromium();
@@ -188,6 +205,8 @@ async function main() {
   }
 
   if (wants('size')) await suite('package size budget', 'node', ['--test', 'tests/size.test.mjs'], nodeCounts);
+
+  if (wants('contract')) await contract();
 
   if (!['package', 'e2e', 'ecosystem', 'soak', 'demo', 'keyless'].some(wants)) return;
   buildEmulator();

@@ -11,7 +11,7 @@
 // operation, never copied: the upstream path is the operation's pattern with
 // each id decoded and encoded again, and only the API's own headers pass,
 // both ways.
-import { COMPOSITES, OPERATIONS } from '../operations.js';
+import { COMPOSITES, OPERATIONS, WAIT_POLLS } from '../operations.js';
 import { nearest } from '../nearest.js';
 import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 import { owners, ownerTag, sharedOf } from './owners.js';
@@ -119,18 +119,9 @@ function allowOf(value) {
   return allowed;
 }
 
-/** What the client polls to wait on each operation's result, and when it waits. */
-const WAITS_ON = {
-  'snapshots.create': ['snapshots.get', 'with { wait: true }, and waitUntilReady and watch after it'],
-  'vms.snapshot': ['snapshots.get', 'by default'],
-  'vms.create': ['vms.get', 'by default'],
-  'vms.clone': ['vms.get', 'by default'],
-  'vms.resume': ['vms.get', 'by default'],
-};
-
 /** A warning for each allowed operation whose wait polls one that is not allowed (it would get a 403 mid-wait). */
 function waitsUnallowed(allowed) {
-  return Object.entries(WAITS_ON)
+  return Object.entries(WAIT_POLLS)
     .filter(([op, [poll]]) => allowed.has(op) && !allowed.has(poll))
     .map(([op, [poll, when]]) => `allow has ${op} but not ${poll}, which the client polls to wait on ${op} (${when}): that wait would get a 403. Allow '${poll}' too, or do not wait.`);
 }

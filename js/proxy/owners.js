@@ -27,7 +27,7 @@ const OWNERS_KEPT = 10_000;
  * (a future `is_public`, `metadata` on a clone) cannot move a record out of
  * its owner's reach or into another's.
  */
-const BODY_FIELDS = {
+export const BODY_FIELDS = {
   'snapshots.create': ['oci_image', 'name', 'vcpu_count', 'memory_mb', 'type', 'build_args'],
   'vms.create': ['vm_lifetime_seconds', 'memory_mb', 'vcpu_count', 'snapshot_id', 'session_id', 'image_variant', 'metadata', 'volumes', 'egress_policy', 'vault_ids', 'auto_suspend', 'auto_resume', 'snapshot_on_terminate', 'snapshot_name'],
   'vms.update': ['memory_mb', 'snapshot_on_terminate', 'snapshot_name', 'vault_ids', 'auto_suspend', 'auto_resume'],

@@ -70,3 +70,25 @@ export function ensureAll() {
   ensureWasmBindgen();
   ensureNodeModules();
 }
+
+/** Schemathesis, the version the contract suite was written against, from PyPI. */
+const SCHEMATHESIS = '4.32.5';
+
+/**
+ * Schemathesis in a virtual environment of the project's own
+ * (`.tmp/schemathesis`), made with the machine's Python 3; returns its `st`.
+ */
+export function ensureSchemathesis() {
+  const venv = join(root, '.tmp', 'schemathesis');
+  const st = join(venv, 'bin', 'st');
+  const have = existsSync(st) ? capture(st, ['--version'])?.stdout ?? '' : '';
+  if (have.includes(SCHEMATHESIS)) return st;
+  const python = ['python3', 'python'].find((p) => capture(p, ['--version'])?.status === 0);
+  if (!python) throw new StepError('Python 3 was not found: the contract suite runs Schemathesis, from PyPI (apt-get install -y python3 python3-venv), then retry');
+  step(`installing Schemathesis ${SCHEMATHESIS} from PyPI into .tmp/schemathesis`);
+  if (!existsSync(join(venv, 'bin', 'pip'))) {
+    run(python, ['-m', 'venv', venv], { missing: 'Python 3 with its venv module (apt-get install -y python3-venv)' });
+  }
+  run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS}`]);
+  return st;
+}

@@ -1,0 +1,259 @@
+// Every copy of the API in the repository, checked against api/openapi.yaml:
+// a change to the contract alone (a bound, a query parameter, an operation)
+// fails here until each copy follows. The copies that are tables are compared
+// as data; the client and the emulator are checked by what they do (the
+// requests the client sends and what it refuses before sending; what the
+// emulator routes and refuses). CONTRIBUTING lists each copy and its check.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { boundedIntegers, enums, loadContract, root } from './contract.mjs';
+import { COMPOSITES, OPERATIONS, WAIT_POLLS } from '../../js/operations.js';
+import { BODY_FIELDS } from '../../js/proxy/owners.js';
+import { InstaVM } from '../../pkg/node.js';
+import { createEmulator } from '../../pkg/testing-node.js';
+
+const { deref, operations } = loadContract();
+const names = Object.keys(operations).sort();
+
+test('the contract names every operation by the client method that calls it', () => {
+  assert.ok(names.length >= 18, `${names.length} operations`);
+  for (const name of names) assert.match(name, /^(snapshots|vms)\.[a-z][A-Za-z]*$/, `operationId ${name}`);
+});
+
+test('js/operations.js (the proxy\'s routes and the query parameters it passes) is the contract\'s table', () => {
+  assert.deepEqual(Object.keys(OPERATIONS).sort(), names, 'the same operations');
+  for (const name of names) {
+    const [method, pattern, query = []] = OPERATIONS[name];
+    const want = operations[name];
+    assert.deepEqual({ method, pattern, query: [...query].sort() }, { method: want.method, pattern: want.pattern, query: want.query.filter((q) => q !== 'Idempotency-Key') }, name);
+  }
+  for (const [composite, parts] of Object.entries(COMPOSITES)) {
+    for (const part of parts) assert.ok(operations[part], `${composite} is made of ${part}, which the contract has`);
+  }
+});
+
+test('what each wait polls (the proxy\'s warning) is the contract\'s x-instavm-wait', () => {
+  const fromContract = Object.fromEntries(names.filter((n) => operations[n].wait).map((n) => [n, operations[n].wait]));
+  const fromTable = Object.fromEntries(Object.entries(WAIT_POLLS).map(([op, [poll]]) => [op, poll]));
+  assert.deepEqual(fromTable, fromContract);
+});
+
+test('the proxy\'s body allow-list (owner) is each operation\'s request body in the contract', () => {
+  const withBodies = names.filter((n) => operations[n].method === 'POST' || operations[n].method === 'PATCH');
+  assert.deepEqual(Object.keys(BODY_FIELDS).sort(), withBodies.sort(), 'an allow-list for every operation that takes a body');
+  for (const name of withBodies) {
+    assert.deepEqual([...BODY_FIELDS[name]].sort(), Object.keys(operations[name].body?.properties ?? {}).sort(), name);
+  }
+});
+
+test("README.md's and docs/reference.md's bounds are the contract's", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8') + readFileSync(join(root, 'docs', 'reference.md'), 'utf8');
+  const stated = [...readme.matchAll(/`(\w+)` \(?(\d+)\.\.(\d+)/g)].map(([, field, min, max]) => ({ field, min: Number(min), max: Number(max) }));
+  assert.ok(stated.length >= 4, `bounds found in the docs: ${JSON.stringify(stated)}`);
+  const bounds = names.flatMap((n) => boundedIntegers(operations[n].body, deref));
+  for (const s of stated) {
+    const same = bounds.filter((b) => b.path.at(-1) === s.field);
+    assert.ok(same.length > 0, `the docs bound ${s.field}, which the contract does not`);
+    for (const b of same) assert.deepEqual([s.min, s.max], [b.min, b.clientMax], `${s.field}: the docs say ${s.min}..${s.max}, the contract ${b.min}..${b.clientMax}`);
+  }
+});
+
+test('docs/reference.md describes every operation of the contract, with its method and path', () => {
+  const reference = readFileSync(join(root, 'docs', 'reference.md'), 'utf8');
+  const section = (title) => reference.split(/^## /m).find((s) => s.startsWith(title)) ?? '';
+  for (const name of names) {
+    const [resource, method] = name.split('.');
+    const text = section(resource === 'snapshots' ? 'Snapshots' : 'VMs');
+    assert.ok(new RegExp(`\\b${method}\\(`).test(text), `docs/reference.md's ${resource} table has no ${method}(...)`);
+  }
+  // Each operation's method and path appear where the reference names them: every path of the contract is in it.
+  for (const path of new Set(names.map((n) => operations[n].pattern.replace(/\/\{\}.*$/, '')))) {
+    assert.ok(reference.includes(path), `docs/reference.md never names ${path}`);
+  }
+});
+
+// ------------------------------------------------------------ the client
+
+/** A client on the in-process emulator whose every request is recorded. */
+async function recordingClient() {
+  const emu = await createEmulator({ buildMs: 5, bootMs: 1 });
+  const sent = [];
+  const fetch = (url, init) => {
+    const u = new URL(url);
+    sent.push({ method: init?.method ?? 'GET', path: u.pathname, query: [...u.searchParams.keys()] });
+    return emu.fetch(url, init);
+  };
+  return { emu, sent, client: new InstaVM({ apiKey: 'instavm_sk_contract', baseUrl: emu.baseUrl, fetch, maxRetries: 0 }) };
+}
+
+/** The contract's operation a request is, by method and path (`{}` matching one segment). */
+function operationOf({ method, path }) {
+  return names.find((n) => {
+    const op = operations[n];
+    if (op.method !== method) return false;
+    const want = op.pattern.split('/');
+    const have = path.split('/');
+    return want.length === have.length && want.every((w, i) => (w === '{}' ? have[i] !== '' : w === have[i]));
+  });
+}
+
+test('every client method sends the contract\'s request: its method, its path, only its query parameters', async () => {
+  const { emu, sent, client } = await recordingClient();
+  try {
+    const snapshot = await client.snapshots.create({ oci_image: 'docker.io/library/alpine:3.20', name: 'contract' }, { wait: true, pollIntervalMs: 5 });
+    const vm = await client.vms.create({ snapshot_id: snapshot.id });
+    const calls = {
+      'snapshots.list': () => client.snapshots.list({ type: 'user' }),
+      'snapshots.create': () => client.snapshots.create({ oci_image: 'docker.io/library/alpine:3.20' }),
+      'snapshots.get': () => client.snapshots.get(snapshot.id),
+      'vms.create': () => client.vms.create({}, false),
+      'vms.list': () => client.vms.list(),
+      'vms.listAll': () => client.vms.listAll(),
+      'vms.get': () => client.vms.get(vm.vm_id),
+      'vms.update': () => client.vms.update(vm.vm_id, { memory_mb: 1024 }),
+      'vms.snapshot': () => client.vms.snapshot(vm.vm_id, { name: 'from-vm' }, false),
+      'vms.clone': () => client.vms.clone(vm.vm_id, { snapshot_name: 'cloned' }, false),
+      'vms.stageEnv': () => client.vms.stageEnv(vm.vm_id, { TOKEN: 'x' }),
+      'vms.mountVolume': () => client.vms.mountVolume(vm.vm_id, { volume_id: 'vol_1', mount_path: '/data' }, false),
+      'vms.listVolumes': () => client.vms.listVolumes(vm.vm_id),
+      'vms.unmountVolume': () => client.vms.unmountVolume(vm.vm_id, 'vol_1', { mount_path: '/data', wait: false }),
+      'vms.suspend': () => client.vms.suspend(vm.vm_id, false),
+      'vms.resume': () => client.vms.resume(vm.vm_id, false),
+      'vms.delete': () => client.vms.delete(vm.vm_id),
+      'snapshots.delete': () => client.snapshots.delete(snapshot.id),
+    };
+    assert.deepEqual(Object.keys(calls).sort(), names, 'a call for every operation of the contract');
+    for (const [name, call] of Object.entries(calls)) {
+      const from = sent.length;
+      await call().catch(() => {}); // the request's shape is the point, not the emulator's verdict
+      const mine = sent.slice(from).map((r) => ({ ...r, operation: operationOf(r) }));
+      assert.ok(mine.some((r) => r.operation === name), `${name} sent ${JSON.stringify(mine)}`);
+      for (const r of mine) {
+        assert.ok(r.operation, `${name} sent ${r.method} ${r.path}, which is no operation of the contract`);
+        for (const q of r.query) assert.ok(operations[r.operation].query.includes(q), `${name}: ${r.operation} was sent the query parameter ${q}, which the contract does not have`);
+        for (const q of operations[r.operation].requiredQuery) assert.ok(r.query.includes(q), `${name}: ${r.operation} was sent without its required ${q}`);
+      }
+    }
+  } finally {
+    emu.close();
+  }
+});
+
+/** A body with `value` at `path` and the rest of it valid. */
+function bodyWith(name, path, value) {
+  const base = name === 'snapshots.create' ? { oci_image: 'docker.io/library/alpine:3.20' } : {};
+  const body = structuredClone(base);
+  let at = body;
+  for (const key of path.slice(0, -1)) at = at[key] ??= {};
+  at[path.at(-1)] = value;
+  return body;
+}
+
+/** The client call that sends `body` for operation `name` (only the operations whose bodies have bounds or enums). */
+function sendBody(client, name, body, vmId) {
+  switch (name) {
+    case 'snapshots.create': return client.snapshots.create(body);
+    case 'vms.create': return client.vms.create(body, false);
+    case 'vms.update': return client.vms.update(vmId, body);
+    case 'vms.mountVolume': return client.vms.mountVolume(vmId, { volume_id: 'vol_1', mount_path: '/data', ...body }, false);
+    default: throw new Error(`no call for ${name}`);
+  }
+}
+
+/**
+ * Each bounded integer and enum of a request body: the value to send and
+ * whether it is allowed, by the API (`client: false`) or by the client,
+ * which refuses some values the API would cap (`x-instavm-client-maximum`).
+ */
+function edges({ client }) {
+  const out = [];
+  for (const name of names) {
+    const body = operations[name].body;
+    for (const b of boundedIntegers(body, deref)) {
+      const step = b.multipleOf ?? 1;
+      const max = client ? b.clientMax : b.max;
+      out.push({ name, path: b.path, value: b.min, ok: true }, { name, path: b.path, value: b.min - step, ok: false });
+      if (max !== undefined) out.push({ name, path: b.path, value: max, ok: true }, { name, path: b.path, value: max + step, ok: false });
+    }
+    for (const e of enums(body, deref)) {
+      for (const v of e.values) out.push({ name, path: e.path, value: v, ok: true });
+      out.push({ name, path: e.path, value: `${e.values[0]}-not`, ok: false });
+    }
+  }
+  return out;
+}
+
+test('the client\'s checks are the contract\'s bounds and enums: the edges pass, one step past is refused by name with nothing sent', async () => {
+  const cases = edges({ client: true });
+  assert.ok(cases.length >= 20, `${cases.length} cases`);
+  const { emu, sent, client } = await recordingClient();
+  try {
+    const vm = await client.vms.create({});
+    for (const c of cases) {
+      const from = sent.length;
+      const error = await sendBody(client, c.name, bodyWith(c.name, c.path, c.value), vm.vm_id).then(() => undefined, (e) => e);
+      const label = `${c.name} ${c.path.join('.')} = ${JSON.stringify(c.value)}`;
+      const refused = error?.name === 'ValidationError' && sent.length === from;
+      if (c.ok) assert.ok(!refused, `${label}: the contract allows it, the client refused it: ${error?.message}`);
+      else {
+        assert.ok(refused, `${label}: the contract refuses it, the client ${error ? `threw ${error.name}: ${error.message}` : 'sent it'}`);
+        assert.ok(error.field?.endsWith(c.path.at(-1)), `${label}: the error names ${error.field}`);
+      }
+    }
+  } finally {
+    emu.close();
+  }
+});
+
+// ------------------------------------------------------------ the emulator
+
+test('the emulator\'s checks are the contract\'s: the edges pass, one step past is a 422 naming the field', async () => {
+  const emu = await createEmulator({ buildMs: 5, bootMs: 1 });
+  const call = (method, path, body) =>
+    emu.fetch(`${emu.baseUrl}${path}`, { method, headers: { 'x-api-key': 'instavm_sk_contract', 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+  try {
+    const vm = await (await call('POST', '/v1/vms?wait=true', {})).json();
+    for (const [i, c] of edges({ client: false }).entries()) {
+      const body = bodyWith(c.name, c.path, c.value);
+      // A mount path of its own each time: a second mount at one path is a 409.
+      if (c.name === 'vms.mountVolume') Object.assign(body, { volume_id: 'vol_1', mount_path: `/data-${i}`, ...body });
+      const op = operations[c.name];
+      const r = await call(op.method, op.path.replace(/\{[^}]+\}/, encodeURIComponent(vm.vm_id)) + (op.query.includes('wait') ? '?wait=false' : ''), body);
+      const answer = await r.json().catch(() => null);
+      const label = `${c.name} ${c.path.join('.')} = ${JSON.stringify(c.value)}`;
+      if (c.ok) assert.ok(r.status < 300, `${label}: the contract allows it, the emulator answered ${r.status} ${JSON.stringify(answer)}`);
+      else {
+        assert.equal(r.status, 422, `${label}: the contract refuses it, the emulator answered ${r.status}`);
+        const locs = (answer?.detail ?? []).map((d) => d.loc?.at(-1));
+        assert.ok(locs.includes(c.path.at(-1)), `${label}: the 422 names ${JSON.stringify(locs)}`);
+      }
+    }
+  } finally {
+    emu.close();
+  }
+});
+
+test('the emulator routes exactly the contract\'s paths and methods (a method a path lacks is a 405 naming those it has)', async () => {
+  const emu = await createEmulator({ buildMs: 5, bootMs: 1 });
+  try {
+    const byPath = {};
+    for (const name of names) (byPath[operations[name].path] ??= []).push(operations[name].method);
+    for (const [path, methods] of Object.entries(byPath)) {
+      const concrete = path.replace(/\{[^}]+\}/g, 'x');
+      for (const method of ['GET', 'POST', 'PATCH', 'PUT', 'DELETE']) {
+        const r = await emu.fetch(`${emu.baseUrl}${concrete}`, { method, headers: { 'x-api-key': 'instavm_sk_contract', 'content-type': 'application/json' }, body: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+        await r.arrayBuffer();
+        if (methods.includes(method)) assert.notEqual(r.status, 405, `${method} ${path} is in the contract; the emulator answered 405`);
+        else {
+          assert.equal(r.status, 405, `${method} ${path} is not in the contract; the emulator answered ${r.status}`);
+          const allow = r.headers.get('allow').split(',').filter((m) => m !== 'HEAD').sort();
+          assert.deepEqual(allow, [...methods].sort(), `${path}: Allow`);
+        }
+      }
+    }
+  } finally {
+    emu.close();
+  }
+});
