@@ -162,8 +162,11 @@ async fn volumes_mount_list_and_unmount() {
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1?mount_path=%2Fdata"), None).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1"), None).await;
+    let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1?mount_path=%2Fdata"), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Which mount is meant must be said: a volume may be mounted at several paths.
+    let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1"), None).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
     validate::vms::volume(&body)?;
+    // Mounting is at once here: `wait` changes nothing, but must be a boolean.
+    validate::wait_param(request.query_param("wait"))?;
     at.with(shared, |vm| {
         require(vm, &at.id, "active")?;
         let mount_path = body.get("mount_path").cloned().unwrap_or(Value::Null);
@@ -50,16 +52,19 @@ pub(crate) fn list_volumes(shared: &Shared, request: &Request, params: &[String]
     VmRef::of(request, params)?.with(shared, |vm| Ok(Reply::Now(json_response(200, Value::Array(vm.volumes.clone())))))
 }
 
-/// Unmounts volume `{volume_id}`: every mount of it, or only the one at
-/// `?mount_path=`.
+/// Unmounts volume `{volume_id}` from `?mount_path=` (required: a volume
+/// may be mounted at several paths).
 pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let volume_id = params.get(1).cloned().unwrap_or_default();
+    let mount_path = request.query_param("mount_path").ok_or_else(|| {
+        ApiError::unprocessable(vec![json!({ "loc": ["query", "mount_path"], "msg": "Field required", "type": "missing" })])
+    })?;
+    validate::wait_param(request.query_param("wait"))?;
     at.with(shared, |vm| {
         let before = vm.volumes.len();
-        let mount_path = request.query_param("mount_path");
         let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
-        vm.volumes.retain(|v| !(field(v, "volume_id").as_deref() == Some(volume_id.as_str()) && mount_path.as_deref().is_none_or(|m| field(v, "mount_path").as_deref() == Some(m))));
+        vm.volumes.retain(|v| !(field(v, "volume_id").as_deref() == Some(volume_id.as_str()) && field(v, "mount_path").as_deref() == Some(mount_path.as_str())));
         if vm.volumes.len() == before {
             return Err(ApiError::new(404, format!("Volume '{}' is not mounted on VM '{}'", volume_id, at.id)));
         }

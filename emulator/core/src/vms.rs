@@ -14,8 +14,9 @@ use crate::validate::snapshots::CreateSnapshot;
 use crate::validate::{self, json_body_or_empty, object};
 use crate::wire::{api_key, json_response, ApiError, Request, Response};
 
-fn wants_wait(request: &Request) -> bool {
-    request.query_param("wait").is_some_and(|w| w == "true")
+/// `?wait=`: absent is false; a value that is no boolean is a 422.
+fn wants_wait(request: &Request) -> Result<bool, ApiError> {
+    validate::wait_param(request.query_param("wait"))
 }
 
 fn ok() -> Reply {
@@ -68,7 +69,7 @@ pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result
     let body = json_body_or_empty(&request.body)?;
     let fields = object(&body)?.clone();
     validate::vms::create(&fields)?;
-    let waited = wants_wait(request);
+    let waited = wants_wait(request)?;
     let id = {
         let mut tenants = shared.tenants();
         let tenant = tenants.entry(key.clone()).or_default();
@@ -148,14 +149,14 @@ pub(crate) fn delete(shared: &Shared, request: &Request, params: &[String]) -> R
 pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
-    let name = object(&body)?.get("name").and_then(Value::as_str).map(str::to_string);
+    let name = validate::vms::named(object(&body)?, "name")?;
     let answer = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, false)?;
         let answer = snapshot_view(shared, &snapshot);
         tenant.snapshots.insert(record_id(&snapshot.record, "id"), snapshot);
         Ok(answer)
     })?;
-    if wants_wait(request) {
+    if wants_wait(request)? {
         let snap_id = answer.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
         return Ok(Reply::Later { ms: shared.settings.build_ms, step: Step::Snapshot { key: at.key, id: snap_id, fallback: answer } });
     }
@@ -185,8 +186,8 @@ fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>,
 pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
-    let name = object(&body)?.get("snapshot_name").and_then(Value::as_str).map(str::to_string);
-    let waited = wants_wait(request);
+    let name = validate::vms::named(object(&body)?, "snapshot_name")?;
+    let waited = wants_wait(request)?;
     let new_id = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, true)?;
         let snap_id = record_id(&snapshot.record, "id");
@@ -221,7 +222,7 @@ pub(crate) fn suspend(shared: &Shared, request: &Request, params: &[String]) -> 
 /// naming its successor.
 pub(crate) fn resume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
-    let waited = wants_wait(request);
+    let waited = wants_wait(request)?;
     let new_id = at.with_tenant(shared, |tenant| {
         let old = vm_in(tenant, &at.id, shared.now_ms())?;
         require(old, &at.id, "suspended")?;

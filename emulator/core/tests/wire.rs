@@ -158,8 +158,8 @@ fn ids_are_percent_decoded_segments_and_invalid_escapes_stay_as_sent() {
     let id = emu.vm();
     let volumes = format!("/v1/vms/{id}/volumes");
     assert_eq!(emu.json("POST", &volumes, r#"{"volume_id":"v 1","mount_path":"/data"}"#).0, 201);
-    assert_eq!(emu.json("DELETE", &format!("{volumes}/v+1"), "").0, 404);
-    assert_eq!(emu.json("DELETE", &format!("{volumes}/v%201"), "").0, 200);
+    assert_eq!(emu.json("DELETE", &format!("{volumes}/v+1?mount_path=/data"), "").0, 404);
+    assert_eq!(emu.json("DELETE", &format!("{volumes}/v%201?mount_path=/data"), "").0, 200);
 }
 
 #[test]
@@ -172,9 +172,12 @@ fn queries_are_form_decoded_and_the_last_repeat_wins() {
     assert_eq!(status_of("/v1/vms?&&wait=true&&"), "active");
     assert_eq!(status_of("/v1/vms?wait=false&wait=true"), "active");
     assert_eq!(status_of("/v1/vms?wait=true&wait=false"), "creating");
-    assert_eq!(status_of("/v1/vms?wait=True"), "creating");
-    assert_eq!(status_of("/v1/vms?wait"), "creating");
-    assert_eq!(status_of("/v1/vms?wait=true=1"), "creating");
+    // A boolean as the API's validation reads one, case aside; anything else is a 422.
+    assert_eq!(status_of("/v1/vms?wait=True"), "active");
+    assert_eq!(status_of("/v1/vms?wait=0"), "creating");
+    for target in ["/v1/vms?wait", "/v1/vms?wait=true=1", "/v1/vms?wait=abc"] {
+        assert_eq!(emu.json("POST", target, "{}").0, 422, "{target}");
+    }
 
     assert_eq!(emu.json("POST", "/v1/snapshots", r#"{"oci_image":"alpine"}"#).0, 201);
     for (query, status) in [("type=us%65r", 200), ("type=user&type=x", 422), ("type=x&type=user", 200), ("type=+user", 422), ("type=", 422), ("type", 422), ("%74ype=system", 200)] {
@@ -199,4 +202,49 @@ fn head_is_a_get_without_the_body_when_the_route_answers() {
     // A refusal from the route keeps its body, as it does today.
     let missing = emu.send("HEAD", "/v1/vms/vm_missing", "");
     assert_eq!((missing.status, missing.json()), (404, json!({ "detail": "VM 'vm_missing' not found" })));
+}
+
+#[test]
+fn every_typed_field_of_a_vm_body_is_checked_and_a_refusal_names_it() {
+    let emu = Emu::new();
+    let id = emu.vm();
+    let cases: &[(&str, String, &str, &str)] = &[
+        ("POST", "/v1/vms".into(), r#"{"auto_suspend":"yes"}"#, "auto_suspend"),
+        ("POST", "/v1/vms".into(), r#"{"volumes":"x"}"#, "volumes"),
+        ("POST", "/v1/vms".into(), r#"{"session_id":5}"#, "session_id"),
+        ("POST", "/v1/vms".into(), r#"{"egress_policy":7}"#, "egress_policy"),
+        ("POST", "/v1/vms".into(), r#"{"egress_policy":{"allow_http":"no"}}"#, "allow_http"),
+        ("POST", "/v1/vms".into(), r#"{"vault_ids":"v"}"#, "vault_ids"),
+        ("POST", "/v1/vms".into(), r#"{"vault_ids":[1]}"#, "0"),
+        ("POST", "/v1/vms".into(), r#"{"vcpu_count":null}"#, "vcpu_count"),
+        ("POST", "/v1/vms".into(), r#"{"snapshot_name":5}"#, "snapshot_name"),
+        ("PATCH", format!("/v1/vms/{id}"), r#"{"auto_resume":{}}"#, "auto_resume"),
+        ("PATCH", format!("/v1/vms/{id}"), r#"{"memory_mb":null}"#, "memory_mb"),
+        ("PATCH", format!("/v1/vms/{id}"), r#"{"snapshot_on_terminate":"y"}"#, "snapshot_on_terminate"),
+        ("POST", format!("/v1/vms/{id}/snapshot"), r#"{"name":5}"#, "name"),
+        ("POST", format!("/v1/vms/{id}/clone"), r#"{"snapshot_name":5}"#, "snapshot_name"),
+        ("POST", format!("/v1/vms/{id}/volumes"), r#"{"volume_id":"v","mount_path":"/n","mode":"ro","checkpoint_id":7}"#, "checkpoint_id"),
+        ("POST", format!("/v1/vms/{id}/volumes"), r#"{"volume_id":"v","mount_path":"/n","mode":1}"#, "mode"),
+        ("POST", format!("/v1/vms/{id}/volumes"), r#"{"volume_id":"v","mount_path":"/n","mode":"ro","checkpoint_id":null}"#, "checkpoint_id"),
+        ("POST", format!("/v1/vms/{id}/volumes?wait=abc"), r#"{"volume_id":"v","mount_path":"/n"}"#, "wait"),
+        ("DELETE", format!("/v1/vms/{id}/volumes/v"), "", "mount_path"),
+    ];
+    for (method, target, body, field) in cases {
+        let (status, v) = emu.json(method, target, body);
+        let locs: Vec<String> = v["detail"].as_array().map(|d| d.iter().map(|p| p["loc"].to_string()).collect()).unwrap_or_default();
+        assert_eq!(status, 422, "{method} {target} {body}: {v}");
+        assert!(locs.iter().any(|l| l.contains(&format!("\"{field}\""))), "{method} {target} {body}: {locs:?}");
+    }
+    // Nothing refused was stored.
+    let (_, vm) = emu.json("GET", &format!("/v1/vms/{id}"), "");
+    assert!(vm.get("auto_resume").is_none_or(serde_json::Value::is_boolean), "{vm}");
+}
+
+#[test]
+fn whole_numbers_are_integers_however_they_are_spelled() {
+    let emu = Emu::new();
+    let (status, v) = emu.json("POST", "/v1/snapshots", r#"{"oci_image":"alpine","vcpu_count":2.0,"build_args":{"disk_size_gb":9223372036854775808}}"#);
+    assert_eq!(status, 201, "{v}");
+    assert_eq!((v["vcpu_count"].as_i64(), v["build_args"]["disk_size_gb"].as_i64()), (Some(2), Some(3)));
+    assert_eq!(emu.json("POST", "/v1/snapshots", r#"{"oci_image":"alpine","vcpu_count":2.5}"#).0, 422);
 }

@@ -25,7 +25,7 @@ impl Problems {
         if v.is_null() {
             return None;
         }
-        match v.as_i64() {
+        match integer(v) {
             Some(n) if n >= min && n <= max => Some(n),
             Some(_) => {
                 self.add(loc, format!("Input should be between {min} and {max}"), "value_error");
@@ -34,6 +34,41 @@ impl Problems {
             None => {
                 self.add(loc, "Input should be a valid integer", "int_type");
                 None
+            }
+        }
+    }
+
+    /// A field that must be a boolean when present (null only where `nullable`).
+    pub fn boolean(&mut self, body: &Map<String, Value>, loc: &[&str], nullable: bool) {
+        match body.get(*loc.last().unwrap_or(&"")) {
+            None | Some(Value::Bool(_)) => {}
+            Some(Value::Null) if nullable => {}
+            Some(_) => self.add(loc, "Input should be a valid boolean", "bool_type"),
+        }
+    }
+
+    /// A field that must be an array of strings when present.
+    pub fn strings(&mut self, body: &Map<String, Value>, loc: &[&str]) {
+        match body.get(*loc.last().unwrap_or(&"")) {
+            None => {}
+            Some(Value::Array(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    if !item.is_string() {
+                        let at = i.to_string();
+                        let path: Vec<&str> = loc.iter().copied().chain([at.as_str()]).collect();
+                        self.add(&path, "Input should be a valid string", "string_type");
+                    }
+                }
+            }
+            Some(_) => self.add(loc, "Input should be a valid list", "list_type"),
+        }
+    }
+
+    /// Fields that may be left out but not sent as null.
+    pub fn not_null(&mut self, body: &Map<String, Value>, fields: &[&str]) {
+        for field in fields {
+            if body.get(*field).is_some_and(Value::is_null) {
+                self.add(&[field], "Input should not be null", "none_forbidden");
             }
         }
     }
@@ -56,6 +91,33 @@ impl Problems {
         } else {
             Err(ApiError::unprocessable(self.0))
         }
+    }
+}
+
+/// A JSON number as an integer, as the API's validation reads one: `6.0`
+/// counts as 6, and a whole number past `i64` saturates (it is out of every
+/// bound, and capped where the API caps).
+fn integer(v: &Value) -> Option<i64> {
+    if let Some(n) = v.as_i64() {
+        return Some(n);
+    }
+    let f = v.as_f64()?;
+    if f.fract() != 0.0 || !f.is_finite() {
+        return None;
+    }
+    // `as` saturates at the ends of i64, which is the point here.
+    Some(f as i64)
+}
+
+/// The `wait` query parameter: absent is false; otherwise a boolean as the
+/// API's validation reads one (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`),
+/// anything else a 422.
+pub fn wait_param(value: Option<String>) -> Result<bool, ApiError> {
+    let Some(v) = value else { return Ok(false) };
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
+        _ => Err(ApiError::unprocessable(vec![json!({ "loc": ["query", "wait"], "msg": "Input should be a valid boolean", "type": "bool_parsing" })])),
     }
 }
 

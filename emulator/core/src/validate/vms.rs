@@ -18,24 +18,62 @@ pub fn create(body: &Map<String, Value>) -> Result<(), ApiError> {
         }
     }
     p.string(body, &["snapshot_id"]);
+    p.string(body, &["session_id"]);
+    p.string(body, &["snapshot_name"]);
     if let Some(m) = body.get("metadata") {
-        if !m.is_object() && !m.is_null() {
+        if !m.is_object() {
             p.add(&["metadata"], "Input should be a valid dictionary", "dict_type");
         }
     }
-    if let Some(vols) = body.get("volumes").and_then(Value::as_array) {
-        for (i, v) in vols.iter().enumerate() {
-            volume_at(&mut p, v, &i.to_string());
+    match body.get("volumes") {
+        None => {}
+        Some(Value::Array(vols)) => {
+            for (i, v) in vols.iter().enumerate() {
+                volume_at(&mut p, v, &i.to_string());
+            }
         }
+        Some(_) => p.add(&["volumes"], "Input should be a valid list", "list_type"),
     }
+    match body.get("egress_policy") {
+        None => {}
+        Some(Value::Object(policy)) => {
+            for flag in ["allow_public_repos", "allow_http", "allow_https"] {
+                p.boolean(policy, &["egress_policy", flag], false);
+            }
+            p.strings(policy, &["egress_policy", "allowed_domains"]);
+            p.strings(policy, &["egress_policy", "allowed_cidrs"]);
+        }
+        Some(_) => p.add(&["egress_policy"], "Input should be a valid dictionary", "dict_type"),
+    }
+    p.strings(body, &["vault_ids"]);
+    for flag in ["auto_suspend", "auto_resume", "snapshot_on_terminate"] {
+        p.boolean(body, &[flag], false);
+    }
+    // Only the snapshot to boot from and the end-of-life snapshot's name may be null.
+    p.not_null(body, &["vm_lifetime_seconds", "memory_mb", "vcpu_count", "session_id", "image_variant", "metadata", "egress_policy"]);
     p.into_result()
 }
 
-/// An update body: of the fields it may change, only the memory is bounded.
+/// An update body: the fields it may change, each of its type.
 pub fn update(body: &Map<String, Value>) -> Result<(), ApiError> {
     let mut p = Problems::default();
     memory(&mut p, body);
+    p.string(body, &["snapshot_name"]);
+    p.strings(body, &["vault_ids"]);
+    for flag in ["auto_suspend", "auto_resume", "snapshot_on_terminate"] {
+        p.boolean(body, &[flag], false);
+    }
+    p.not_null(body, &["memory_mb", "vault_ids"]);
     p.into_result()
+}
+
+/// A body of one optional name (`vms.snapshot`'s `name`, `vms.clone`'s
+/// `snapshot_name`): a string or null.
+pub fn named(body: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
+    let mut p = Problems::default();
+    let name = p.string(body, &[field]);
+    p.into_result()?;
+    Ok(name)
 }
 
 /// The body of `POST /v1/vms/{id}/volumes`: one volume.
@@ -92,11 +130,18 @@ fn volume_at(p: &mut Problems, v: &Value, at: &str) {
     if !obj.get("mount_path").and_then(Value::as_str).is_some_and(|m| m.starts_with('/')) {
         p.add(&loc("mount_path"), "Input should be an absolute path", "value_error");
     }
-    let mode = obj.get("mode").and_then(Value::as_str).unwrap_or("rw");
-    if mode != "rw" && mode != "ro" {
-        p.add(&loc("mode"), "Input should be 'rw' or 'ro'", "enum");
-    }
-    if obj.get("checkpoint_id").is_some_and(|c| !c.is_null()) && mode != "ro" {
-        p.add(&loc("checkpoint_id"), "A checkpoint can be mounted only read-only (mode 'ro')", "value_error");
+    let mode = match obj.get("mode") {
+        None => "rw",
+        Some(Value::String(m)) if m == "rw" || m == "ro" => m.as_str(),
+        Some(_) => {
+            p.add(&loc("mode"), "Input should be 'rw' or 'ro'", "enum");
+            "rw"
+        }
+    };
+    match obj.get("checkpoint_id") {
+        None => {}
+        Some(Value::String(_)) if mode == "ro" => {}
+        Some(Value::String(_)) => p.add(&loc("checkpoint_id"), "A checkpoint can be mounted only read-only (mode 'ro')", "value_error"),
+        Some(_) => p.add(&loc("checkpoint_id"), "Input should be a valid string", "string_type"),
     }
 }
