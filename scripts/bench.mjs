@@ -1,5 +1,5 @@
-// `npm run bench`: measurements, not tests. Builds the release package and
-// emulator, measures side by side in one run, prints a table and writes
+// `npm run bench`: measurements, not tests. Builds the release package (and
+// with it the emulator's bin), measures side by side in one run, prints a table and writes
 // bench/results.json (not committed). Figures are medians over repeats.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { root, run, capture, step } from './lib/run.mjs';
 import { build, sizes } from './lib/build.mjs';
-import { buildEmulator, startEmulator } from './lib/emulator.mjs';
+import { startEmulator } from './lib/emulator.mjs';
 import { scratchProject } from './lib/scratch.mjs';
 
 const median = (xs) => {
@@ -18,7 +18,6 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const results = { machine: { cpu: cpus()[0]?.model, cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() } };
 
 build();
-buildEmulator('release');
 run('cargo', ['build', '-q', '--release', '--example', 'poll_cost']);
 
 // A scratch project with the packed tarball, as users install it.
@@ -38,7 +37,7 @@ results.size = {
   proxy: s['proxy.js'],
 };
 
-const emulator = await startEmulator({ profile: 'release', args: ['--port', '0', '--build-ms', '5000', '--boot-ms', '100'] });
+const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', '5000', '--boot-ms', '100'] });
 const base = emulator.url;
 try {
   // ---- cold start

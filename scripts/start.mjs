@@ -1,16 +1,14 @@
-// `npm start`: builds the package and the emulator, then serves the demo page
+// `npm start`: builds the package (and so the emulator's bin), then serves the demo page
 // (www/, with the package's browser build under /pkg/) and, on the same
 // origin under /instavm, instavm-wasm/proxy in front of the emulator, on
 // http://127.0.0.1:8787 (PORT and BUILD_MS override), until Ctrl-C. The proxy
 // holds a key made for this run; the page holds none.
 import { build } from './lib/build.mjs';
-import { buildEmulator } from './lib/emulator.mjs';
 import { startDemoServer, PROXY_PREFIX } from './lib/demo-server.mjs';
 import { StepError } from './lib/run.mjs';
 
 try {
   build();
-  buildEmulator();
   const demo = await startDemoServer({ port: Number(process.env.PORT ?? 8787), buildMs: Number(process.env.BUILD_MS ?? 3000), inheritOutput: true });
   console.log(`\ninstavm-wasm demo: open ${demo.url}/ in a browser`);
   console.log(`  the page holds no key: instavm-wasm/proxy at ${demo.url}${PROXY_PREFIX} adds the server's own and forwards snapshots.* and vms.*`);

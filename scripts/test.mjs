@@ -9,7 +9,7 @@ import { root, tee, step, StepError } from './lib/run.mjs';
 import { build } from './lib/build.mjs';
 import { scratchProject } from './lib/scratch.mjs';
 import { ensureChromium, ensureClippy, ensureSchemathesis } from './lib/toolchain.mjs';
-import { buildEmulator, startEmulator } from './lib/emulator.mjs';
+import { startEmulator } from './lib/emulator.mjs';
 
 const results = [];
 
@@ -209,7 +209,6 @@ async function main() {
   if (wants('contract')) await contract();
 
   if (!['package', 'e2e', 'ecosystem', 'soak', 'demo', 'keyless'].some(wants)) return;
-  buildEmulator();
   const needsScratch = ['package', 'e2e', 'ecosystem', 'soak'].some(wants);
   const scratch = needsScratch ? testProject() : undefined;
   if (wants('package')) {

@@ -1,20 +1,23 @@
 #!/usr/bin/env node
-// `npx instavm-emulator`: the emulator server for users with Node and no
-// cargo. The API itself is the emulator's wasm core behind `createEmulator()`
-// (the same Rust state machine as the axum server); this file is only its
-// HTTP host: flags, node:http in front of `emu.fetch`, the listening line and
-// a clean exit. The build copies it into pkg/ beside `testing-node.js`.
+// `npx instavm-emulator`: the emulator's one server, for users and for this
+// repository's own tests and demo page. The API itself is the emulator's
+// wasm core behind `createEmulator()`; this file is only its HTTP host:
+// flags, node:http in front of `emu.fetch`, static folders beside the API
+// (`--static`), the listening line and a clean exit. The build bundles it
+// into pkg/ beside `testing-node.js`.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
 import { createEmulator } from './testing-node.js';
 import { nearest } from '../nearest.js';
 import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 
 const USAGE = `usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]
                         [--faults 429:0.1,503:0.05,lost:0.05,...] [--seed 1] [--latency-ms MIN..MAX] [--slow-ms 5000]
-                        [--idempotency]
+                        [--idempotency] [--static [/PREFIX=]DIR]...
 
 Serves the InstaVM API (snapshots, VMs, idempotency, injected faults) on a local
-port, from the same emulator core as the Rust server, with only Node. Once it
+port, from the emulator's Rust core compiled to wasm, with only Node. Once it
 accepts connections it prints one line: instavm-emulator listening on http://HOST:PORT
 
   --host HOST            address to listen on (default 127.0.0.1)
@@ -33,6 +36,9 @@ accepts connections it prints one line: instavm-emulator listening on http://HOS
   --slow-ms MS           how long a \`slow\` fault stalls (default 5000)
   --idempotency          replay the first answer to a repeated Idempotency-Key
                          (off by default: InstaVM documents no such header)
+  --static [/PREFIX=]DIR serve DIR's files under /PREFIX (default /) beside
+                         the API, so a page and the API share one origin;
+                         repeatable. GET and HEAD only; the API's paths win
   -h, --help             print this and exit
 
 Each flag takes --flag value or --flag=value. A request header
@@ -44,8 +50,8 @@ Ctrl-C or SIGTERM stops the server.`;
 // error with a suggestion rather than a failure after start-up.
 const FAULT_KINDS = ['429', '503', '500', 'reset', 'lost', 'gateway', 'slow', 'malformed', 'truncated', 'html', 'wrong-shape', 'no-status', 'huge', 'redirect'];
 
-// The core refuses bodies above this by size alone (MAX_BODY_BYTES), so,
-// as the Rust server does, nothing past it is kept in memory.
+// The core refuses bodies above this by size alone (MAX_BODY_BYTES), so
+// nothing past it is kept in memory.
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 class UsageError extends Error {}
@@ -97,7 +103,7 @@ function latency(text) {
 
 /** Flags to options; throws UsageError naming the flag at fault. */
 function parseArgs(args, env = {}) {
-  const options = { host: '127.0.0.1', port: 8787, help: false, emulator: {} };
+  const options = { host: '127.0.0.1', port: 8787, help: false, emulator: {}, statics: [] };
   if (env.PORT !== undefined && env.PORT !== '') options.port = port('PORT (environment)', env.PORT);
   const flags = {
     host: (v) => {
@@ -111,6 +117,7 @@ function parseArgs(args, env = {}) {
     seed: (v) => (options.emulator.seed = wholeNumber('--seed', v, 'a whole number')),
     'latency-ms': (v) => (options.emulator.latencyMs = latency(v)),
     'slow-ms': (v) => (options.emulator.slowMs = wholeNumber('--slow-ms', v)),
+    static: (v) => options.statics.push(staticFolder(v)),
   };
   const known = [...Object.keys(flags), 'help', 'idempotency'];
   for (let i = 0; i < args.length; i++) {
@@ -125,7 +132,6 @@ function parseArgs(args, env = {}) {
     }
     const eq = arg.indexOf('=');
     const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (name === 'static') throw new UsageError('--static is the Rust server\'s (cargo run -p instavm-emulator); this one serves only the API');
     if (name === 'help') throw new UsageError('--help takes no value');
     if (name === 'idempotency') {
       if (eq >= 0) throw new UsageError('--idempotency takes no value');
@@ -143,7 +149,7 @@ function parseArgs(args, env = {}) {
   return options;
 }
 
-/** `http://HOST:PORT` of a listening server, as the Rust server prints it. */
+/** `http://HOST:PORT` of a listening server, as the line it prints gives it. */
 function origin(address) {
   const host = address.family === 'IPv6' || address.family === 6 ? `[${address.address}]` : address.address;
   return `http://${host}:${address.port}`;
@@ -179,6 +185,49 @@ function readBody(req) {
   });
 }
 
+/** `--static DIR` or `--static /prefix=DIR`: `[prefix, absolute folder]`, the folder existing. */
+function staticFolder(spec) {
+  const eq = spec.startsWith('/') ? spec.indexOf('=') : -1;
+  const [prefix, dir] = eq < 0 ? ['/', spec] : [spec.slice(0, eq), spec.slice(eq + 1)];
+  const folder = resolve(dir);
+  if (!dir || !existsSync(folder) || !statSync(folder).isDirectory()) throw new UsageError(`--static takes DIR or /prefix=DIR with an existing folder, got ${JSON.stringify(spec)}`);
+  return [prefix.endsWith('/') ? prefix : `${prefix}/`, folder];
+}
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8' };
+
+/**
+ * The file a GET or HEAD outside the API's paths names in a `--static`
+ * folder (the longest prefix first; a folder's index.html), or undefined:
+ * the API then answers, as it answers any unknown path.
+ */
+function staticFile(statics, method, target) {
+  if ((method !== 'GET' && method !== 'HEAD') || statics.length === 0) return undefined;
+  let path;
+  try {
+    path = decodeURIComponent(targetOf(target).split('?')[0]);
+  } catch {
+    return undefined;
+  }
+  if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/_emulator/') || path.includes('\0')) return undefined;
+  const [prefix, folder] = statics.filter(([p]) => `${path}/`.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0] ?? [];
+  if (!folder) return undefined;
+  let file = join(folder, path.slice(prefix.length - 1));
+  if (file !== folder && !file.startsWith(folder + sep)) return undefined;
+  try {
+    if (statSync(file).isDirectory()) file = join(file, 'index.html');
+    return statSync(file).isFile() ? file : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function serveFile(res, method, file) {
+  const body = readFileSync(file);
+  res.writeHead(200, { 'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
 /** The core sees the path and query as sent; the URL only carries them. */
 const requestUrl = (base, target) => new URL(base + targetOf(target));
 
@@ -189,7 +238,9 @@ function answerError(res, status, detail) {
   res.end(body);
 }
 
-async function handle(emu, base, req, res) {
+async function handle(emu, base, statics, req, res) {
+  const file = staticFile(statics, req.method, req.url);
+  if (file) return serveFile(res, req.method, file);
   // A client that goes away before its answer aborts the call, so a wait it
   // started (?wait=true, latency, a slow fault) is forgotten, not served.
   const gone = abortedWhenGone(res);
@@ -212,8 +263,8 @@ async function handle(emu, base, req, res) {
     response = await emu.fetch(request);
   } catch (e) {
     if (gone.aborted) return;
-    // An injected reset: drop the connection without an answer, as the
-    // Rust server does (on a POST, PATCH or DELETE, after it acted).
+    // An injected reset: drop the connection without an answer (on a POST,
+    // PATCH or DELETE, after the core acted).
     if (e?.cause?.code === 'ECONNRESET') return void req.socket.destroy();
     // Shutting down (close() ended the wait) or a bug: no answer either way.
     if (closing) return void req.socket.destroy();
@@ -221,7 +272,7 @@ async function handle(emu, base, req, res) {
     return answerError(res, 500, 'the emulator failed on this request');
   }
   // The core's answers are whole in memory already: written in one piece,
-  // with a Content-Length, as the Rust server does.
+  // with a Content-Length.
   if (gone.aborted) return;
   await writeResponse(res, response);
 }
@@ -248,7 +299,7 @@ async function main() {
   const started = new Promise((resolve) => (ready = resolve));
   const server = createServer((req, res) => {
     // Requests that arrive between listen() and the core's start wait for it.
-    started.then(() => handle(emu, base, req, res)).catch(() => res.destroy());
+    started.then(() => handle(emu, base, options.statics, req, res)).catch(() => res.destroy());
   });
   // CONNECT is no API call: refuse it rather than leave the socket hanging.
   server.on('connect', (_req, socket) => socket.end('HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'));

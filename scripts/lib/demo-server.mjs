@@ -123,11 +123,10 @@ async function serveStatic(req, res, pathname, session) {
  * stop, emulatorExit }` once both listen; `emulatorExit` settles with the
  * emulator's exit code should it stop on its own. `apiKey` is the key the
  * proxy holds (a fresh random one by default); it is never printed.
- * `profile` picks the emulator binary (target/<profile>/instavm-emulator).
  */
-export async function startDemoServer({ port = 8787, host = '127.0.0.1', buildMs = 3000, bootMs = 500, apiKey, profile = 'debug', inheritOutput = false } = {}) {
+export async function startDemoServer({ port = 8787, host = '127.0.0.1', buildMs = 3000, bootMs = 500, apiKey, inheritOutput = false } = {}) {
   const key = apiKey ?? `instavm_sk_server_${randomBytes(16).toString('hex')}`;
-  const emulator = await startEmulator({ profile, args: ['--port', '0', '--build-ms', String(buildMs), '--boot-ms', String(bootMs)], inheritOutput });
+  const emulator = await startEmulator({ args: ['--port', '0', '--build-ms', String(buildMs), '--boot-ms', String(bootMs)], inheritOutput });
   const emulatorExit = new Promise((done) => emulator.child.once('exit', (code) => done(code)));
   const session = sessions();
   const userOf = (request) => session.userOf(request.headers.get('cookie'));

@@ -1,20 +1,17 @@
-// Starting the emulator for tests and `npm start`: built by cargo, started on
-// the requested port (0 = any free one), ready once it prints its one line.
+// Starting the emulator for tests, `npm start` and the bench: the package's
+// own bin (`npx instavm-emulator`, pkg/instavm-emulator.js, made by the
+// build), started on the requested port (0 = any free one), ready once it
+// prints its one line. One server for users and for this repository.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { root, run, step } from './run.mjs';
+import { root } from './run.mjs';
 
-export const emulatorBin = (profile) => join(root, 'target', profile, 'instavm-emulator');
-
-export function buildEmulator(profile = 'debug') {
-  step(`building the emulator (cargo build${profile === 'release' ? ' --release' : ''} -p instavm-emulator)`);
-  run('cargo', ['build', '-p', 'instavm-emulator', ...(profile === 'release' ? ['--release'] : [])]);
-}
+export const emulatorBin = join(root, 'pkg', 'instavm-emulator.js');
 
 /** Starts the emulator; resolves with { url, child, stop } once it listens. */
-export function startEmulator({ profile = 'debug', args = [], inheritOutput = false } = {}) {
+export function startEmulator({ args = [], inheritOutput = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(emulatorBin(profile), args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [emulatorBin, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let buffered = '';
     const timer = setTimeout(() => {
       child.kill();

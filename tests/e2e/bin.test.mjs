@@ -6,6 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InstaVM, NotFoundError } from 'instavm-wasm';
 
@@ -166,6 +168,7 @@ test('an unknown flag or a bad value exits 2, naming it and the nearest flag', {
     [['--seed'], /--seed needs a value/],
     [['--idempotency=yes'], /--idempotency takes no value/],
     [['--idempotence'], /unknown option --idempotence \(did you mean --idempotency\?\)/],
+    [['--static', 'no-such-folder'], /--static takes DIR or \/prefix=DIR with an existing folder, got "no-such-folder"/],
   ];
   const results = await Promise.all(cases.map(([args]) => run(BIN, args)));
   results.forEach((r, i) => {
@@ -173,6 +176,40 @@ test('an unknown flag or a bad value exits 2, naming it and the nearest flag', {
     assert.match(r.stderr, cases[i][1]);
     assert.equal(r.stdout, '', 'no listening line');
   });
+});
+
+test('--static serves a page beside the API on one origin: files, a folder\'s index.html, content types; nothing outside the folder; the API\'s paths win', { timeout: 15_000 }, async () => {
+  const site = mkdtempSync(join(tmpdir(), 'instavm-static-'));
+  const assets = join(site, 'assets');
+  mkdirSync(join(site, 'v1'));
+  mkdirSync(assets);
+  writeFileSync(join(site, 'index.html'), '<!doctype html><title>page</title>');
+  writeFileSync(join(site, 'v1', 'snapshots'), 'a file that must not shadow the API');
+  writeFileSync(join(assets, 'app.js'), 'export const x = 1;');
+  writeFileSync(join(tmpdir(), 'instavm-static-secret.txt'), 'outside');
+  const server = await start(['--port', '0', '--static', site, '--static', `/lib=${assets}`]);
+  const get = async (path, method = 'GET') => {
+    const r = await fetch(`${server.url}${path}`, { method, headers: { 'x-api-key': 'instavm_sk_static' } });
+    return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+  };
+  const page = await get('/');
+  assert.deepEqual([page.status, page.type, page.body], [200, 'text/html; charset=utf-8', '<!doctype html><title>page</title>']);
+  assert.equal((await get('/index.html')).status, 200);
+  const js = await get('/lib/app.js');
+  assert.deepEqual([js.status, js.type, js.body], [200, 'text/javascript; charset=utf-8', 'export const x = 1;']);
+  assert.equal((await get('/assets/app.js')).status, 200, 'the folder is under / too');
+  assert.deepEqual(await get('/lib/app.js', 'HEAD'), { status: 200, type: 'text/javascript; charset=utf-8', body: '' });
+  // The API answers its own paths, never a file of the same name.
+  const api = await get('/v1/snapshots');
+  assert.deepEqual([api.status, api.body], [200, '[]']);
+  for (const outside of ['/..%2finstavm-static-secret.txt', '/lib/..%2f..%2finstavm-static-secret.txt', '/%2e%2e/instavm-static-secret.txt', '/missing.html']) {
+    const r = await get(outside);
+    assert.equal(r.status, 404, outside);
+    assert.ok(JSON.parse(r.body).detail, `${outside}: the API's JSON 404`);
+  }
+  assert.equal((await get('/index.html', 'DELETE')).status, 404, 'files are read-only: another method reaches the API');
+  server.child.kill('SIGTERM');
+  await exited(server.child, 5000);
 });
 
 test('SIGTERM ends the server at once, even with a call waiting and a keep-alive connection open', { timeout: 15_000 }, async () => {

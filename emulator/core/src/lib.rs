@@ -7,8 +7,8 @@
 //! [`Outcome`]: an answer, a dropped connection, or "ask again after `ms`"
 //! ([`Emulator::resume`]), which is how latency, slow answers and the calls
 //! that answer only once a VM has booted are told without a runtime here.
-//! Time comes from the host's [`Clock`]. Two hosts: the axum server
-//! (`instavm-emulator`) and the wasm build behind `instavm-wasm/testing`.
+//! Time comes from the host's [`Clock`]. One host: the wasm build behind
+//! `instavm-wasm/testing`, which `npx instavm-emulator` serves over HTTP.
 
 mod attach;
 mod faults;
