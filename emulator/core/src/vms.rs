@@ -67,8 +67,8 @@ pub(crate) fn answer(shared: &Shared, key: &str, id: &str, status: u16) -> Reply
 pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
     let body = json_body_or_empty(&request.body)?;
-    let fields = object(&body)?.clone();
-    validate::vms::create(&fields)?;
+    let mut fields = object(&body)?.clone();
+    validate::vms::create(&mut fields)?;
     let waited = wants_wait(request)?;
     let id = {
         let mut tenants = shared.tenants();
@@ -120,8 +120,9 @@ pub(crate) fn get(shared: &Shared, request: &Request, params: &[String]) -> Resu
 pub(crate) fn update(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
-    let fields = object(&body)?;
-    validate::vms::update(fields)?;
+    let mut fields = object(&body)?.clone();
+    validate::vms::update(&mut fields)?;
+    let fields = &fields;
     at.with(shared, |vm| {
         not_terminated(vm, &at.id)?;
         for (k, v) in fields {
@@ -150,13 +151,15 @@ pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) ->
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
     let name = validate::vms::named(object(&body)?, "name")?;
+    // Checked before anything is made: a refusal must leave nothing behind.
+    let waited = wants_wait(request)?;
     let answer = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, false)?;
         let answer = snapshot_view(shared, &snapshot);
         tenant.snapshots.insert(record_id(&snapshot.record, "id"), snapshot);
         Ok(answer)
     })?;
-    if wants_wait(request)? {
+    if waited {
         let snap_id = answer.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
         return Ok(Reply::Later { ms: shared.settings.build_ms, step: Step::Snapshot { key: at.key, id: snap_id, fallback: answer } });
     }

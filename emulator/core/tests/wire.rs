@@ -235,9 +235,26 @@ fn every_typed_field_of_a_vm_body_is_checked_and_a_refusal_names_it() {
         assert_eq!(status, 422, "{method} {target} {body}: {v}");
         assert!(locs.iter().any(|l| l.contains(&format!("\"{field}\""))), "{method} {target} {body}: {locs:?}");
     }
-    // Nothing refused was stored.
+    // Nothing refused was stored or made.
     let (_, vm) = emu.json("GET", &format!("/v1/vms/{id}"), "");
     assert!(vm.get("auto_resume").is_none_or(serde_json::Value::is_boolean), "{vm}");
+    assert_eq!(emu.json("POST", &format!("/v1/vms/{id}/snapshot?wait=abc"), r#"{"name":"refused"}"#).0, 422);
+    let (_, snapshots) = emu.json("GET", "/v1/snapshots", "");
+    assert_eq!(snapshots.as_array().map(Vec::len), Some(0), "a refused snapshot call made nothing: {snapshots}");
+    // One item per problem: a null object is refused once.
+    let (_, v) = emu.json("POST", "/v1/vms", r#"{"metadata":null,"egress_policy":null}"#);
+    assert_eq!(v["detail"].as_array().map(Vec::len), Some(2), "{v}");
+}
+
+#[test]
+fn whole_numbers_in_a_vm_body_are_stored_as_integers() {
+    let emu = Emu::new();
+    let (status, vm) = emu.json("POST", "/v1/vms", r#"{"vm_lifetime_seconds":7200.0,"memory_mb":1024.0,"vcpu_count":2.0}"#);
+    assert_eq!(status, 201, "{vm}");
+    assert_eq!((vm["vm_lifetime_seconds"].as_i64(), vm["memory_mb"].as_i64(), vm["vcpu_count"].as_i64()), (Some(7200), Some(1024), Some(2)), "{vm}");
+    let id = vm["vm_id"].as_str().unwrap_or_default();
+    assert_eq!(emu.json("PATCH", &format!("/v1/vms/{id}"), r#"{"memory_mb":2048.0}"#).0, 200);
+    assert_eq!(emu.json("GET", &format!("/v1/vms/{id}"), "").1["memory_mb"].as_i64(), Some(2048));
 }
 
 #[test]

@@ -6,12 +6,13 @@ use serde_json::{Map, Value};
 use super::{object, Problems};
 use crate::wire::ApiError;
 
-/// The fields of a create body that the API bounds.
-pub fn create(body: &Map<String, Value>) -> Result<(), ApiError> {
+/// Checks a create body, every field of its type; the integers are written
+/// back as integers (`2.0` is stored as 2, as the API's validation reads it).
+pub fn create(body: &mut Map<String, Value>) -> Result<(), ApiError> {
     let mut p = Problems::default();
-    p.int_in(body, &["vm_lifetime_seconds"], 20, 86_400);
-    memory(&mut p, body);
-    p.int_in(body, &["vcpu_count"], 1, 8);
+    let lifetime = p.int_in(body, &["vm_lifetime_seconds"], 20, 86_400);
+    let memory_mb = memory(&mut p, body);
+    let vcpus = p.int_in(body, &["vcpu_count"], 1, 8);
     if let Some(v) = p.string(body, &["image_variant"]) {
         if v != "computer-use" && v != "nix-dev" {
             p.add(&["image_variant"], "Input should be 'computer-use' or 'nix-dev'", "enum");
@@ -49,22 +50,34 @@ pub fn create(body: &Map<String, Value>) -> Result<(), ApiError> {
     for flag in ["auto_suspend", "auto_resume", "snapshot_on_terminate"] {
         p.boolean(body, &[flag], false);
     }
-    // Only the snapshot to boot from and the end-of-life snapshot's name may be null.
-    p.not_null(body, &["vm_lifetime_seconds", "memory_mb", "vcpu_count", "session_id", "image_variant", "metadata", "egress_policy"]);
-    p.into_result()
+    // Only the snapshot to boot from and the end-of-life snapshot's name may
+    // be null (the type checks above already refuse a null object or list).
+    p.not_null(body, &["vm_lifetime_seconds", "memory_mb", "vcpu_count", "session_id", "image_variant"]);
+    p.into_result()?;
+    for (field, value) in [("vm_lifetime_seconds", lifetime), ("memory_mb", memory_mb), ("vcpu_count", vcpus)] {
+        if let Some(n) = value {
+            body.insert(field.into(), Value::from(n));
+        }
+    }
+    Ok(())
 }
 
-/// An update body: the fields it may change, each of its type.
-pub fn update(body: &Map<String, Value>) -> Result<(), ApiError> {
+/// An update body: the fields it may change, each of its type; the memory
+/// written back as an integer.
+pub fn update(body: &mut Map<String, Value>) -> Result<(), ApiError> {
     let mut p = Problems::default();
-    memory(&mut p, body);
+    let memory_mb = memory(&mut p, body);
     p.string(body, &["snapshot_name"]);
     p.strings(body, &["vault_ids"]);
     for flag in ["auto_suspend", "auto_resume", "snapshot_on_terminate"] {
         p.boolean(body, &[flag], false);
     }
-    p.not_null(body, &["memory_mb", "vault_ids"]);
-    p.into_result()
+    p.not_null(body, &["memory_mb"]);
+    p.into_result()?;
+    if let Some(n) = memory_mb {
+        body.insert("memory_mb".into(), Value::from(n));
+    }
+    Ok(())
 }
 
 /// A body of one optional name (`vms.snapshot`'s `name`, `vms.clone`'s
@@ -106,13 +119,14 @@ pub fn stage_env(body: &Value) -> Result<Vec<Value>, ApiError> {
     Ok(entries)
 }
 
-/// `memory_mb`: within bounds, and even.
-fn memory(p: &mut Problems, body: &Map<String, Value>) {
-    if let Some(m) = p.int_in(body, &["memory_mb"], 128, 8192) {
-        if m % 2 != 0 {
-            p.add(&["memory_mb"], "Input should be an even number", "value_error");
-        }
+/// `memory_mb`: within bounds, and even; the value when it is one.
+fn memory(p: &mut Problems, body: &Map<String, Value>) -> Option<i64> {
+    let m = p.int_in(body, &["memory_mb"], 128, 8192)?;
+    if m % 2 != 0 {
+        p.add(&["memory_mb"], "Input should be an even number", "value_error");
+        return None;
     }
+    Some(m)
 }
 
 /// One volume, found at `volumes.{at}` of a create body, or the whole body
