@@ -13,8 +13,8 @@ _setEnvironment((name) => globalThis.process?.env?.[name]);
 // then looked for beside the bundle, where such builds copy it.
 const wasmUrl = import.meta.url ? new URL('./instavm_wasm_bg.wasm', import.meta.url) : `${__dirname}/instavm_wasm_bg.wasm`;
 // `process.getBuiltinModule` (Node 20.16+, Bun) rather than `import 'node:fs'`:
-// Node's ESM facade of fs loads fs/promises too, which measured about 2.5 ms
-// of a cold start here. Older Node loads fs on the first call instead (as a
+// Node's ESM facade of fs loads fs/promises too, a cost at every cold start
+// (CONTRIBUTING.md, "Decisions"). Older Node loads fs on the first call instead (as a
 // page does), so this module has no top-level await: bundling it to
 // CommonJS (esbuild --format=cjs, as serverless tools do) keeps working.
 //

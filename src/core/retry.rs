@@ -172,9 +172,9 @@ pub fn server_delay_ms(retry_after_ms: Option<&str>, retry_after: Option<&str>, 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) to epoch milliseconds.
 /// The obsolete RFC 850 and asctime forms are not sent by current servers.
 ///
-/// By hand rather than with the `httpdate` crate: measured, the crate added
-/// 4.7 KB gzip to the browser download (it goes through `SystemTime` and its
-/// formatting), for a header that is rarely a date at all.
+/// By hand rather than with the `httpdate` crate, for the browser download's
+/// size, for a header that is rarely a date at all (CONTRIBUTING.md,
+/// "Decisions").
 pub fn parse_http_date(s: &str) -> Option<f64> {
     let parts: Vec<&str> = s.split_whitespace().collect();
     let [_weekday, day, month, year, time, zone] = parts.as_slice() else { return None };

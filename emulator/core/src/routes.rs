@@ -4,9 +4,9 @@
 //! answer is a 405 naming the methods it has.
 //!
 //! The matching is a segment-by-segment comparison rather than a router
-//! crate: with nineteen routes a scan costs nothing, and matchit (axum's
-//! router) measured 9.4 KB more gzip in the emulator's wasm, past the size
-//! budget of `instavm-wasm/testing`.
+//! crate: with nineteen routes a scan costs nothing, and a router crate
+//! costs `instavm-wasm/testing` its size budget (CONTRIBUTING.md,
+//! "Decisions").
 
 use percent_encoding::percent_decode_str;
 
