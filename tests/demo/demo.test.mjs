@@ -10,6 +10,7 @@ import { launchChromium } from '../ecosystem/chromium.mjs';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { serveDir } from '../ecosystem/static-server.mjs';
+import { createServer } from 'node:net';
 
 const DEMO_URL = process.env.DEMO_URL;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -450,6 +451,32 @@ test('a static host with settings on a remote API downloads no emulator, until S
   } finally {
     await page.close();
     await host.close();
+  }
+});
+
+test('a connection changed while the old one still waits for its answer: the page connects to the new one, and the old answer is ignored', async () => {
+  // A remote API that accepts and never answers: the page's first lists stay in flight.
+  const sockets = new Set();
+  const hanging = createServer((socket) => sockets.add(socket));
+  await new Promise((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  const remote = `http://127.0.0.1:${hanging.address().port}`;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.addInitScript((baseUrl) => sessionStorage.getItem('instavm-demo-connection') || sessionStorage.setItem('instavm-demo-connection', JSON.stringify({ baseUrl, apiKey: 'instavm_sk_demo' })), remote);
+  try {
+    await page.goto(`${DEMO_URL}/`);
+    for (const end = Date.now() + 10_000; sockets.size === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(sockets.size > 0, 'the page asked the hanging API');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('dialog', { name: 'Connection' }).getByRole('button', { name: 'Use the local emulator' }).click();
+    await page.getByText(/^Connected to .*\(local emulator\)/).waitFor({ timeout: 10_000 });
+    // The old answer, when it comes, changes nothing.
+    for (const socket of sockets) socket.destroy();
+    await page.waitForTimeout(1_500);
+    assert.match(await page.locator('#connection').textContent(), /^Connected to .*\(local emulator\)/);
+  } finally {
+    await page.close();
+    for (const socket of sockets) socket.destroy();
+    hanging.close();
   }
 });
 

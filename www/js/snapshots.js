@@ -172,24 +172,32 @@ export function initSnapshots(app) {
     refresh();
   }
 
+  /** The list in flight, and the client it asks. */
   let refreshing = null;
-  /** Reloads the table; overlapping calls share one request. */
+  /** Reloads the table; overlapping calls to the same client share one request. */
   function refresh() {
-    refreshing ??= (async () => {
+    const client = app.client();
+    if (refreshing?.client === client) return refreshing.promise;
+    // Set before the call starts, so that a call that ends at once clears it.
+    const entry = { client, promise: null };
+    refreshing = entry;
+    entry.promise = (async () => {
       try {
         const filter = $('snapshot-filter').value;
-        const list = await app.client().snapshots.list(filter ? { type: filter } : undefined);
+        const list = await client.snapshots.list(filter ? { type: filter } : undefined);
+        // Settings changed meanwhile: this answer is the old connection's.
+        if (app.client() !== client) return;
         $('snapshot-table').tBodies[0].replaceChildren(...list.map(row));
         $('snapshot-empty').hidden = list.length > 0;
         app.connected();
         app.readySnapshots(list.filter((s) => String(s.status).toLowerCase() === 'ready'));
       } catch (e) {
-        app.disconnected(e, refresh);
+        if (app.client() === client) app.disconnected(e, refresh);
       } finally {
-        refreshing = null;
+        if (refreshing === entry) refreshing = null;
       }
     })();
-    return refreshing;
+    return entry.promise;
   }
 
   $('refresh-snapshots').addEventListener('click', (e) => busy(e.currentTarget, refresh));

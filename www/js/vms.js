@@ -98,24 +98,32 @@ export function initVms(app) {
     );
   }
 
+  /** The list in flight, and the client it asks: a refresh joins it only for the same client. */
   let refreshing = null;
   function refresh() {
-    refreshing ??= (async () => {
+    const client = app.client();
+    if (refreshing?.client === client) return refreshing.promise;
+    // Set before the call starts, so that a call that ends at once clears it.
+    const entry = { client, promise: null };
+    refreshing = entry;
+    entry.promise = (async () => {
       try {
         // Every record, so that suspended VMs (not "running") stay in reach
         // of their Resume button; terminated ones only on request.
-        const all = await app.client().vms.listAll();
+        const all = await client.vms.listAll();
+        // Settings changed meanwhile: this answer is the old connection's.
+        if (app.client() !== client) return;
         const ended = ['terminated', 'deleted', 'killed'];
         const list = $('show-terminated').checked ? all : all.filter((vm) => !ended.includes(String(vm.status).toLowerCase()));
         $('vm-table').tBodies[0].replaceChildren(...list.map(row));
         $('vm-empty').hidden = list.length > 0;
       } catch (e) {
-        app.disconnected(e, refresh);
+        if (app.client() === client) app.disconnected(e, refresh);
       } finally {
-        refreshing = null;
+        if (refreshing === entry) refreshing = null;
       }
     })();
-    return refreshing;
+    return entry.promise;
   }
 
   /** The "Boot from snapshot" choices: ready snapshots only. */
