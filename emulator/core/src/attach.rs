@@ -25,7 +25,7 @@ pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]
     let body = json_body_or_empty(&request.body)?;
     validate::vms::volume(&body)?;
     // Mounting is at once here: `wait` changes nothing, but must be a boolean.
-    validate::wait_param(request.query_param("wait"))?;
+    validate::wait_param(request)?;
     at.with(shared, |vm| {
         require(vm, &at.id, "active")?;
         let mount_path = body.get("mount_path").cloned().unwrap_or(Value::Null);
@@ -60,7 +60,7 @@ pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[Strin
     let mount_path = request.query_param("mount_path").ok_or_else(|| {
         ApiError::unprocessable(vec![json!({ "loc": ["query", "mount_path"], "msg": "Field required", "type": "missing" })])
     })?;
-    validate::wait_param(request.query_param("wait"))?;
+    validate::wait_param(request)?;
     at.with(shared, |vm| {
         let before = vm.volumes.len();
         let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);

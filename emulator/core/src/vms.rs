@@ -14,11 +14,6 @@ use crate::validate::snapshots::CreateSnapshot;
 use crate::validate::{self, json_body_or_empty, object};
 use crate::wire::{api_key, json_response, ApiError, Request, Response};
 
-/// `?wait=`: absent is false; a value that is no boolean is a 422.
-fn wants_wait(request: &Request) -> Result<bool, ApiError> {
-    validate::wait_param(request.query_param("wait"))
-}
-
 fn ok() -> Reply {
     Reply::Now(json_response(200, json!({ "status": "ok" })))
 }
@@ -69,7 +64,7 @@ pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result
     let body = json_body_or_empty(&request.body)?;
     let mut fields = object(&body)?.clone();
     validate::vms::create(&mut fields)?;
-    let waited = wants_wait(request)?;
+    let waited = validate::wait_param(request)?;
     let id = {
         let mut tenants = shared.tenants();
         let tenant = tenants.entry(key.clone()).or_default();
@@ -152,7 +147,7 @@ pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) ->
     let body = json_body_or_empty(&request.body)?;
     let name = validate::vms::named(object(&body)?, "name")?;
     // Checked before anything is made: a refusal must leave nothing behind.
-    let waited = wants_wait(request)?;
+    let waited = validate::wait_param(request)?;
     let answer = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, false)?;
         let answer = snapshot_view(shared, &snapshot);
@@ -190,7 +185,7 @@ pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Re
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
     let name = validate::vms::named(object(&body)?, "snapshot_name")?;
-    let waited = wants_wait(request)?;
+    let waited = validate::wait_param(request)?;
     let new_id = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, true)?;
         let snap_id = record_id(&snapshot.record, "id");
@@ -225,7 +220,7 @@ pub(crate) fn suspend(shared: &Shared, request: &Request, params: &[String]) -> 
 /// naming its successor.
 pub(crate) fn resume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
-    let waited = wants_wait(request)?;
+    let waited = validate::wait_param(request)?;
     let new_id = at.with_tenant(shared, |tenant| {
         let old = vm_in(tenant, &at.id, shared.now_ms())?;
         require(old, &at.id, "suspended")?;

@@ -5,57 +5,24 @@
 //! a space, the last repeat wins). Both hosts hand the core the raw path and
 //! query, so this is what either answers.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+mod common;
 
-use instavm_emulator_core::{Clock, Emulator, Outcome, Request, Response, Settings};
+use instavm_emulator_core::{Response, Settings};
 use serde_json::{json, Value};
 
-/// A clock that moves only when a request waits.
-struct TestClock(AtomicU64);
-
-impl Clock for TestClock {
-    fn now_ms(&self) -> f64 {
-        f64::from_bits(self.0.load(Ordering::Relaxed))
-    }
-    fn epoch_ms(&self) -> i64 {
-        1_700_000_000_000 + self.now_ms() as i64
-    }
-}
-
-struct Emu {
-    emulator: Emulator,
-    clock: Arc<TestClock>,
-}
+/// The core on the tests' clock (common::Host), with the key `k`.
+struct Emu(common::Host);
 
 impl Emu {
     fn new() -> Emu {
-        let clock = Arc::new(TestClock(AtomicU64::new(0f64.to_bits())));
-        Emu { emulator: Emulator::new(Settings { build_ms: 100, boot_ms: 50, ..Settings::default() }, clock.clone()), clock }
-    }
-
-    fn advance(&self, ms: u64) {
-        self.clock.0.store((self.clock.now_ms() + ms as f64).to_bits(), Ordering::Relaxed);
+        Emu(common::app(Settings { build_ms: 100, boot_ms: 50, ..Settings::default() }))
     }
 
     /// One request with the key `k`; `path` may carry `?query`.
     fn send(&self, method: &str, target: &str, body: &str) -> Response {
-        let (path, query) = match target.split_once('?') {
-            Some((p, q)) => (p.to_string(), Some(q.to_string())),
-            None => (target.to_string(), None),
-        };
         let headers = vec![("X-API-Key".to_string(), "k".to_string())];
-        let mut outcome = self.emulator.handle(Request { method: method.into(), path, query, headers, body: body.as_bytes().to_vec() });
-        loop {
-            match outcome {
-                Outcome::Answer(r) => return r,
-                Outcome::Reset => panic!("{method} {target}: reset"),
-                Outcome::Later { ms, then } => {
-                    self.advance(ms);
-                    outcome = self.emulator.resume(then);
-                }
-            }
-        }
+        let outcome = self.0.start_raw(method, target, headers, body.as_bytes().to_vec());
+        self.0.finish(outcome).unwrap_or_else(|| panic!("{method} {target}: reset"))
     }
 
     fn json(&self, method: &str, target: &str, body: &str) -> (u16, Value) {

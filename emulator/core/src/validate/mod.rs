@@ -7,7 +7,7 @@ pub mod vms;
 
 use serde_json::{json, Map, Value};
 
-use crate::wire::ApiError;
+use crate::wire::{ApiError, Request};
 
 /// Collects 422 items while a body is checked.
 #[derive(Default)]
@@ -109,11 +109,11 @@ fn integer(v: &Value) -> Option<i64> {
     Some(f as i64)
 }
 
-/// The `wait` query parameter: absent is false; otherwise a boolean as the
-/// API's validation reads one (`true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`),
-/// anything else a 422.
-pub fn wait_param(value: Option<String>) -> Result<bool, ApiError> {
-    let Some(v) = value else { return Ok(false) };
+/// The request's `wait` query parameter: absent is false; otherwise a
+/// boolean as the API's validation reads one (`true`/`false`, `1`/`0`,
+/// `yes`/`no`, `on`/`off`), anything else a 422.
+pub fn wait_param(request: &Request) -> Result<bool, ApiError> {
+    let Some(v) = request.query_param("wait") else { return Ok(false) };
     match v.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
         "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),

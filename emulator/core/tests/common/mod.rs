@@ -74,10 +74,6 @@ impl Host {
 
     /// The core's first outcome of a request, for tests that interleave two.
     pub fn start(&self, method: &str, uri: &str, key: Option<&str>, body: Option<Value>, extra: &[(&str, &str)]) -> Outcome {
-        let (path, query) = match uri.split_once('?') {
-            Some((p, q)) => (p.to_string(), Some(q.to_string())),
-            None => (uri.to_string(), None),
-        };
         let mut headers: Vec<(String, String)> = extra.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
         if let Some(k) = key {
             headers.push(("x-api-key".into(), k.into()));
@@ -88,6 +84,15 @@ impl Host {
                 v.to_string().into_bytes()
             }
             None => Vec::new(),
+        };
+        self.start_raw(method, uri, headers, body)
+    }
+
+    /// The same with the headers and body as given (a body need not be JSON).
+    pub fn start_raw(&self, method: &str, uri: &str, headers: Vec<(String, String)>, body: Vec<u8>) -> Outcome {
+        let (path, query) = match uri.split_once('?') {
+            Some((p, q)) => (p.to_string(), Some(q.to_string())),
+            None => (uri.to_string(), None),
         };
         self.emulator.handle(Request { method: method.into(), path, query, headers, body })
     }
