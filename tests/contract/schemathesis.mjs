@@ -11,31 +11,18 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { startEmulator } from '../../scripts/lib/emulator.mjs';
 import { CONTRACT_PATH, root } from './contract.mjs';
 
 const st = process.argv[2];
 if (!st) throw new Error('usage: node tests/contract/schemathesis.mjs <path to st>');
-
-/** The bin, as `npx instavm-emulator` starts it; resolves with its URL once it listens. */
-function startBin() {
-  const child = spawn(process.execPath, [join(root, 'pkg', 'instavm-emulator.js'), '--port', '0', '--build-ms', '100', '--boot-ms', '20'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-      const url = out.match(/listening on (http:\/\/\S+)/)?.[1];
-      if (url) resolve({ url, stop: () => child.kill('SIGTERM') });
-    });
-    child.once('exit', (code) => reject(new Error(`instavm-emulator exited (${code}) before listening: ${out}`)));
-  });
-}
 
 const reports = join(root, '.tmp', 'schemathesis-report');
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
 const junit = join(reports, 'junit.xml');
 
-const bin = await startBin();
+const bin = await startEmulator({ args: ['--port', '0', '--build-ms', '100', '--boot-ms', '20'] });
 // Every check and every phase (examples, coverage, fuzzing, stateful) is on
 // by default; api/schemathesis.toml turns off only what it names, each with
 // the emulator behaviour that is the reason. (`--checks all` would override it.)
@@ -60,7 +47,7 @@ const status = await new Promise((resolve) => {
   });
   child.once('exit', resolve);
 });
-bin.stop();
+await bin.stop();
 
 // The cases Schemathesis generated and passed (its summary line); the
 // failures are the JUnit report's, one per operation or scenario that failed.

@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseBlocks } from './blocks.mjs';
-import { buildApp, freePort, startNextApp, serveApp } from './toolchains.mjs';
+import { buildApp, freePort, nextBin, startNextApp, serveApp } from './toolchains.mjs';
 
 const SOURCE = 'docs/recipes.md';
 const SECRET = 'recipes-session-secret';
@@ -167,4 +167,3 @@ function checks(rows) {
   return { results, passed, failed: results.length - passed };
 }
 
-const nextBin = (repoRoot) => join(repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next');

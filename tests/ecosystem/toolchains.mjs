@@ -187,7 +187,8 @@ export async function serveApp(label, args, dir, port, env) {
   throw new Error(`${label} did not answer within 30 s:\n${output}`);
 }
 
-const nextBin = (repoRoot) => join(repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
+/** The `next` command of the repository's own install. */
+export const nextBin = (repoRoot) => join(repoRoot, 'node_modules', 'next', 'dist', 'bin', 'next');
 
 export function freePort() {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,6 @@
 // The Snapshots tab: the table, the build form (with env rows), live build
 // progress, details and delete.
-import { el, badge, busy, showError, clearErrors, fieldError, clearFieldErrors, confirmDialog, showDetails, announce } from './ui.js';
+import { el, badge, busy, showError, clearErrors, fieldError, clearFieldErrors, confirmDialog, showDetails, announce, refresher } from './ui.js';
 import { humanSize, relativeTime, dateTime } from './format.js';
 import { BuildProgress } from './progress.js';
 import { copyable } from './copy.js';
@@ -172,33 +172,20 @@ export function initSnapshots(app) {
     refresh();
   }
 
-  /** The list in flight, and the client it asks. */
-  let refreshing = null;
   /** Reloads the table; overlapping calls to the same client share one request. */
-  function refresh() {
-    const client = app.client();
-    if (refreshing?.client === client) return refreshing.promise;
-    // Set before the call starts, so that a call that ends at once clears it.
-    const entry = { client, promise: null };
-    refreshing = entry;
-    entry.promise = (async () => {
-      try {
-        const filter = $('snapshot-filter').value;
-        const list = await client.snapshots.list(filter ? { type: filter } : undefined);
-        // Settings changed meanwhile: this answer is the old connection's.
-        if (app.client() !== client) return;
-        $('snapshot-table').tBodies[0].replaceChildren(...list.map(row));
-        $('snapshot-empty').hidden = list.length > 0;
-        app.connected();
-        app.readySnapshots(list.filter((s) => String(s.status).toLowerCase() === 'ready'));
-      } catch (e) {
-        if (app.client() === client) app.disconnected(e, refresh);
-      } finally {
-        if (refreshing === entry) refreshing = null;
-      }
-    })();
-    return entry.promise;
-  }
+  const refresh = refresher(
+    app,
+    (client) => {
+      const filter = $('snapshot-filter').value;
+      return client.snapshots.list(filter ? { type: filter } : undefined);
+    },
+    (list) => {
+      $('snapshot-table').tBodies[0].replaceChildren(...list.map(row));
+      $('snapshot-empty').hidden = list.length > 0;
+      app.connected();
+      app.readySnapshots(list.filter((s) => String(s.status).toLowerCase() === 'ready'));
+    },
+  );
 
   $('refresh-snapshots').addEventListener('click', (e) => busy(e.currentTarget, refresh));
   $('snapshot-filter').addEventListener('change', refresh);

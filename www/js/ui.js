@@ -10,6 +10,36 @@ export { announce, el };
 
 const $ = (id) => document.getElementById(id);
 
+/**
+ * A refresh of a list from the page's current client. Overlapping calls for
+ * the same client share one request; a call whose client Settings replaced
+ * meanwhile neither shows its list nor reports its failure (the old
+ * connection's answer must not overwrite the new one's status).
+ * `load(client)` fetches the list, `show(list)` renders it.
+ */
+export function refresher(app, load, show) {
+  let inFlight = null;
+  const refresh = () => {
+    const client = app.client();
+    if (inFlight?.client === client) return inFlight.promise;
+    // Set before the call starts, so that a call that ends at once clears it.
+    const entry = { client, promise: null };
+    inFlight = entry;
+    entry.promise = (async () => {
+      try {
+        const list = await load(client);
+        if (app.client() === client) show(list);
+      } catch (e) {
+        if (app.client() === client) app.disconnected(e, refresh);
+      } finally {
+        if (inFlight === entry) inFlight = null;
+      }
+    })();
+    return entry.promise;
+  };
+  return refresh;
+}
+
 export function badge(status) {
   const s = String(status ?? 'unknown').toLowerCase();
   return el('span', { class: `badge ${s.replace(/[^a-z-]/g, '')}` }, s);

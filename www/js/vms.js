@@ -1,7 +1,7 @@
 // The VMs tab: running (or all) VMs, starting one (optionally from a ready
 // snapshot), and per-VM actions: snapshot (with progress), clone, suspend,
 // resume, delete.
-import { el, badge, busy, showError, clearErrors, fieldError, clearFieldErrors, confirmDialog, showDetails, announce } from './ui.js';
+import { el, badge, busy, showError, clearErrors, fieldError, clearFieldErrors, confirmDialog, showDetails, announce, refresher } from './ui.js';
 import { relativeTime, dateTime } from './format.js';
 import { BuildProgress } from './progress.js';
 import { copyable } from './copy.js';
@@ -98,33 +98,18 @@ export function initVms(app) {
     );
   }
 
-  /** The list in flight, and the client it asks: a refresh joins it only for the same client. */
-  let refreshing = null;
-  function refresh() {
-    const client = app.client();
-    if (refreshing?.client === client) return refreshing.promise;
-    // Set before the call starts, so that a call that ends at once clears it.
-    const entry = { client, promise: null };
-    refreshing = entry;
-    entry.promise = (async () => {
-      try {
-        // Every record, so that suspended VMs (not "running") stay in reach
-        // of their Resume button; terminated ones only on request.
-        const all = await client.vms.listAll();
-        // Settings changed meanwhile: this answer is the old connection's.
-        if (app.client() !== client) return;
-        const ended = ['terminated', 'deleted', 'killed'];
-        const list = $('show-terminated').checked ? all : all.filter((vm) => !ended.includes(String(vm.status).toLowerCase()));
-        $('vm-table').tBodies[0].replaceChildren(...list.map(row));
-        $('vm-empty').hidden = list.length > 0;
-      } catch (e) {
-        if (app.client() === client) app.disconnected(e, refresh);
-      } finally {
-        if (refreshing === entry) refreshing = null;
-      }
-    })();
-    return entry.promise;
-  }
+  // Every record, so that suspended VMs (not "running") stay in reach of
+  // their Resume button; terminated ones only on request.
+  const refresh = refresher(
+    app,
+    (client) => client.vms.listAll(),
+    (all) => {
+      const ended = ['terminated', 'deleted', 'killed'];
+      const list = $('show-terminated').checked ? all : all.filter((vm) => !ended.includes(String(vm.status).toLowerCase()));
+      $('vm-table').tBodies[0].replaceChildren(...list.map(row));
+      $('vm-empty').hidden = list.length > 0;
+    },
+  );
 
   /** The "Boot from snapshot" choices: ready snapshots only. */
   function setReadySnapshots(list) {

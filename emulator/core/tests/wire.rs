@@ -2,8 +2,8 @@
 //! and path reach which route (405 with `allow`, JSON 404s, `/v1/vms/` apart
 //! from `/v1/vms`, empty segments), how ids come out of the path
 //! (percent-decoded, invalid escapes kept) and how the query is read (`+` is
-//! a space, the last repeat wins). Both hosts hand the core the raw path and
-//! query, so this is what either answers.
+//! a space, the last repeat wins). The host hands the core the raw path and
+//! query, so this is what the server and `emu.fetch` answer.
 
 mod common;
 
