@@ -184,7 +184,7 @@ pub fn unmount_volume(vm_id: &JsValue, volume_id: &JsValue, args: &CallArgs) -> 
     let Some(mount) = present(read.get("mount_path")) else {
         return Err(ClientError::invalid("mount_path", "is required: unmountVolume(vmId, volumeId, { mount_path: '/data' })").into());
     };
-    let query = format!("?wait={}&mount_path={}", vm::wait_flag(read, true)?, percent_encode(&vm::query_string("mount_path", mount)?));
+    let query = format!("?wait={}&mount_path={}", vm::wait_flag(read, true)?, percent_encode(&vm::mount_path_of("mount_path", mount)?));
     plan.call.path = vm_path(vm_id, &format!("/volumes/{volume}{query}"))?;
     Ok(Op::Request(plan))
 }

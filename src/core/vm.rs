@@ -4,7 +4,7 @@
 
 use super::error::ClientError;
 use super::keys::{only_fields, only_known, unknown};
-use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, string, text, token};
+use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, text, token};
 use super::value::Value;
 
 pub const IMAGE_VARIANTS: [&str; 2] = ["computer-use", "nix-dev"];
@@ -182,10 +182,7 @@ pub fn volume(field: &str, v: &Value) -> Result<Value, ClientError> {
     let volume_id = present(v.get("volume_id")).ok_or_else(|| ClientError::invalid(&sub("volume_id"), "is required"))?;
     let mount_path = present(v.get("mount_path")).ok_or_else(|| ClientError::invalid(&sub("mount_path"), "is required"))?;
     token(&sub("volume_id"), volume_id, 1024)?;
-    let path = token(&sub("mount_path"), mount_path, 4096)?;
-    if !path.starts_with('/') {
-        return Err(ClientError::invalid(&sub("mount_path"), format!("must be an absolute path, got {}", quote(&path))));
-    }
+    mount_path_of(&sub("mount_path"), mount_path)?;
     let mode = present(v.get("mode")).map(|m| one_of(&sub("mode"), m, &VOLUME_MODES)).transpose()?;
     if let Some(c) = present(v.get("checkpoint_id")) {
         token(&sub("checkpoint_id"), c, 1024)?;
@@ -300,9 +297,14 @@ pub fn wait_flag(arg: &Value, default: bool) -> Result<bool, ClientError> {
     }
 }
 
-/// A query value for `mount_path` and similar.
-pub fn query_string(field: &str, v: &Value) -> Result<String, ClientError> {
-    Ok(string(field, v)?.to_string())
+/// A mount path, in a mount's body or an unmount's query: absolute, as the
+/// API's schema says (`^/`).
+pub fn mount_path_of(field: &str, v: &Value) -> Result<String, ClientError> {
+    let path = token(field, v, 4096)?;
+    if !path.starts_with('/') {
+        return Err(ClientError::invalid(field, format!("must be an absolute path, got {}", quote(&path))));
+    }
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -312,6 +314,14 @@ mod tests {
 
     fn field_of(r: Result<Value, ClientError>) -> String {
         r.unwrap_err().field.unwrap_or_default()
+    }
+
+    #[test]
+    fn a_mount_path_is_absolute_in_a_body_and_in_a_query() {
+        assert_eq!(mount_path_of("mount_path", &s("/data")).unwrap(), "/data");
+        let e = mount_path_of("mount_path", &s("data")).unwrap_err();
+        assert_eq!((e.field.as_deref(), e.message.as_str()), (Some("mount_path"), "mount_path: must be an absolute path, got \"data\""));
+        assert_eq!(field_of(volume("volumes[0]", &obj(vec![("volume_id", s("v")), ("mount_path", s("data"))])).map(|_| Value::Null)), "volumes[0].mount_path");
     }
 
     #[test]

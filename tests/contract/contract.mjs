@@ -27,7 +27,7 @@ export function loadContract(path = CONTRACT_PATH) {
 /**
  * `{ [operationId]: { method, path, pattern, query, body, wait } }`:
  * `pattern` is the path with `{}` for each parameter (as js/operations.js
- * writes it), `query` the query parameters' names, `body` the request
+ * writes it), `query` the query parameters' names (`queryParams` them whole), `body` the request
  * body's schema with its properties resolved (or undefined), `wait` the
  * operationId a wait on it polls (`x-instavm-wait`).
  */
@@ -46,6 +46,7 @@ function operationsOf(doc, deref) {
         pattern: path.replace(/\{[^}]+\}/g, '{}'),
         query: params.filter((p) => p.in === 'query').map((p) => p.name).sort(),
         requiredQuery: params.filter((p) => p.in === 'query' && p.required).map((p) => p.name).sort(),
+        queryParams: params.filter((p) => p.in === 'query'),
         body: schema && { ...schema, properties: Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, deref(v)])) },
         wait: op['x-instavm-wait'],
         source: op['x-instavm-source'],
@@ -69,35 +70,66 @@ export function typeOf(schema, deref) {
 }
 
 /**
- * Every integer field of a body (one level into object properties) with a
- * `minimum`: `[{ path, min, max, clientMax, multipleOf }]`. `max` is the
- * API's `maximum` (undefined where the API caps rather than refuses), and
- * `clientMax` the client's own (`x-instavm-client-maximum`, else `max`).
+ * A schema with its one non-null alternative taken: `oneOf: [X, {type:
+ * 'null'}]` reads as X, keeping the wrapper's own keys (a vendor extension
+ * such as `x-instavm-client-maximum` may sit on either).
  */
-export function boundedIntegers(body, deref, prefix = []) {
+export function plainOf(raw, deref) {
+  const schema = deref(raw);
+  const alternatives = (schema?.anyOf ?? schema?.oneOf ?? []).map((s) => deref(s)).filter((s) => s.type !== 'null');
+  if (alternatives.length !== 1) return schema;
+  const { anyOf, oneOf, ...own } = schema;
+  return { ...plainOf(alternatives[0], deref), ...own };
+}
+
+/**
+ * Every property of a body, and of each object-valued property one level
+ * down (`build_args.disk_size_gb`), as `[{ path, schema }]` with `plainOf`
+ * applied. The checks below pick from it; they read nullable and wrapped
+ * fields alike.
+ */
+export function fields(body, deref, prefix = []) {
   const out = [];
   for (const [name, raw] of Object.entries(body?.properties ?? {})) {
-    const schema = deref(raw);
-    const type = typeOf(schema, deref);
-    const plain = schema.anyOf || schema.oneOf ? (schema.anyOf ?? schema.oneOf).map((s) => deref(s)).find((s) => typeOf(s, deref) === type) : schema;
-    if (type === 'integer' && Number.isFinite(plain?.minimum)) {
-      const clientMax = schema['x-instavm-client-maximum'] ?? plain['x-instavm-client-maximum'] ?? plain.maximum;
-      out.push({ path: [...prefix, name], min: plain.minimum, max: plain.maximum, clientMax, multipleOf: plain.multipleOf });
-    } else if (type === 'object' && prefix.length === 0) {
-      out.push(...boundedIntegers(plain, deref, [name]));
-    }
+    const schema = plainOf(raw, deref);
+    out.push({ path: [...prefix, name], schema });
+    if (typeOf(schema, deref) === 'object' && prefix.length === 0) out.push(...fields(schema, deref, [name]));
   }
   return out;
 }
 
-/** Every string field with an `enum`: `[{ path, values }]`. */
-export function enums(body, deref, prefix = []) {
-  const out = [];
-  for (const [name, raw] of Object.entries(body?.properties ?? {})) {
-    const schema = deref(raw);
-    const plain = schema.anyOf || schema.oneOf ? (schema.anyOf ?? schema.oneOf).map((s) => deref(s)).find((s) => Array.isArray(s.enum)) ?? schema : schema;
-    if (Array.isArray(plain.enum)) out.push({ path: [...prefix, name], values: plain.enum.filter((v) => v !== null) });
-    else if (typeOf(schema, deref) === 'object' && prefix.length === 0) out.push(...enums(plain, deref, [name]));
-  }
-  return out;
+/**
+ * Every integer field of a body with a `minimum`: `[{ path, min, max,
+ * clientMax, multipleOf }]`. `max` is the API's `maximum` (undefined where
+ * the API caps rather than refuses), and `clientMax` the client's own
+ * (`x-instavm-client-maximum`, else `max`).
+ */
+export function boundedIntegers(body, deref) {
+  return fields(body, deref)
+    .filter(({ schema }) => typeOf(schema, deref) === 'integer' && Number.isFinite(schema.minimum))
+    .map(({ path, schema }) => ({ path, min: schema.minimum, max: schema.maximum, clientMax: schema['x-instavm-client-maximum'] ?? schema.maximum, multipleOf: schema.multipleOf }));
+}
+
+/** Every field with an `enum`: `[{ path, values }]` (null left out). */
+export function enums(body, deref) {
+  return fields(body, deref)
+    .filter(({ schema }) => Array.isArray(schema.enum))
+    .map(({ path, schema }) => ({ path, values: schema.enum.filter((v) => v !== null) }));
+}
+
+/**
+ * Every string field with a `pattern`, `minLength` or `maxLength`, of a
+ * body (or of a query, through `queryAsBody`): `[{ path, pattern, minLength,
+ * maxLength, clientPattern }]`. `clientPattern` is false where the client
+ * leaves the pattern to the server (`x-instavm-client-pattern: false`).
+ */
+export function constrainedStrings(body, deref) {
+  return fields(body, deref)
+    .filter(({ schema }) => typeOf(schema, deref) === 'string' && (schema.pattern || schema.minLength || schema.maxLength))
+    .map(({ path, schema }) => ({ path, pattern: schema.pattern, minLength: schema.minLength, maxLength: schema.maxLength, clientPattern: schema['x-instavm-client-pattern'] !== false }));
+}
+
+/** An operation's query parameters as if they were a body's properties, so the checks above read them too. */
+export function queryAsBody(operation) {
+  return { properties: Object.fromEntries(operation.queryParams.map((p) => [p.name, p.schema])) };
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { boundedIntegers, enums, loadContract, root } from './contract.mjs';
+import { boundedIntegers, constrainedStrings, enums, loadContract, queryAsBody, root } from './contract.mjs';
 import { COMPOSITES, OPERATIONS, WAIT_POLLS } from '../../js/operations.js';
 import { BODY_FIELDS } from '../../js/proxy/owners.js';
 import { InstaVM } from '../../pkg/node.js';
@@ -147,57 +147,101 @@ function bodyWith(name, path, value) {
   return body;
 }
 
-/** The client call that sends `body` for operation `name` (only the operations whose bodies have bounds or enums). */
+/** The client call that sends `body` for operation `name` (only the operations whose bodies have bounds, enums or patterns). */
 function sendBody(client, name, body, vmId) {
   switch (name) {
     case 'snapshots.create': return client.snapshots.create(body);
     case 'vms.create': return client.vms.create(body, false);
     case 'vms.update': return client.vms.update(vmId, body);
     case 'vms.mountVolume': return client.vms.mountVolume(vmId, { volume_id: 'vol_1', mount_path: '/data', ...body }, false);
-    default: throw new Error(`no call for ${name}`);
+    default: throw new Error(`no call for ${name}'s body: add one here`);
   }
 }
 
+/** The client call that sends `query` for operation `name` (only the operations whose query parameters have enums or patterns). */
+function sendQuery(client, name, query, vmId) {
+  switch (name) {
+    case 'snapshots.list': return client.snapshots.list(query);
+    case 'vms.unmountVolume': return client.vms.unmountVolume(vmId, 'vol_1', { mount_path: '/data', wait: false, ...query });
+    default: throw new Error(`no call for ${name}'s query: add one here`);
+  }
+}
+
+/** A valid rest of the query the emulator is sent for operation `name`, where it has required parameters. */
+const BASE_QUERY = { 'vms.unmountVolume': { mount_path: '/data' } };
+
 /**
- * Each bounded integer and enum of a request body: the value to send and
- * whether it is allowed, by the API (`client: false`) or by the client,
- * which refuses some values the API would cap (`x-instavm-client-maximum`).
+ * Strings to try against a `pattern`, `minLength` or `maxLength`: each is
+ * expected to pass exactly when it fits all three (`patternOnly` when its
+ * length fits and its pattern does not). Both kinds must be among them, or
+ * the field is not tested and the run says so.
+ */
+function stringSamples({ pattern, minLength = 0, maxLength }) {
+  const lengthFits = (v) => v.length >= minLength && (maxLength === undefined || v.length <= maxLength);
+  const patternFits = (v) => !pattern || new RegExp(pattern, 'u').test(v);
+  const samples = ['/data', 'docker.io/library/alpine:3.20', 'alpine', 'data', 'Not Valid', '', '-x'];
+  if (maxLength !== undefined) samples.push('a'.repeat(maxLength), 'a'.repeat(maxLength + 1));
+  const out = samples.map((value) => ({ value, ok: lengthFits(value) && patternFits(value), patternOnly: lengthFits(value) && !patternFits(value) }));
+  if (!out.some((s) => s.ok) || !out.some((s) => !s.ok)) throw new Error(`no sample both fits and breaks ${JSON.stringify({ pattern, minLength, maxLength })}: add one to stringSamples`);
+  return out;
+}
+
+/**
+ * Each bounded integer, enum and constrained string of a request body or
+ * query: the value to send and whether it is allowed, by the API (`client:
+ * false`) or by the client, which refuses some values the API would cap
+ * (`x-instavm-client-maximum`). `where` is `body` or `query`.
  */
 function edges({ client }) {
   const out = [];
   for (const name of names) {
-    const body = operations[name].body;
-    for (const b of boundedIntegers(body, deref)) {
-      const step = b.multipleOf ?? 1;
-      const max = client ? b.clientMax : b.max;
-      out.push({ name, path: b.path, value: b.min, ok: true }, { name, path: b.path, value: b.min - step, ok: false });
-      // One past the minimum: allowed, unless the contract asks for a multiple (an odd memory_mb is refused).
-      if (max === undefined || b.min + 1 < max) out.push({ name, path: b.path, value: b.min + 1, ok: step === 1 });
-      if (max !== undefined) out.push({ name, path: b.path, value: max, ok: true }, { name, path: b.path, value: max + step, ok: false });
-    }
-    for (const e of enums(body, deref)) {
-      for (const v of e.values) out.push({ name, path: e.path, value: v, ok: true });
-      out.push({ name, path: e.path, value: `${e.values[0]}-not`, ok: false });
+    for (const [where, shape] of [['body', operations[name].body], ['query', queryAsBody(operations[name])]]) {
+      const add = (path, value, ok) => out.push({ name, where, path, value, ok });
+      for (const b of boundedIntegers(shape, deref)) {
+        const step = b.multipleOf ?? 1;
+        const max = client ? b.clientMax : b.max;
+        add(b.path, b.min, true);
+        add(b.path, b.min - step, false);
+        // One past the minimum: allowed, unless the contract asks for a multiple (an odd memory_mb is refused).
+        if (max === undefined || b.min + 1 < max) add(b.path, b.min + 1, step === 1);
+        if (max !== undefined) {
+          add(b.path, max, true);
+          add(b.path, max + step, false);
+        }
+      }
+      for (const e of enums(shape, deref)) {
+        for (const v of e.values) add(e.path, v, true);
+        add(e.path, `${e.values[0]}-not`, false);
+      }
+      for (const s of constrainedStrings(shape, deref)) {
+        for (const { value, ok, patternOnly } of stringSamples(s)) {
+          // Where the client leaves the pattern to the server, it may send what breaks only the pattern.
+          if (!(client && patternOnly && !s.clientPattern)) add(s.path, value, ok);
+        }
+      }
     }
   }
   return out;
 }
 
-test('the client\'s checks are the contract\'s bounds and enums: the edges pass, one step past is refused by name with nothing sent', async () => {
+const label = (c) => `${c.name} ${c.where} ${c.path.join('.')} = ${JSON.stringify(c.value).slice(0, 60)}`;
+
+test('the client\'s checks are the contract\'s bounds, enums and patterns, in bodies and queries: the edges pass, one step past is refused by name with nothing sent', async () => {
   const cases = edges({ client: true });
-  assert.ok(cases.length >= 20, `${cases.length} cases`);
+  assert.ok(cases.length >= 40, `${cases.length} cases`);
+  assert.ok(cases.some((c) => c.where === 'query') && cases.some((c) => c.path.length > 1), 'query parameters and nested fields among them');
   const { emu, sent, client } = await recordingClient();
   try {
     const vm = await client.vms.create({});
     for (const c of cases) {
       const from = sent.length;
-      const error = await sendBody(client, c.name, bodyWith(c.name, c.path, c.value), vm.vm_id).then(() => undefined, (e) => e);
-      const label = `${c.name} ${c.path.join('.')} = ${JSON.stringify(c.value)}`;
+      const send = c.where === 'body' ? sendBody(client, c.name, bodyWith(c.name, c.path, c.value), vm.vm_id) : sendQuery(client, c.name, { [c.path[0]]: c.value }, vm.vm_id);
+      const error = await send.then(() => undefined, (e) => e);
       const refused = error?.name === 'ValidationError' && sent.length === from;
-      if (c.ok) assert.ok(!refused, `${label}: the contract allows it, the client refused it: ${error?.message}`);
+      if (c.ok) assert.ok(!refused, `${label(c)}: the contract allows it, the client refused it: ${error?.message}`);
       else {
-        assert.ok(refused, `${label}: the contract refuses it, the client ${error ? `threw ${error.name}: ${error.message}` : 'sent it'}`);
-        assert.ok(error.field?.endsWith(c.path.at(-1)), `${label}: the error names ${error.field}`);
+        assert.ok(refused, `${label(c)}: the contract refuses it, the client ${error ? `threw ${error.name}: ${error.message}` : 'sent it'}`);
+        assert.ok(error.field?.endsWith(c.path.at(-1)), `${label(c)}: the error names ${error.field}`);
       }
     }
   } finally {
@@ -207,25 +251,29 @@ test('the client\'s checks are the contract\'s bounds and enums: the edges pass,
 
 // ------------------------------------------------------------ the emulator
 
-test('the emulator\'s checks are the contract\'s: the edges pass, one step past is a 422 naming the field', async () => {
+test('the emulator\'s checks are the contract\'s, in bodies and queries: the edges pass, one step past is a 422 naming the field', async () => {
   const emu = await createEmulator({ buildMs: 5, bootMs: 1 });
   const call = (method, path, body) =>
     emu.fetch(`${emu.baseUrl}${path}`, { method, headers: { 'x-api-key': 'instavm_sk_contract', 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
   try {
     const vm = await (await call('POST', '/v1/vms?wait=true', {})).json();
     for (const [i, c] of edges({ client: false }).entries()) {
-      const body = bodyWith(c.name, c.path, c.value);
-      // A mount path of its own each time: a second mount at one path is a 409.
-      if (c.name === 'vms.mountVolume') Object.assign(body, { volume_id: 'vol_1', mount_path: `/data-${i}`, ...body });
       const op = operations[c.name];
-      const r = await call(op.method, op.path.replace(/\{[^}]+\}/, encodeURIComponent(vm.vm_id)) + (op.query.includes('wait') ? '?wait=false' : ''), body);
+      const query = new URLSearchParams({ ...(op.query.includes('wait') && { wait: 'false' }), ...BASE_QUERY[c.name], ...(c.where === 'query' && { [c.path[0]]: c.value }) });
+      let body;
+      if (c.where === 'body') {
+        body = bodyWith(c.name, c.path, c.value);
+        // A mount path of its own each time: a second mount at one path is a 409.
+        if (c.name === 'vms.mountVolume') body = { volume_id: 'vol_1', mount_path: `/data-${i}`, ...body };
+      }
+      const r = await call(op.method, `${op.path.replace(/\{[^}]+\}/g, encodeURIComponent(vm.vm_id))}${query.size ? `?${query}` : ''}`, body);
       const answer = await r.json().catch(() => null);
-      const label = `${c.name} ${c.path.join('.')} = ${JSON.stringify(c.value)}`;
-      if (c.ok) assert.ok(r.status < 300, `${label}: the contract allows it, the emulator answered ${r.status} ${JSON.stringify(answer)}`);
+      // A query that is allowed may still name a mount that is not there (404): only a 422 refuses it.
+      if (c.ok) assert.ok(c.where === 'query' ? r.status !== 422 : r.status < 300, `${label(c)}: the contract allows it, the emulator answered ${r.status} ${JSON.stringify(answer)}`);
       else {
-        assert.equal(r.status, 422, `${label}: the contract refuses it, the emulator answered ${r.status}`);
-        const locs = (answer?.detail ?? []).map((d) => d.loc?.at(-1));
-        assert.ok(locs.includes(c.path.at(-1)), `${label}: the 422 names ${JSON.stringify(locs)}`);
+        assert.equal(r.status, 422, `${label(c)}: the contract refuses it, the emulator answered ${r.status} ${JSON.stringify(answer)}`);
+        const locs = (answer?.detail ?? []).map((d) => d.loc?.join('.'));
+        assert.ok(locs.includes(`${c.where}.${c.path.join('.')}`), `${label(c)}: the 422 names ${JSON.stringify(locs)}`);
       }
     }
   } finally {

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::lookup::{not_terminated, require, VmRef};
 use crate::reply::Reply;
 use crate::state::Shared;
-use crate::validate::{self, json_body_or_empty};
+use crate::validate::{self, json_body_or_empty, Problems};
 use crate::wire::{json_response, ApiError, Request};
 
 /// Checks the entries and stores nothing: a value is never echoed back.
@@ -57,10 +57,17 @@ pub(crate) fn list_volumes(shared: &Shared, request: &Request, params: &[String]
 pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let volume_id = params.get(1).cloned().unwrap_or_default();
-    let mount_path = request.query_param("mount_path").ok_or_else(|| {
-        ApiError::unprocessable(vec![json!({ "loc": ["query", "mount_path"], "msg": "Field required", "type": "missing" })])
-    })?;
-    validate::wait_param(request)?;
+    // Every problem of the query in one 422, as the API's validation answers.
+    let mut problems = Problems::default();
+    let mount_path = request.query_param("mount_path");
+    match mount_path.as_deref() {
+        None => problems.query("mount_path", "Field required", "missing"),
+        Some(m) if !m.starts_with('/') => problems.query("mount_path", "Input should be an absolute path", "value_error"),
+        Some(_) => {}
+    }
+    problems.wait(request);
+    problems.into_result()?;
+    let mount_path = mount_path.unwrap_or_default();
     at.with(shared, |vm| {
         let before = vm.volumes.len();
         let field = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);

@@ -169,6 +169,11 @@ fn volumes_mount_list_and_unmount() {
     // Which mount is meant must be said: a volume may be mounted at several paths.
     let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1"), None);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A relative path and a wait that is no boolean: both in one 422.
+    let (status, v) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1?mount_path=data&wait=maybe"), None);
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
+    assert_eq!(locs, [&json!(["query", "mount_path"]), &json!(["query", "wait"])]);
 }
 
 #[test]

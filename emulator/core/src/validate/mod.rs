@@ -14,10 +14,35 @@ use crate::wire::{ApiError, Request};
 pub struct Problems(pub Vec<Value>);
 
 impl Problems {
+    /// A problem with a body field.
     pub fn add(&mut self, loc: &[&str], msg: impl Into<String>, kind: &str) {
-        let mut path = vec![Value::from("body")];
+        self.at("body", loc, msg, kind);
+    }
+
+    /// A problem with a query parameter.
+    pub fn query(&mut self, name: &str, msg: impl Into<String>, kind: &str) {
+        self.at("query", &[name], msg, kind);
+    }
+
+    fn at(&mut self, place: &str, loc: &[&str], msg: impl Into<String>, kind: &str) {
+        let mut path = vec![Value::from(place)];
         path.extend(loc.iter().map(|s| Value::from(*s)));
         self.0.push(json!({ "loc": path, "msg": msg.into(), "type": kind }));
+    }
+
+    /// The request's `wait` query parameter: absent is false; otherwise a
+    /// boolean as the API's validation reads one (`true`/`false`, `1`/`0`,
+    /// `yes`/`no`, `on`/`off`), anything else a problem.
+    pub fn wait(&mut self, request: &Request) -> bool {
+        let Some(v) = request.query_param("wait") else { return false };
+        match v.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" | "t" | "y" => true,
+            "false" | "0" | "no" | "off" | "f" | "n" => false,
+            _ => {
+                self.query("wait", "Input should be a valid boolean", "bool_parsing");
+                false
+            }
+        }
     }
 
     pub fn int_in(&mut self, body: &Map<String, Value>, loc: &[&str], min: i64, max: i64) -> Option<i64> {
@@ -109,16 +134,11 @@ fn integer(v: &Value) -> Option<i64> {
     Some(f as i64)
 }
 
-/// The request's `wait` query parameter: absent is false; otherwise a
-/// boolean as the API's validation reads one (`true`/`false`, `1`/`0`,
-/// `yes`/`no`, `on`/`off`), anything else a 422.
+/// The request's `wait` query parameter alone: a 422 when it is not a boolean.
 pub fn wait_param(request: &Request) -> Result<bool, ApiError> {
-    let Some(v) = request.query_param("wait") else { return Ok(false) };
-    match v.to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
-        "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
-        _ => Err(ApiError::unprocessable(vec![json!({ "loc": ["query", "wait"], "msg": "Input should be a valid boolean", "type": "bool_parsing" })])),
-    }
+    let mut p = Problems::default();
+    let waited = p.wait(request);
+    p.into_result().map(|()| waited)
 }
 
 /// A body as JSON; one that does not parse is a 422 quoting the parser.
