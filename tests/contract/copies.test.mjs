@@ -70,6 +70,26 @@ test("docs/reference.md's tables have a row for every operation of the contract"
   }
 });
 
+test("README.md's method tables have a row for every operation, name no method the client lacks, and list update's fields and list's types as the contract does", () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  // The tables whose first column is `method`: snapshots' first, then VMs'.
+  const tables = readme.split(/\n(?=\| method \|)/).slice(1).map((t) => t.split('\n').filter((l) => l.startsWith('| `')));
+  assert.equal(tables.length, 2, 'two method tables (snapshots, VMs)');
+  for (const [resource, rows] of [['snapshots', tables[0]], ['vms', tables[1]]]) {
+    const cells = rows.map((row) => row.split(' | ')[0]);
+    const named = cells.flatMap((cell) => [...cell.matchAll(/`(\w+)\(/g)].map(([, m]) => `${resource}.${m}`));
+    for (const name of names.filter((n) => n.startsWith(`${resource}.`))) assert.ok(named.includes(name), `README.md's ${resource} table has no row for ${name.split('.')[1]}(...)`);
+    for (const name of named) assert.ok(operations[name] || COMPOSITES[name], `README.md's ${resource} table names ${name}, which is neither an operation of the contract nor one of the client's composites`);
+  }
+  const updateRow = tables[1].find((row) => row.includes('update(')) ?? '';
+  const updateFields = [...updateRow.split(' | ')[1].matchAll(/`(\w+)`/g)].map(([, f]) => f).filter((f) => f !== 'update');
+  assert.deepEqual(updateFields.sort(), Object.keys(operations['vms.update'].body.properties).sort(), "README.md's update fields");
+  const listRow = tables[0].find((row) => row.includes('list(')) ?? '';
+  const types = [...listRow.split(' | ')[1].matchAll(/`(\w+)`/g)].map(([, t]) => t).filter((t) => t !== 'type');
+  const [typeEnum] = enums(queryAsBody(operations['snapshots.list']), deref);
+  assert.deepEqual(types.sort(), [...typeEnum.values].sort(), "README.md's snapshot types");
+});
+
 // ------------------------------------------------------------ the client
 
 /** A client on the in-process emulator whose every request is recorded. */
@@ -279,6 +299,19 @@ test('the emulator\'s checks are the contract\'s, in bodies and queries: the edg
   } finally {
     emu.close();
   }
+});
+
+test('the emulator\'s route table (emulator/core/src/routes.rs) is the contract\'s operations, plus its own /_emulator/ paths', () => {
+  const source = readFileSync(join(root, 'emulator', 'core', 'src', 'routes.rs'), 'utf8');
+  const start = source.indexOf('const ROUTES');
+  const table = source.slice(start, source.indexOf('];', start));
+  const entries = table.split('\n').filter((line) => line.trim().startsWith('('));
+  const rows = entries.map((line) => line.match(/^\s*\("([A-Z]+)", "([^"]+)", [\w:]+\),$/)).filter(Boolean).map(([, method, pattern]) => `${method} ${pattern}`);
+  assert.ok(start >= 0 && rows.length >= names.length, `routes.rs's ROUTES read as ${rows.length} rows`);
+  assert.equal(rows.length, entries.length, 'every row of ROUTES in the form ("METHOD", "/path", handler), so none is skipped here');
+  // The emulator's own paths (the request log its tests read) are no part of the API.
+  const api = rows.filter((row) => !row.split(' ')[1].startsWith('/_emulator/'));
+  assert.deepEqual(api.sort(), names.map((n) => `${operations[n].method} ${operations[n].pattern}`).sort());
 });
 
 test('the emulator routes exactly the contract\'s paths and methods (a method a path lacks is a 405 naming those it has)', async () => {
