@@ -615,8 +615,8 @@ export interface UpdateVmParams {
   memory_mb?: number;
   /** Snapshot the VM when it terminates, named `snapshot_name`. */
   snapshot_on_terminate?: boolean;
-  /** The name of that snapshot. */
-  snapshot_name?: string;
+  /** The name of that snapshot; `null` clears it. */
+  snapshot_name?: string | null;
   /** Vaults whose secrets the VM may read. */
   vault_ids?: readonly string[];
   /** Suspend the VM when idle. */

@@ -124,6 +124,10 @@ pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
     for (key, v) in members {
         if let Some(v) = present(Some(v)) {
             out.push((key.clone(), vm_field(key, v)?));
+        } else if matches!(v, Value::Null) && key == "snapshot_name" {
+            // In a PATCH, null clears the end-of-life snapshot's name (the
+            // API's schema takes it); elsewhere null means "not set".
+            out.push((key.clone(), Value::Null));
         }
     }
     if out.is_empty() {
@@ -314,6 +318,13 @@ mod tests {
 
     fn field_of(r: Result<Value, ClientError>) -> String {
         r.unwrap_err().field.unwrap_or_default()
+    }
+
+    #[test]
+    fn a_patch_sends_null_only_to_clear_the_snapshot_name() {
+        let body = update_body(&obj(vec![("snapshot_name", Value::Null), ("memory_mb", Value::Null)])).unwrap();
+        assert_eq!(body.to_json(), r#"{"snapshot_name":null}"#);
+        assert_eq!(field_of(update_body(&obj(vec![("memory_mb", Value::Null)]))), "patch");
     }
 
     #[test]

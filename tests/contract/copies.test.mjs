@@ -98,7 +98,7 @@ async function recordingClient() {
   const sent = [];
   const fetch = (url, init) => {
     const u = new URL(url);
-    sent.push({ method: init?.method ?? 'GET', path: u.pathname, query: [...u.searchParams.keys()] });
+    sent.push({ method: init?.method ?? 'GET', path: u.pathname, query: [...u.searchParams.keys()], body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined });
     return emu.fetch(url, init);
   };
   return { emu, sent, client: new InstaVM({ apiKey: 'instavm_sk_contract', baseUrl: emu.baseUrl, fetch, maxRetries: 0 }) };
@@ -152,6 +152,27 @@ test('every client method sends the contract\'s request: its method, its path, o
         for (const q of operations[r.operation].requiredQuery) assert.ok(r.query.includes(q), `${name}: ${r.operation} was sent without its required ${q}`);
       }
     }
+  } finally {
+    emu.close();
+  }
+});
+
+test('a PATCH sends null for each field the contract lets it clear (type with null), and sends no null for the others', async () => {
+  const { emu, sent, client } = await recordingClient();
+  try {
+    const vm = await client.vms.create({});
+    const properties = operations['vms.update'].body.properties;
+    const nullable = Object.keys(properties).filter((f) => [properties[f].type].flat().includes('null'));
+    assert.ok(nullable.length > 0, 'the contract lets a PATCH clear something');
+    for (const field of Object.keys(properties)) {
+      const from = sent.length;
+      // memory_mb alongside, so that a dropped null still leaves a change to send.
+      await client.vms.update(vm.vm_id, { memory_mb: 1024, [field]: null }).catch(() => {});
+      const patch = sent.slice(from).find((r) => r.method === 'PATCH')?.body ?? {};
+      if (nullable.includes(field)) assert.equal(patch[field], null, `${field}: null clears it, and was not sent (${JSON.stringify(patch)})`);
+      else if (field !== 'memory_mb') assert.ok(!(field in patch), `${field}: the contract takes no null, and the client sent ${JSON.stringify(patch)}`);
+    }
+    assert.equal((await client.vms.get(vm.vm_id)).snapshot_name, null, 'the emulator cleared it');
   } finally {
     emu.close();
   }
