@@ -23,9 +23,11 @@ pub(crate) fn stage_env(shared: &Shared, request: &Request, params: &[String]) -
 pub(crate) fn mount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
-    validate::vms::volume(&body)?;
     // Mounting is at once here: `wait` changes nothing, but must be a boolean.
-    validate::wait_param(request)?;
+    let mut problems = Problems::default();
+    problems.wait(request);
+    validate::vms::volume(&mut problems, &body);
+    problems.into_result()?;
     at.with(shared, |vm| {
         require(vm, &at.id, "active")?;
         let mount_path = body.get("mount_path").cloned().unwrap_or(Value::Null);
@@ -59,13 +61,13 @@ pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[Strin
     let volume_id = params.get(1).cloned().unwrap_or_default();
     // Every problem of the query in one 422, as the API's validation answers.
     let mut problems = Problems::default();
+    problems.wait(request);
     let mount_path = request.query_param("mount_path");
     match mount_path.as_deref() {
         None => problems.query("mount_path", "Field required", "missing"),
         Some(m) if !m.starts_with('/') => problems.query("mount_path", "Input should be an absolute path", "value_error"),
         Some(_) => {}
     }
-    problems.wait(request);
     problems.into_result()?;
     let mount_path = mount_path.unwrap_or_default();
     at.with(shared, |vm| {

@@ -11,7 +11,7 @@ use crate::snapshots::{new_snapshot, record_id, view as snapshot_view};
 use crate::state::{Shared, Snapshot, Tenant, Vm};
 use crate::time::iso_from_epoch_ms;
 use crate::validate::snapshots::CreateSnapshot;
-use crate::validate::{self, json_body_or_empty, object};
+use crate::validate::{self, json_body_or_empty, object, Problems};
 use crate::wire::{api_key, json_response, ApiError, Request, Response};
 
 fn ok() -> Reply {
@@ -63,8 +63,10 @@ pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result
     let key = api_key(request)?;
     let body = json_body_or_empty(&request.body)?;
     let mut fields = object(&body)?.clone();
-    validate::vms::create(&mut fields)?;
-    let waited = validate::wait_param(request)?;
+    let mut problems = Problems::default();
+    let waited = problems.wait(request);
+    validate::vms::create(&mut problems, &mut fields);
+    problems.into_result()?;
     let id = {
         let mut tenants = shared.tenants();
         let tenant = tenants.entry(key.clone()).or_default();
@@ -145,9 +147,11 @@ pub(crate) fn delete(shared: &Shared, request: &Request, params: &[String]) -> R
 pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
-    let name = validate::vms::named(object(&body)?, "name")?;
     // Checked before anything is made: a refusal must leave nothing behind.
-    let waited = validate::wait_param(request)?;
+    let mut problems = Problems::default();
+    let waited = problems.wait(request);
+    let name = validate::vms::named(&mut problems, object(&body)?, "name");
+    problems.into_result()?;
     let answer = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, false)?;
         let answer = snapshot_view(shared, &snapshot);
@@ -184,8 +188,10 @@ fn capture(shared: &Shared, tenant: &mut Tenant, id: &str, name: Option<String>,
 pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let body = json_body_or_empty(&request.body)?;
-    let name = validate::vms::named(object(&body)?, "snapshot_name")?;
-    let waited = validate::wait_param(request)?;
+    let mut problems = Problems::default();
+    let waited = problems.wait(request);
+    let name = validate::vms::named(&mut problems, object(&body)?, "snapshot_name");
+    problems.into_result()?;
     let new_id = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, true)?;
         let snap_id = record_id(&snapshot.record, "id");

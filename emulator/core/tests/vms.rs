@@ -169,11 +169,20 @@ fn volumes_mount_list_and_unmount() {
     // Which mount is meant must be said: a volume may be mounted at several paths.
     let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1"), None);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    // A relative path and a wait that is no boolean: both in one 422.
+    // A wait that is no boolean and a relative path: both in one 422.
     let (status, v) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1?mount_path=data&wait=maybe"), None);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
-    assert_eq!(locs, [&json!(["query", "mount_path"]), &json!(["query", "wait"])]);
+    assert_eq!(locs, [&json!(["query", "wait"]), &json!(["query", "mount_path"])]);
+    // The query's problems come first, then the body's, in one answer.
+    let (status, v) = api.call("POST", &format!("/v1/vms/{id}/volumes?wait=maybe"), Some(json!({ "volume_id": "v3", "mount_path": "rel" })));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
+    assert_eq!(locs, [&json!(["query", "wait"]), &json!(["body", "mount_path"])]);
+    let (status, v) = api.call("POST", "/v1/vms?wait=maybe", Some(json!({ "vcpu_count": 99 })));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
+    assert_eq!(locs, [&json!(["query", "wait"]), &json!(["body", "vcpu_count"])]);
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The checks of the `/v1/vms` bodies: create, update, a volume to mount and
-//! environment entries to stage.
+//! environment entries to stage. Those of routes that also read a query
+//! (`wait`) add to the caller's `Problems`, so that one 422 lists the
+//! query's problems and the body's together, as the API's validation does.
 
 use serde_json::{Map, Value};
 
@@ -8,10 +10,9 @@ use crate::wire::ApiError;
 
 /// Checks a create body, every field of its type; the integers are written
 /// back as integers (`2.0` is stored as 2, as the API's validation reads it).
-pub fn create(body: &mut Map<String, Value>) -> Result<(), ApiError> {
-    let mut p = Problems::default();
+pub fn create(p: &mut Problems, body: &mut Map<String, Value>) {
     let lifetime = p.int_in(body, &["vm_lifetime_seconds"], 20, 86_400);
-    let memory_mb = memory(&mut p, body);
+    let memory_mb = memory(p, body);
     let vcpus = p.int_in(body, &["vcpu_count"], 1, 8);
     if let Some(v) = p.string(body, &["image_variant"]) {
         if v != "computer-use" && v != "nix-dev" {
@@ -30,7 +31,7 @@ pub fn create(body: &mut Map<String, Value>) -> Result<(), ApiError> {
         None => {}
         Some(Value::Array(vols)) => {
             for (i, v) in vols.iter().enumerate() {
-                volume_at(&mut p, v, &i.to_string());
+                volume_at(p, v, &i.to_string());
             }
         }
         Some(_) => p.add(&["volumes"], "Input should be a valid list", "list_type"),
@@ -53,13 +54,11 @@ pub fn create(body: &mut Map<String, Value>) -> Result<(), ApiError> {
     // Only the snapshot to boot from and the end-of-life snapshot's name may
     // be null (the type checks above already refuse a null object or list).
     p.not_null(body, &["vm_lifetime_seconds", "memory_mb", "vcpu_count", "session_id", "image_variant"]);
-    p.into_result()?;
     for (field, value) in [("vm_lifetime_seconds", lifetime), ("memory_mb", memory_mb), ("vcpu_count", vcpus)] {
         if let Some(n) = value {
             body.insert(field.into(), Value::from(n));
         }
     }
-    Ok(())
 }
 
 /// An update body: the fields it may change, each of its type; the memory
@@ -82,18 +81,13 @@ pub fn update(body: &mut Map<String, Value>) -> Result<(), ApiError> {
 
 /// A body of one optional name (`vms.snapshot`'s `name`, `vms.clone`'s
 /// `snapshot_name`): a string or null.
-pub fn named(body: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
-    let mut p = Problems::default();
-    let name = p.string(body, &[field]);
-    p.into_result()?;
-    Ok(name)
+pub fn named(p: &mut Problems, body: &Map<String, Value>, field: &str) -> Option<String> {
+    p.string(body, &[field])
 }
 
 /// The body of `POST /v1/vms/{id}/volumes`: one volume.
-pub fn volume(body: &Value) -> Result<(), ApiError> {
-    let mut p = Problems::default();
-    volume_at(&mut p, body, "");
-    p.into_result()
+pub fn volume(p: &mut Problems, body: &Value) {
+    volume_at(p, body, "");
 }
 
 /// The entries of a stage-env body, each a valid variable name with a string
