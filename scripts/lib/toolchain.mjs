@@ -37,10 +37,19 @@ export function ensureWasmBindgen() {
   const have = capture('wasm-bindgen', ['--version'])?.stdout.trim();
   if (have === `wasm-bindgen ${want}`) return;
   step(`installing wasm-bindgen-cli ${want} (found: ${have || 'none'}); takes a few minutes once`);
-  // Not --locked: the registry mirror here lacks one locked dependency version.
-  run('cargo', ['install', 'wasm-bindgen-cli', '--version', want, '--force'], {
-    missing: 'install Rust with rustup',
-  });
+  const install = ['install', 'wasm-bindgen-cli', '--version', want, '--force'];
+  // --locked: the dependency versions wasm-bindgen-cli was released with.
+  // A registry that lacks one of them (a partial mirror, or a version yanked
+  // since) cannot resolve that lock; the newest compatible versions are then
+  // the only way to build it, and the run says so.
+  try {
+    run('cargo', [...install, '--locked'], { missing: 'install Rust with rustup' });
+    return;
+  } catch (e) {
+    if (!(e instanceof StepError) || /not found on PATH/.test(e.message)) throw e;
+    step(`cargo install --locked failed (above): installing wasm-bindgen-cli ${want} with the newest compatible dependencies instead`);
+  }
+  run('cargo', install, { missing: 'install Rust with rustup' });
 }
 
 export function ensureNodeModules() {
