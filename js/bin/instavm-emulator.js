@@ -5,11 +5,12 @@
 // flags, node:http in front of `emu.fetch`, static folders beside the API
 // (`--static`), the listening line and a clean exit. The build bundles it
 // into pkg/ beside `testing-node.js`.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { createEmulator } from './testing-node.js';
 import { nearest } from '../nearest.js';
+import { fileIn, sendFile } from './static-files.js';
 import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 
 const USAGE = `usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]
@@ -194,8 +195,6 @@ function staticFolder(spec) {
   return [prefix.endsWith('/') ? prefix : `${prefix}/`, folder];
 }
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.map': 'application/json', '.txt': 'text/plain; charset=utf-8' };
-
 /**
  * The file a GET or HEAD outside the API's paths names in a `--static`
  * folder (the longest prefix first; a folder's index.html), or undefined:
@@ -203,29 +202,16 @@ const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; ch
  */
 function staticFile(statics, method, target) {
   if ((method !== 'GET' && method !== 'HEAD') || statics.length === 0) return undefined;
+  const raw = targetOf(target).split('?')[0];
   let path;
   try {
-    path = decodeURIComponent(targetOf(target).split('?')[0]);
+    path = decodeURIComponent(raw);
   } catch {
     return undefined;
   }
-  if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/_emulator/') || path.includes('\0')) return undefined;
-  const [prefix, folder] = statics.filter(([p]) => `${path}/`.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0] ?? [];
-  if (!folder) return undefined;
-  let file = join(folder, path.slice(prefix.length - 1));
-  if (file !== folder && !file.startsWith(folder + sep)) return undefined;
-  try {
-    if (statSync(file).isDirectory()) file = join(file, 'index.html');
-    return statSync(file).isFile() ? file : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function serveFile(res, method, file) {
-  const body = readFileSync(file);
-  res.writeHead(200, { 'content-type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'content-length': body.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
-  res.end(method === 'HEAD' ? undefined : body);
+  if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/_emulator/')) return undefined;
+  const [prefix, folder] = statics.filter(([p]) => `${raw}/`.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0] ?? [];
+  return (folder && fileIn(folder, raw.slice(prefix.length - 1))) ?? undefined;
 }
 
 /** The core sees the path and query as sent; the URL only carries them. */
@@ -240,7 +226,7 @@ function answerError(res, status, detail) {
 
 async function handle(emu, base, statics, req, res) {
   const file = staticFile(statics, req.method, req.url);
-  if (file) return serveFile(res, req.method, file);
+  if (file) return sendFile(res, req.method, file);
   // A client that goes away before its answer aborts the call, so a wait it
   // started (?wait=true, latency, a slow fault) is forgotten, not served.
   const gone = abortedWhenGone(res);

@@ -10,30 +10,13 @@
 // Playwright contexts) see only their own builds and VMs.
 import { createServer } from 'node:http';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, join } from 'node:path';
+import { fileIn, sendFile } from '../../js/bin/static-files.js';
 import { createProxy, toNodeListener } from '../../js/proxy/index.js';
 import { startEmulator } from './emulator.mjs';
 import { root } from './run.mjs';
 
 export const PROXY_PREFIX = '/instavm';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.cjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.map': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.txt': 'text/plain; charset=utf-8',
-  '.ts': 'text/plain; charset=utf-8',
-  '.cts': 'text/plain; charset=utf-8',
-};
 
 /** URL prefix -> folder, longest first. */
 const FOLDERS = [
@@ -68,53 +51,14 @@ function plain(res, status, text, headers = {}) {
   res.end(text);
 }
 
-/**
- * The file a request path names inside `dir`, or null. Every segment is
- * decoded and checked on its own: `..`, `.`, an encoded slash or backslash
- * and control characters name no file, so no path leaves the folder.
- */
-function fileIn(dir, rest) {
-  const segments = [];
-  for (const raw of rest.split('/')) {
-    if (raw === '') continue;
-    let segment;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return null;
-    }
-    if (segment === '.' || segment === '..' || /[/\\\u0000-\u001f\u007f]/.test(segment)) return null;
-    segments.push(segment);
-  }
-  if (rest === '' || rest.endsWith('/')) segments.push('index.html');
-  const base = resolve(dir);
-  const file = resolve(base, ...segments);
-  return file.startsWith(base + sep) ? file : null;
-}
-
 async function serveStatic(req, res, pathname, session) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
   const [prefix, dir] = FOLDERS.find(([p]) => pathname.startsWith(p)) ?? [];
   const file = dir && fileIn(dir, pathname.slice(prefix.length));
   if (!file) return plain(res, 404, 'not found\n');
-  let body;
-  try {
-    if (!(await stat(file)).isFile()) return plain(res, 404, 'not found\n');
-    body = await readFile(file);
-  } catch {
-    return plain(res, 404, 'not found\n');
-  }
   // A page load without a valid session starts one: this browser is a new user.
   const cookie = extname(file) === '.html' && session.userOf(req.headers.cookie) === null ? { 'set-cookie': `${SESSION_COOKIE}=${session.issue()}; Path=/; HttpOnly; SameSite=Strict` } : {};
-  res.writeHead(200, {
-    ...cookie,
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-length': body.length,
-    // The page is edited while it is served: always the current files.
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
+  sendFile(res, req.method, file, cookie);
 }
 
 /**
