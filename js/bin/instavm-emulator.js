@@ -210,8 +210,13 @@ function staticFile(statics, method, target) {
     return undefined;
   }
   if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/_emulator/')) return undefined;
-  const [prefix, folder] = statics.filter(([p]) => `${raw}/`.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0] ?? [];
-  return (folder && fileIn(folder, raw.slice(prefix.length - 1))) ?? undefined;
+  // The prefix is matched decoded (`--static "/my app=dist"` serves
+  // `/my%20app/`); the rest is handed on still encoded, for fileIn to check
+  // segment by segment.
+  const [prefix, folder] = statics.filter(([p]) => `${path}/`.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0] ?? [];
+  if (!folder || !path.startsWith(prefix)) return undefined;
+  const prefixSegments = prefix.split('/').length - 2;
+  return fileIn(folder, `/${raw.split('/').slice(prefixSegments + 1).join('/')}`) ?? undefined;
 }
 
 /** The core sees the path and query as sent; the URL only carries them. */

@@ -3,7 +3,7 @@
 // the tests' page server. One place decides which file a path names (and
 // that none leaves its folder) and what its content type is.
 import { readFileSync, statSync } from 'node:fs';
-import { extname, join, resolve, sep } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -33,8 +33,10 @@ export function contentType(file) {
  * still percent-encoded) names inside `dir`, or null. Every segment is
  * decoded and checked on its own: `..`, `.`, an encoded slash or backslash,
  * NUL and other control characters name no file, so no path leaves the
- * folder. A folder (a path ending in `/`, or one naming a directory) means
- * its index.html. Only a file that exists is returned.
+ * folder. A path ending in `/` (or empty) names the folder's index.html;
+ * a file is never served under a path ending in `/`, nor a folder without
+ * one (a page's relative links would resolve elsewhere). Only a file that
+ * exists is returned.
  */
 export function fileIn(dir, rest) {
   const segments = [];
@@ -49,11 +51,11 @@ export function fileIn(dir, rest) {
     if (segment === '.' || segment === '..' || /[/\\\u0000-\u001f\u007f]/.test(segment)) return null;
     segments.push(segment);
   }
+  if (rest === '' || rest.endsWith('/')) segments.push('index.html');
   const base = resolve(dir);
-  let file = resolve(base, ...segments);
-  if (file !== base && !file.startsWith(base + sep)) return null;
+  const file = resolve(base, ...segments);
+  if (!file.startsWith(base + sep)) return null;
   try {
-    if (statSync(file).isDirectory()) file = join(file, 'index.html');
     return statSync(file).isFile() ? file : null;
   } catch {
     return null;

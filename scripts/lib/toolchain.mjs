@@ -41,7 +41,8 @@ export function ensureWasmBindgen() {
   // --locked: the dependency versions wasm-bindgen-cli was released with.
   // A registry that lacks one of them (a partial mirror, or a version yanked
   // since) cannot resolve that lock; the newest compatible versions are then
-  // the only way to build it, and the run says so.
+  // the only way to build it. Cargo's output above says which failure it was;
+  // any failure gets the one retry, which the run announces.
   try {
     run('cargo', [...install, '--locked'], { missing: 'install Rust with rustup' });
     return;

@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use super::ops::Op;
 use super::plan::{planned, planned_with, Lookup, Plan, Shape};
-use super::args::{id_segment, CallArgs};
+use super::args::{id_segment, members_of, CallArgs};
 use super::wait::{wait_context, SNAPSHOT_READY, VM_LIVE, VM_SUSPENDED};
 use crate::core::path::percent_encode;
 use crate::core::record::{SNAPSHOT_ALIASES, VM_ALIASES};
@@ -93,7 +93,10 @@ pub fn get_one(vm_id: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
 
 pub fn update(vm_id: &JsValue, patch: &JsValue, args: &CallArgs) -> Result<Op, Failure> {
     let path = vm_path(vm_id, "")?;
-    let body = vm::update_body(&from_js(patch))?;
+    // Read member by member: an undefined member is left out (as a JS spread
+    // or JSON leaves it), where `from_js` of the whole would make it a null,
+    // and a null `snapshot_name` clears the name.
+    let body = vm::update_body(&members_of(patch, |_, v| from_js(v)))?;
     with_body(planned_with(Method::Patch, path, Shape::Ack, args, &["extraBody"])?, body, args)
 }
 

@@ -4,7 +4,7 @@
 
 use super::error::ClientError;
 use super::keys::{only_fields, only_known, unknown};
-use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, text, token};
+use super::validate::{integer_in, is_env_name, json_compatible, one_of, present, quote, string, text, token};
 use super::value::Value;
 
 pub const IMAGE_VARIANTS: [&str; 2] = ["computer-use", "nix-dev"];
@@ -301,10 +301,11 @@ pub fn wait_flag(arg: &Value, default: bool) -> Result<bool, ClientError> {
     }
 }
 
-/// A mount path, in a mount's body or an unmount's query: absolute, as the
-/// API's schema says (`^/`).
+/// A mount path, in a mount's body or an unmount's query: a string that is
+/// absolute, which is all the API's schema asks (`^/`): a path with a space
+/// is mounted, so it must be unmountable too.
 pub fn mount_path_of(field: &str, v: &Value) -> Result<String, ClientError> {
-    let path = token(field, v, 4096)?;
+    let path = string(field, v)?.to_string();
     if !path.starts_with('/') {
         return Err(ClientError::invalid(field, format!("must be an absolute path, got {}", quote(&path))));
     }
@@ -330,6 +331,7 @@ mod tests {
     #[test]
     fn a_mount_path_is_absolute_in_a_body_and_in_a_query() {
         assert_eq!(mount_path_of("mount_path", &s("/data")).unwrap(), "/data");
+        assert_eq!(mount_path_of("mount_path", &s("/mnt/my data")).unwrap(), "/mnt/my data");
         let e = mount_path_of("mount_path", &s("data")).unwrap_err();
         assert_eq!((e.field.as_deref(), e.message.as_str()), (Some("mount_path"), "mount_path: must be an absolute path, got \"data\""));
         assert_eq!(field_of(volume("volumes[0]", &obj(vec![("volume_id", s("v")), ("mount_path", s("data"))])).map(|_| Value::Null)), "volumes[0].mount_path");

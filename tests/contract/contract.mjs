@@ -84,18 +84,30 @@ export function plainOf(raw, deref) {
 
 /**
  * Every property of a body, and of each object-valued property one level
- * down (`build_args.disk_size_gb`), as `[{ path, schema }]` with `plainOf`
- * applied. The checks below pick from it; they read nullable and wrapped
- * fields alike.
+ * down (`build_args.disk_size_gb`) or each object in an array property
+ * (`volumes.0.mount_path`, `entries.0.env_name`: the first item stands for
+ * all), as `[{ path, schema }]` with `plainOf` applied. The checks below
+ * pick from it; they read nullable and wrapped fields alike.
  */
 export function fields(body, deref, prefix = []) {
   const out = [];
   for (const [name, raw] of Object.entries(body?.properties ?? {})) {
     const schema = plainOf(raw, deref);
     out.push({ path: [...prefix, name], schema });
-    if (typeOf(schema, deref) === 'object' && prefix.length === 0) out.push(...fields(schema, deref, [name]));
+    if (prefix.length > 0) continue;
+    const type = typeOf(schema, deref);
+    if (type === 'object') out.push(...fields(schema, deref, [name]));
+    const item = type === 'array' ? plainOf(schema.items, deref) : undefined;
+    if (item && typeOf(item, deref) === 'object') out.push(...fields(item, deref, [name, 0]));
   }
   return out;
+}
+
+/** Whether a schema takes null (`type: [x, 'null']`, or a null alternative of `anyOf`/`oneOf`). */
+export function nullable(raw, deref) {
+  const schema = deref(raw);
+  if ([schema?.type].flat().includes('null')) return true;
+  return (schema?.anyOf ?? schema?.oneOf ?? []).some((alt) => nullable(alt, deref));
 }
 
 /**

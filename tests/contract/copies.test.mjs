@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { boundedIntegers, constrainedStrings, enums, loadContract, queryAsBody, root } from './contract.mjs';
+import { boundedIntegers, constrainedStrings, enums, loadContract, nullable, queryAsBody, root } from './contract.mjs';
 import { COMPOSITES, OPERATIONS, WAIT_POLLS } from '../../js/operations.js';
 import { BODY_FIELDS } from '../../js/proxy/owners.js';
 import { InstaVM } from '../../pkg/node.js';
@@ -73,7 +73,12 @@ test("docs/reference.md's tables have a row for every operation of the contract"
 test("README.md's method tables have a row for every operation, name no method the client lacks, and list update's fields and list's types as the contract does", () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   // The tables whose first column is `method`: snapshots' first, then VMs'.
-  const tables = readme.split(/\n(?=\| method \|)/).slice(1).map((t) => t.split('\n').filter((l) => l.startsWith('| `')));
+  // Each table ends at its first line that is not a row.
+  const tables = readme.split(/\n(?=\| method \|)/).slice(1).map((t) => {
+    const lines = t.split('\n');
+    const end = lines.findIndex((l) => !l.startsWith('|'));
+    return lines.slice(0, end < 0 ? lines.length : end).filter((l) => l.startsWith('| `'));
+  });
   assert.equal(tables.length, 2, 'two method tables (snapshots, VMs)');
   for (const [resource, rows] of [['snapshots', tables[0]], ['vms', tables[1]]]) {
     const cells = rows.map((row) => row.split(' | ')[0]);
@@ -157,35 +162,60 @@ test('every client method sends the contract\'s request: its method, its path, o
   }
 });
 
-test('a PATCH sends null for each field the contract lets it clear (type with null), and sends no null for the others', async () => {
+test('a PATCH sends null for each field the contract lets it clear, no null for the others, and nothing for an undefined member', async () => {
   const { emu, sent, client } = await recordingClient();
   try {
-    const vm = await client.vms.create({});
+    const vm = await client.vms.create({ snapshot_on_terminate: true, snapshot_name: 'keep-me' });
     const properties = operations['vms.update'].body.properties;
-    const nullable = Object.keys(properties).filter((f) => [properties[f].type].flat().includes('null'));
-    assert.ok(nullable.length > 0, 'the contract lets a PATCH clear something');
-    for (const field of Object.keys(properties)) {
+    const clearable = Object.keys(properties).filter((f) => nullable(properties[f], deref));
+    assert.ok(clearable.length > 0, 'the contract lets a PATCH clear something');
+    const patchOf = async (patch) => {
       const from = sent.length;
-      // memory_mb alongside, so that a dropped null still leaves a change to send.
-      await client.vms.update(vm.vm_id, { memory_mb: 1024, [field]: null }).catch(() => {});
-      const patch = sent.slice(from).find((r) => r.method === 'PATCH')?.body ?? {};
-      if (nullable.includes(field)) assert.equal(patch[field], null, `${field}: null clears it, and was not sent (${JSON.stringify(patch)})`);
-      else if (field !== 'memory_mb') assert.ok(!(field in patch), `${field}: the contract takes no null, and the client sent ${JSON.stringify(patch)}`);
+      await client.vms.update(vm.vm_id, patch).catch(() => {});
+      return sent.slice(from).find((r) => r.method === 'PATCH')?.body ?? {};
+    };
+    for (const field of Object.keys(properties).filter((f) => f !== 'memory_mb')) {
+      // memory_mb alongside, so that a dropped member still leaves a change to send.
+      const sentUndefined = await patchOf({ memory_mb: 1024, [field]: undefined });
+      assert.ok(!(field in sentUndefined), `${field}: undefined is not set, and the client sent ${JSON.stringify(sentUndefined)}`);
+      if (field === 'snapshot_name') assert.equal((await client.vms.get(vm.vm_id)).snapshot_name, 'keep-me', 'an undefined member left the name as it was');
+      const sentNull = await patchOf({ memory_mb: 1024, [field]: null });
+      if (clearable.includes(field)) assert.equal(sentNull[field], null, `${field}: null clears it, and was not sent (${JSON.stringify(sentNull)})`);
+      else assert.ok(!(field in sentNull), `${field}: the contract takes no null, and the client sent ${JSON.stringify(sentNull)}`);
     }
-    assert.equal((await client.vms.get(vm.vm_id)).snapshot_name, null, 'the emulator cleared it');
+    assert.equal((await client.vms.get(vm.vm_id)).snapshot_name, null, 'the emulator cleared the name');
   } finally {
     emu.close();
   }
 });
 
-/** A body with `value` at `path` and the rest of it valid. */
+/** A valid item of each array a body check reaches into (`volumes.0`, `entries.0`). */
+const ITEM_BASE = {
+  'vms.create volumes': { volume_id: 'vol_1', mount_path: '/data' },
+  'vms.stageEnv entries': { env_name: 'TOKEN', value: 'x' },
+};
+
+/** A body with `value` at `path` (a number in it is an array index) and the rest of it valid. */
 function bodyWith(name, path, value) {
   const base = name === 'snapshots.create' ? { oci_image: 'docker.io/library/alpine:3.20' } : {};
   const body = structuredClone(base);
   let at = body;
-  for (const key of path.slice(0, -1)) at = at[key] ??= {};
+  for (const [i, key] of path.slice(0, -1).entries()) {
+    if (typeof path[i + 1] === 'number') {
+      const item = ITEM_BASE[`${name} ${key}`];
+      if (!item) throw new Error(`no valid item for ${name}'s ${key}: add one to ITEM_BASE`);
+      at = (at[key] ??= [structuredClone(item)]);
+    } else at = at[key] ??= {};
+  }
   at[path.at(-1)] = value;
   return body;
+}
+
+/** The field a client error names for a body path, where the client's call is shaped otherwise than the body. */
+function clientField(name, path) {
+  // stageEnv takes { NAME: value } and names the variable's own field `env`.
+  if (name === 'vms.stageEnv') return 'env';
+  return path.at(-1);
 }
 
 /** The client call that sends `body` for operation `name` (only the operations whose bodies have bounds, enums or patterns). */
@@ -195,6 +225,7 @@ function sendBody(client, name, body, vmId) {
     case 'vms.create': return client.vms.create(body, false);
     case 'vms.update': return client.vms.update(vmId, body);
     case 'vms.mountVolume': return client.vms.mountVolume(vmId, { volume_id: 'vol_1', mount_path: '/data', ...body }, false);
+    case 'vms.stageEnv': return client.vms.stageEnv(vmId, Object.fromEntries(body.entries.map((e) => [e.env_name, e.value])));
     default: throw new Error(`no call for ${name}'s body: add one here`);
   }
 }
@@ -220,7 +251,7 @@ const BASE_QUERY = { 'vms.unmountVolume': { mount_path: '/data' } };
 function stringSamples({ pattern, minLength = 0, maxLength }) {
   const lengthFits = (v) => v.length >= minLength && (maxLength === undefined || v.length <= maxLength);
   const patternFits = (v) => !pattern || new RegExp(pattern, 'u').test(v);
-  const samples = ['/data', 'docker.io/library/alpine:3.20', 'alpine', 'data', 'Not Valid', '', '-x'];
+  const samples = ['/data', '/mnt/my data', 'docker.io/library/alpine:3.20', 'alpine', 'data', 'Not Valid', '', '-x'];
   if (maxLength !== undefined) samples.push('a'.repeat(maxLength), 'a'.repeat(maxLength + 1));
   const out = samples.map((value) => ({ value, ok: lengthFits(value) && patternFits(value), patternOnly: lengthFits(value) && !patternFits(value) }));
   if (!out.some((s) => s.ok) || !out.some((s) => !s.ok)) throw new Error(`no sample both fits and breaks ${JSON.stringify({ pattern, minLength, maxLength })}: add one to stringSamples`);
@@ -282,7 +313,7 @@ test('the client\'s checks are the contract\'s bounds, enums and patterns, in bo
       if (c.ok) assert.ok(!refused, `${label(c)}: the contract allows it, the client refused it: ${error?.message}`);
       else {
         assert.ok(refused, `${label(c)}: the contract refuses it, the client ${error ? `threw ${error.name}: ${error.message}` : 'sent it'}`);
-        assert.ok(error.field?.endsWith(c.path.at(-1)), `${label(c)}: the error names ${error.field}`);
+        assert.ok(error.field?.endsWith(clientField(c.name, c.path)), `${label(c)}: the error names ${error.field}`);
       }
     }
   } finally {

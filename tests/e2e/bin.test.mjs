@@ -187,7 +187,10 @@ test('--static serves a page beside the API on one origin: files, a folder\'s in
   writeFileSync(join(site, 'v1', 'snapshots'), 'a file that must not shadow the API');
   writeFileSync(join(assets, 'app.js'), 'export const x = 1;');
   writeFileSync(join(tmpdir(), 'instavm-static-secret.txt'), 'outside');
-  const server = await start(['--port', '0', '--static', site, '--static', `/lib=${assets}`]);
+  const spaced = join(site, 'spaced');
+  mkdirSync(spaced);
+  writeFileSync(join(spaced, 'index.html'), 'spaced page');
+  const server = await start(['--port', '0', '--static', site, '--static', `/lib=${assets}`, '--static', `/my app=${spaced}`]);
   const get = async (path, method = 'GET') => {
     const r = await fetch(`${server.url}${path}`, { method, headers: { 'x-api-key': 'instavm_sk_static' } });
     return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
@@ -208,6 +211,11 @@ test('--static serves a page beside the API on one origin: files, a folder\'s in
     assert.ok(JSON.parse(r.body).detail, `${outside}: the API's JSON 404`);
   }
   assert.equal((await get('/index.html', 'DELETE')).status, 404, 'files are read-only: another method reaches the API');
+  // A prefix is matched as written, its URL encoded or not; a folder only with its slash (its
+  // page's relative links resolve under it), a file only without one.
+  assert.deepEqual([(await get('/my%20app/')).body, (await get('/my app/')).body], ['spaced page', 'spaced page']);
+  for (const wrong of ['/my%20app', '/assets', '/index.html/', '/lib/app.js/']) assert.equal((await get(wrong)).status, 404, wrong);
+  assert.equal((await get('/assets/')).status, 404, 'a folder without an index.html');
   server.child.kill('SIGTERM');
   await exited(server.child, 5000);
 });

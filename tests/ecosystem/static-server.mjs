@@ -7,7 +7,11 @@ import { fileIn, sendFile } from '../../js/bin/static-files.js';
 export function serveDir(dir) {
   const server = createServer((req, res) => {
     const file = fileIn(dir, new URL(req.url, 'http://x').pathname);
-    if (file) return sendFile(res, req.method, file);
+    try {
+      if (file) return sendFile(res, req.method, file);
+    } catch {
+      // unreadable: answered as missing
+    }
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   });

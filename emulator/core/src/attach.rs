@@ -59,15 +59,16 @@ pub(crate) fn list_volumes(shared: &Shared, request: &Request, params: &[String]
 pub(crate) fn unmount_volume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
     let volume_id = params.get(1).cloned().unwrap_or_default();
-    // Every problem of the query in one 422, as the API's validation answers.
+    // Every problem of the query in one 422, in the order the parameters
+    // are declared (`mount_path`, then `wait`), as the API's validation answers.
     let mut problems = Problems::default();
-    problems.wait(request);
     let mount_path = request.query_param("mount_path");
     match mount_path.as_deref() {
         None => problems.query("mount_path", "Field required", "missing"),
         Some(m) if !m.starts_with('/') => problems.query("mount_path", "Input should be an absolute path", "value_error"),
         Some(_) => {}
     }
+    problems.wait(request);
     problems.into_result()?;
     let mount_path = mount_path.unwrap_or_default();
     at.with(shared, |vm| {

@@ -62,9 +62,9 @@ pub(crate) fn answer(shared: &Shared, key: &str, id: &str, status: u16) -> Reply
 pub(crate) fn create(shared: &Shared, request: &Request, _: &[String]) -> Result<Reply, ApiError> {
     let key = api_key(request)?;
     let body = json_body_or_empty(&request.body)?;
-    let mut fields = object(&body)?.clone();
     let mut problems = Problems::default();
     let waited = problems.wait(request);
+    let mut fields = problems.object(&body);
     validate::vms::create(&mut problems, &mut fields);
     problems.into_result()?;
     let id = {
@@ -150,7 +150,8 @@ pub(crate) fn snapshot(shared: &Shared, request: &Request, params: &[String]) ->
     // Checked before anything is made: a refusal must leave nothing behind.
     let mut problems = Problems::default();
     let waited = problems.wait(request);
-    let name = validate::vms::named(&mut problems, object(&body)?, "name");
+    let fields = problems.object(&body);
+    let name = validate::vms::named(&mut problems, &fields, "name");
     problems.into_result()?;
     let answer = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, false)?;
@@ -190,7 +191,8 @@ pub(crate) fn clone(shared: &Shared, request: &Request, params: &[String]) -> Re
     let body = json_body_or_empty(&request.body)?;
     let mut problems = Problems::default();
     let waited = problems.wait(request);
-    let name = validate::vms::named(&mut problems, object(&body)?, "snapshot_name");
+    let fields = problems.object(&body);
+    let name = validate::vms::named(&mut problems, &fields, "snapshot_name");
     problems.into_result()?;
     let new_id = at.with_tenant(shared, |tenant| {
         let snapshot = capture(shared, tenant, &at.id, name, true)?;

@@ -169,11 +169,12 @@ fn volumes_mount_list_and_unmount() {
     // Which mount is meant must be said: a volume may be mounted at several paths.
     let (status, _) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1"), None);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    // A wait that is no boolean and a relative path: both in one 422.
-    let (status, v) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1?mount_path=data&wait=maybe"), None);
+    // A relative path and a wait that is no boolean: both in one 422, in the
+    // order the parameters are declared.
+    let (status, v) = api.call("DELETE", &format!("/v1/vms/{id}/volumes/v1?wait=maybe&mount_path=data"), None);
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
-    assert_eq!(locs, [&json!(["query", "wait"]), &json!(["query", "mount_path"])]);
+    assert_eq!(locs, [&json!(["query", "mount_path"]), &json!(["query", "wait"])]);
     // The query's problems come first, then the body's, in one answer.
     let (status, v) = api.call("POST", &format!("/v1/vms/{id}/volumes?wait=maybe"), Some(json!({ "volume_id": "v3", "mount_path": "rel" })));
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -183,6 +184,13 @@ fn volumes_mount_list_and_unmount() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
     assert_eq!(locs, [&json!(["query", "wait"]), &json!(["body", "vcpu_count"])]);
+    // A body that is no object is one of the problems, beside the query's.
+    for (method, uri) in [("POST", "/v1/vms?wait=maybe".to_string()), ("POST", format!("/v1/vms/{id}/snapshot?wait=maybe")), ("POST", format!("/v1/vms/{id}/clone?wait=maybe"))] {
+        let (status, v) = api.call(method, &uri, Some(json!([1])));
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
+        let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
+        assert_eq!(locs, [&json!(["query", "wait"]), &json!(["body"])], "{uri}");
+    }
 }
 
 #[test]

@@ -19,6 +19,18 @@ impl Problems {
         self.at("body", loc, msg, kind);
     }
 
+    /// The body's fields; anything but a JSON object is a problem (and an
+    /// empty object is checked in its place, so its own problems are found).
+    pub fn object(&mut self, body: &Value) -> Map<String, Value> {
+        match body.as_object() {
+            Some(fields) => fields.clone(),
+            None => {
+                self.0.push(not_an_object());
+                Map::new()
+            }
+        }
+    }
+
     /// A problem with a query parameter.
     pub fn query(&mut self, name: &str, msg: impl Into<String>, kind: &str) {
         self.at("query", &[name], msg, kind);
@@ -159,7 +171,9 @@ pub fn json_body_or_empty(bytes: &[u8]) -> Result<Value, ApiError> {
 
 /// The body's fields: anything but a JSON object is a 422.
 pub fn object(body: &Value) -> Result<&Map<String, Value>, ApiError> {
-    body.as_object().ok_or_else(|| {
-        ApiError::unprocessable(vec![json!({ "loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type" })])
-    })
+    body.as_object().ok_or_else(|| ApiError::unprocessable(vec![not_an_object()]))
+}
+
+fn not_an_object() -> Value {
+    json!({ "loc": ["body"], "msg": "Input should be a valid JSON object", "type": "model_type" })
 }
