@@ -4,6 +4,7 @@
 // that none leaves its folder) and what its content type is.
 import { readFileSync, statSync } from 'node:fs';
 import { extname, resolve, sep } from 'node:path';
+import { decodedSegment } from '../path-segment.js';
 
 const CONTENT_TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -42,13 +43,8 @@ export function fileIn(dir, rest) {
   const segments = [];
   for (const raw of rest.split('/')) {
     if (raw === '') continue;
-    let segment;
-    try {
-      segment = decodeURIComponent(raw);
-    } catch {
-      return null;
-    }
-    if (segment === '.' || segment === '..' || /[/\\\u0000-\u001f\u007f]/.test(segment)) return null;
+    const segment = decodedSegment(raw);
+    if (segment === undefined) return null;
     segments.push(segment);
   }
   if (rest === '' || rest.endsWith('/')) segments.push('index.html');

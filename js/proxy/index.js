@@ -13,6 +13,7 @@
 // both ways.
 import { COMPOSITES, OPERATIONS, WAIT_POLLS } from '../operations.js';
 import { nearest } from '../nearest.js';
+import { decodedSegment } from '../path-segment.js';
 import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 import { owners, ownerTag, sharedOf } from './owners.js';
 
@@ -206,14 +207,8 @@ function match(path, method) {
  * control character or malformed escapes is refused.
  */
 function reencode(segment) {
-  let id;
-  try {
-    id = decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-  if (id === '.' || id === '..' || /[/\\\u0000-\u001f\u007f]/.test(id)) return undefined;
-  return encodeURIComponent(id);
+  const id = decodedSegment(segment);
+  return id === undefined ? undefined : encodeURIComponent(id);
 }
 
 /**
