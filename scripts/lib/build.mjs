@@ -24,9 +24,9 @@ const WASM_FEATURES = [
   '--enable-multivalue',
 ];
 
-// -Oz until it changes nothing more (--converge: a few seconds), and the two
-// custom sections no runtime reads once wasm-bindgen has run (which tools
-// made it; which features it uses). Together about 0.3 KB gzip.
+// -Oz until it changes nothing more (--converge), and without the two custom
+// sections no runtime reads once wasm-bindgen has run (which tools made it;
+// which features it uses): measured, see CONTRIBUTING's "Decisions".
 const WASM_OPT = ['-Oz', '--converge', '--strip-producers', '--strip-target-features', ...WASM_FEATURES];
 
 // wasm-bindgen's glue and the hand-written layer

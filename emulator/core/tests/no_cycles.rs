@@ -15,12 +15,11 @@
 //! The emulator core and the client crate's `src/` are each checked by a
 //! test of their own.
 //!
-//! Why not cargo-modules (`dependencies --acyclic`): tried (0.27, the last
-//! for this toolchain), its graph has the edges of `use` items and of
-//! signatures but not of paths inside function bodies, so a circle made by
-//! a call such as `crate::vms::answer(..)` passes it; its `--acyclic` also
-//! counts a type and its own methods as a circle; and it compiles for about
-//! six minutes on a fresh machine.
+//! Why not cargo-modules (`dependencies --acyclic`): its graph has the edges
+//! of `use` items and of signatures but not of paths inside function bodies,
+//! so a circle made by a call such as `crate::vms::answer(..)` passes it; its
+//! `--acyclic` also counts a type and its own methods as a circle; and its
+//! compile time was measured (CONTRIBUTING's "Decisions").
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
