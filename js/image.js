@@ -1,18 +1,27 @@
 // `Image`: the Rust class (src/api/image.rs) with what wasm-bindgen cannot
-// say: variadic package names, and a clear error in a page that has not
-// loaded the wasm yet (the class's methods run in the wasm, synchronously).
+// say: a method per builder step over one export, variadic package names,
+// and a clear error in a page that has not loaded the wasm yet (the class's
+// methods run in the wasm, synchronously).
 import { Image } from './instavm_wasm.js';
 import { isLoaded } from './client.js';
 import { InstaVMError } from './errors.js';
 
+// The builder's steps, each a method over the class's one `step` export.
 // Names and arrays alike: pipInstall('a', 'b'), pipInstall(['a', 'b']) and
 // pipInstall(['a'], 'b') are the same call, as `create` takes either shape.
-for (const method of ['aptInstall', 'pipInstall', 'npmInstall']) {
-  const takesArray = Image.prototype[method];
-  Image.prototype[method] = function (...names) {
-    return takesArray.call(this, names.flat());
-  };
+const step = Image.prototype.step;
+const define = (name, method) => Object.defineProperty(Image.prototype, name, { value: method, writable: true, configurable: true });
+for (const name of ['aptInstall', 'pipInstall', 'npmInstall']) {
+  define(name, function (...names) {
+    return step.call(this, name, names.flat());
+  });
 }
+for (const name of ['gitClone', 'env', 'run', 'disk']) {
+  define(name, function (a, b) {
+    return step.call(this, name, a, b);
+  });
+}
+delete Image.prototype.step;
 
 const fromImage = Image.from;
 Image.from = function (ociImage) {
