@@ -10,16 +10,31 @@ import { InstaVMError } from './errors.js';
 // Names and arrays alike: pipInstall('a', 'b'), pipInstall(['a', 'b']) and
 // pipInstall(['a'], 'b') are the same call, as `create` takes either shape.
 const step = Image.prototype.step;
-const define = (name, method) => Object.defineProperty(Image.prototype, name, { value: method, writable: true, configurable: true });
-for (const name of ['aptInstall', 'pipInstall', 'npmInstall']) {
-  define(name, function (...names) {
-    return step.call(this, name, names.flat());
-  });
-}
-for (const name of ['gitClone', 'env', 'run', 'disk']) {
-  define(name, function (a, b) {
-    return step.call(this, name, a, b);
-  });
+const steps = {
+  aptInstall(...names) {
+    return step.call(this, 'aptInstall', names.flat());
+  },
+  pipInstall(...names) {
+    return step.call(this, 'pipInstall', names.flat());
+  },
+  npmInstall(...names) {
+    return step.call(this, 'npmInstall', names.flat());
+  },
+  gitClone(url, options) {
+    return step.call(this, 'gitClone', url, options);
+  },
+  env(vars) {
+    return step.call(this, 'env', vars);
+  },
+  run(cmd) {
+    return step.call(this, 'run', cmd);
+  },
+  disk(gb) {
+    return step.call(this, 'disk', gb);
+  },
+};
+for (const [name, method] of Object.entries(steps)) {
+  Object.defineProperty(Image.prototype, name, { value: method, writable: true, configurable: true });
 }
 delete Image.prototype.step;
 

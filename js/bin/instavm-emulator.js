@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { createEmulator } from './testing-node.js';
 import { nearest } from '../nearest.js';
 import { fileIn, sendFile } from './static-files.js';
+import { decodedSegment } from '../path-segment.js';
 import { FORBIDDEN_METHODS, abortedWhenGone, headersOf, targetOf, writeResponse } from '../node-http.js';
 
 const USAGE = `usage: instavm-emulator [--host 127.0.0.1] [--port 8787] [--build-ms 3000] [--boot-ms 500]
@@ -197,8 +198,13 @@ function staticFolder(spec) {
 
 /**
  * The file a GET or HEAD outside the API's paths names in a `--static`
- * folder (the longest prefix first; a folder's index.html), or undefined:
- * the API then answers, as it answers any unknown path.
+ * folder, or undefined: the API then answers, as it answers any unknown
+ * path. The folder is the one whose prefix matches the most leading
+ * segments, each compared decoded (`--static "/my app=dist"` serves
+ * `/my%20app/`), and only with something after it: `/lib` is looked for in
+ * the `/` folder, `/lib/` is the `/lib` folder's index.html. A segment that
+ * decodes to more than one (an encoded slash) matches no prefix, and
+ * fileIn refuses it.
  */
 function staticFile(statics, method, target) {
   if ((method !== 'GET' && method !== 'HEAD') || statics.length === 0) return undefined;
@@ -210,13 +216,13 @@ function staticFile(statics, method, target) {
     return undefined;
   }
   if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/_emulator/')) return undefined;
-  // The prefix is matched decoded (`--static "/my app=dist"` serves
-  // `/my%20app/`); the rest is handed on still encoded, for fileIn to check
-  // segment by segment.
-  const [prefix, folder] = statics.filter(([p]) => `${path}/`.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0] ?? [];
-  if (!folder || !path.startsWith(prefix)) return undefined;
-  const prefixSegments = prefix.split('/').length - 2;
-  return fileIn(folder, `/${raw.split('/').slice(prefixSegments + 1).join('/')}`) ?? undefined;
+  const segments = raw.split('/').slice(1);
+  const matching = statics
+    .map(([prefix, folder]) => [prefix.split('/').filter(Boolean), folder])
+    .filter(([names]) => segments.length > names.length && names.every((name, i) => decodedSegment(segments[i]) === name))
+    .sort((a, b) => b[0].length - a[0].length);
+  const [names, folder] = matching[0] ?? [];
+  return (folder && fileIn(folder, `/${segments.slice(names.length).join('/')}`)) ?? undefined;
 }
 
 /** The core sees the path and query as sent; the URL only carries them. */

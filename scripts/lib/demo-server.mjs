@@ -58,7 +58,12 @@ async function serveStatic(req, res, pathname, session) {
   if (!file) return plain(res, 404, 'not found\n');
   // A page load without a valid session starts one: this browser is a new user.
   const cookie = extname(file) === '.html' && session.userOf(req.headers.cookie) === null ? { 'set-cookie': `${SESSION_COOKIE}=${session.issue()}; Path=/; HttpOnly; SameSite=Strict` } : {};
-  sendFile(res, req.method, file, cookie);
+  try {
+    sendFile(res, req.method, file, cookie);
+  } catch {
+    // unreadable: answered as missing
+    plain(res, 404, 'not found\n');
+  }
 }
 
 /**

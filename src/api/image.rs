@@ -55,6 +55,10 @@ impl Image {
             "npmInstall" => spec.install(Manager::Npm, &names(&a)),
             "gitClone" => {
                 let opts = shallow(&b);
+                if !matches!(opts, Value::Null | Value::Object(_)) {
+                    let got = opts.type_name();
+                    return Err(thrown(ClientError::invalid("options", format!("must be an object like {{ branch: 'main' }}, got {got}"))));
+                }
                 crate::core::keys::only_known("", &opts, &["branch"]).map_err(thrown)?;
                 let branch = opts.get("branch").cloned().unwrap_or(Value::Null);
                 spec.git_clone(&from_js(&a), Some(&branch))

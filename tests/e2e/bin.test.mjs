@@ -187,6 +187,7 @@ test('--static serves a page beside the API on one origin: files, a folder\'s in
   writeFileSync(join(site, 'v1', 'snapshots'), 'a file that must not shadow the API');
   writeFileSync(join(assets, 'app.js'), 'export const x = 1;');
   writeFileSync(join(tmpdir(), 'instavm-static-secret.txt'), 'outside');
+  writeFileSync(join(site, 'lib'), 'a file named like a prefix');
   const spaced = join(site, 'spaced');
   mkdirSync(spaced);
   writeFileSync(join(spaced, 'index.html'), 'spaced page');
@@ -216,6 +217,14 @@ test('--static serves a page beside the API on one origin: files, a folder\'s in
   assert.deepEqual([(await get('/my%20app/')).body, (await get('/my app/')).body], ['spaced page', 'spaced page']);
   for (const wrong of ['/my%20app', '/assets', '/index.html/', '/lib/app.js/']) assert.equal((await get(wrong)).status, 404, wrong);
   assert.equal((await get('/assets/')).status, 404, 'a folder without an index.html');
+  // A path no longer than a prefix is looked for in the shorter prefix's folder; an encoded
+  // slash matches no prefix and names no file.
+  assert.deepEqual([(await get('/lib')).status, (await get('/lib')).body], [200, 'a file named like a prefix']);
+  for (const encoded of ['/lib%2Fapp.js', '/lib%2fnope.css', '/assets%2Fapp.js']) {
+    const r = await get(encoded);
+    assert.equal(r.status, 404, encoded);
+    assert.ok(JSON.parse(r.body).detail, `${encoded}: the API's JSON 404`);
+  }
   server.child.kill('SIGTERM');
   await exited(server.child, 5000);
 });

@@ -170,6 +170,10 @@ test('Image methods check their input at once, with the create field names', () 
   assert.equal(field(() => image.npmInstall('$(id)')), 'build_args.extra_npm_packages[0]');
   assert.equal(field(() => image.env({ '1A': 'x' })), 'build_args.envs');
   assert.equal(field(() => image.gitClone('a b')), 'build_args.git_clone_url');
+  assert.equal(field(() => image.gitClone('https://example.com/app.git', 'main')), 'options', 'a branch is passed as { branch }');
+  // Each step is a named method with its arity, as written in index.d.ts.
+  assert.deepEqual(['gitClone', 'env', 'run', 'disk', 'aptInstall'].map((m) => [Image.prototype[m].name, Image.prototype[m].length]), [['gitClone', 2], ['env', 1], ['run', 1], ['disk', 1], ['aptInstall', 0]]);
+  assert.equal('step' in image, false, 'the shared export is no method of its own');
   assert.equal(field(() => Image.from('')), 'oci_image');
   assert.equal(field(() => image.toParams({ vcpu_count: 9 })), 'vcpu_count');
   // Immutable: a failed or successful step leaves the original as it was.

@@ -185,11 +185,17 @@ fn volumes_mount_list_and_unmount() {
     let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
     assert_eq!(locs, [&json!(["query", "wait"]), &json!(["body", "vcpu_count"])]);
     // A body that is no object is one of the problems, beside the query's.
-    for (method, uri) in [("POST", "/v1/vms?wait=maybe".to_string()), ("POST", format!("/v1/vms/{id}/snapshot?wait=maybe")), ("POST", format!("/v1/vms/{id}/clone?wait=maybe"))] {
+    for (method, uri) in [
+        ("POST", "/v1/vms?wait=maybe".to_string()),
+        ("POST", format!("/v1/vms/{id}/snapshot?wait=maybe")),
+        ("POST", format!("/v1/vms/{id}/clone?wait=maybe")),
+        ("POST", format!("/v1/vms/{id}/volumes?wait=maybe")),
+    ] {
         let (status, v) = api.call(method, &uri, Some(json!([1])));
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{uri}");
         let locs: Vec<&Value> = v["detail"].as_array().into_iter().flatten().map(|d| &d["loc"]).collect();
         assert_eq!(locs, [&json!(["query", "wait"]), &json!(["body"])], "{uri}");
+        assert_eq!(v["detail"][1]["type"], "model_type", "{uri}: one wording for a body that is no object");
     }
 }
 

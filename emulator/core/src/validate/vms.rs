@@ -87,7 +87,11 @@ pub fn named(p: &mut Problems, body: &Map<String, Value>, field: &str) -> Option
 
 /// The body of `POST /v1/vms/{id}/volumes`: one volume.
 pub fn volume(p: &mut Problems, body: &Value) {
-    volume_at(p, body, "");
+    if body.is_object() {
+        volume_at(p, body, "");
+    } else {
+        p.object(body);
+    }
 }
 
 /// The entries of a stage-env body, each a valid variable name with a string
