@@ -29,6 +29,9 @@ pub const CREATE_FIELDS: [&str; 14] = [
 ];
 /// The fields `PATCH /v1/vms/{id}` changes.
 pub const UPDATE_FIELDS: [&str; 6] = ["memory_mb", "snapshot_on_terminate", "snapshot_name", "vault_ids", "auto_suspend", "auto_resume"];
+/// Those of them a PATCH clears with null (the API's schema takes it there);
+/// elsewhere null means "not set".
+pub const UPDATE_CLEARABLE: [&str; 1] = ["snapshot_name"];
 /// The keys of one volume mount.
 pub const VOLUME_FIELDS: [&str; 4] = ["volume_id", "mount_path", "mode", "checkpoint_id"];
 /// The keys of `egress_policy`.
@@ -124,9 +127,7 @@ pub fn update_body(patch: &Value) -> Result<Value, ClientError> {
     for (key, v) in members {
         if let Some(v) = present(Some(v)) {
             out.push((key.clone(), vm_field(key, v)?));
-        } else if matches!(v, Value::Null) && key == "snapshot_name" {
-            // In a PATCH, null clears the end-of-life snapshot's name (the
-            // API's schema takes it); elsewhere null means "not set".
+        } else if matches!(v, Value::Null) && UPDATE_CLEARABLE.contains(&key.as_str()) {
             out.push((key.clone(), Value::Null));
         }
     }

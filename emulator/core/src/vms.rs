@@ -228,7 +228,9 @@ pub(crate) fn suspend(shared: &Shared, request: &Request, params: &[String]) -> 
 /// naming its successor.
 pub(crate) fn resume(shared: &Shared, request: &Request, params: &[String]) -> Result<Reply, ApiError> {
     let at = VmRef::of(request, params)?;
-    let waited = validate::wait_param(request)?;
+    let mut problems = Problems::default();
+    let waited = problems.wait(request);
+    problems.into_result()?;
     let new_id = at.with_tenant(shared, |tenant| {
         let old = vm_in(tenant, &at.id, shared.now_ms())?;
         require(old, &at.id, "suspended")?;

@@ -146,13 +146,6 @@ fn integer(v: &Value) -> Option<i64> {
     Some(f as i64)
 }
 
-/// The request's `wait` query parameter alone: a 422 when it is not a boolean.
-pub fn wait_param(request: &Request) -> Result<bool, ApiError> {
-    let mut p = Problems::default();
-    let waited = p.wait(request);
-    p.into_result().map(|()| waited)
-}
-
 /// A body as JSON; one that does not parse is a 422 quoting the parser.
 pub fn json_body(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
